@@ -1,0 +1,3 @@
+"""fozzy: deterministic scenario testing. This package is the coordinator side."""
+
+__version__ = "0.1.0"

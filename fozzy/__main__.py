@@ -1,0 +1,3 @@
+from fozzy.cli.app import main
+
+main()

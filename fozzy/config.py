@@ -1,0 +1,115 @@
+"""`fozzy.toml`: loaded strictly. A config that exists but cannot be read, parsed or
+understood is an error for every command; there is no silent fallback to defaults."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from fozzy.errors import ConfigError
+
+BACKEND_CHOICES = {
+    "proc_backend": ("scripted", "host"),
+    "fs_backend": ("virtual", "host"),
+    "http_backend": ("scripted", "host"),
+}
+REPORTERS = ("pretty", "json", "junit", "html")
+DEFAULT_LIMIT_BYTES = 8 * 1024 * 1024
+
+
+@dataclass
+class Config:
+    base_dir: str = ".fozzy"
+    reporter: str = "pretty"
+    proc_backend: str = "scripted"
+    fs_backend: str = "virtual"
+    http_backend: str = "scripted"
+    mem_track: bool = False
+    mem_limit_mb: int | None = None
+    mem_fail_after: int | None = None
+    fail_on_leak: bool = False
+    leak_budget: int | None = None
+    mem_fragmentation_seed: int | None = None
+    mem_pressure_wave: str | None = None
+    mem_artifacts: bool = False
+    max_output_bytes: int = DEFAULT_LIMIT_BYTES
+    max_http_body_bytes: int = DEFAULT_LIMIT_BYTES
+    path: str = field(default="fozzy.toml", compare=False)
+    loaded: bool = field(default=False, compare=False)
+
+    def to_toml(self) -> str:
+        """The effective config as TOML, unset optional keys omitted (what `init` writes)."""
+        lines = []
+        for f in fields(self):
+            if f.name in ("path", "loaded"):
+                continue
+            value = getattr(self, f.name)
+            if value is None:
+                continue
+            lines.append(f"{f.name} = {_toml_value(value)}")
+        return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+_KEYS = {f.name: f for f in fields(Config) if f.name not in ("path", "loaded")}
+_INT_KEYS = {
+    "mem_limit_mb", "mem_fail_after", "leak_budget", "mem_fragmentation_seed",
+    "max_output_bytes", "max_http_body_bytes",
+}
+_BOOL_KEYS = {"mem_track", "fail_on_leak", "mem_artifacts"}
+
+
+def _check(key: str, value: Any, path: str) -> Any:
+    def bad(expected: str) -> ConfigError:
+        return ConfigError(f"failed to parse config {path}: `{key}` must be {expected}")
+
+    if key in _BOOL_KEYS:
+        if not isinstance(value, bool):
+            raise bad("a boolean")
+    elif key in _INT_KEYS:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise bad("a non-negative integer")
+        if key in ("max_output_bytes", "max_http_body_bytes") and value == 0:
+            raise bad("a positive integer")
+    elif not isinstance(value, str):
+        raise bad("a string")
+    if key in BACKEND_CHOICES and value not in BACKEND_CHOICES[key]:
+        raise bad("one of " + "|".join(BACKEND_CHOICES[key]))
+    if key == "reporter" and value not in REPORTERS:
+        raise bad("one of " + "|".join(REPORTERS))
+    return value
+
+
+def load_config(path: str) -> Config:
+    """Load `path` (relative to the current directory); a missing file means defaults."""
+    import tomllib
+
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        return Config(path=path)
+    except OSError as e:
+        raise ConfigError(f"failed to read config {path}: {e.strerror or e}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"failed to parse config {path}: {e}") from None
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in _KEYS:
+            hint = difflib.get_close_matches(key, list(_KEYS), n=1)
+            extra = f" (did you mean `{hint[0]}`?)" if hint else ""
+            raise ConfigError(f"failed to parse config {path}: unknown key `{key}`{extra}")
+        values[key] = _check(key, value, path)
+    return Config(**values, path=path, loaded=True)

@@ -1,0 +1,88 @@
+"""The step loop: run one normalized scenario to a status, findings, decisions and events."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from workers.engine.findings import ASSERTION, HANG, StepFailed, finding
+from workers.engine.runtime import Runtime
+from workers.steps.registry import Step, registry
+
+PASS, FAIL, TIMEOUT = "pass", "fail", "timeout"
+
+NO_WORK_MESSAGE = (
+    "scenario declared only contract/mocking steps and executed no runtime work; use executable"
+    " steps such as `proc_spawn`, `http_request`, or fs/assertion steps instead of a"
+    " declaration-only scenario"
+)
+
+
+def _timeout_finding() -> dict[str, Any]:
+    return finding(HANG, "timeout", "scenario timed out")
+
+
+def run_steps(rt: Runtime, steps: list[Step]) -> str:
+    """Execute top-level steps in order; returns the status before memory finalization."""
+    reg = registry()
+    rt.start_v = rt.clock.now_ms
+    for idx, s in enumerate(steps):
+        if rt.timed_out():
+            rt.findings.append(_timeout_finding())
+            return TIMEOUT
+        kind = s["type"]
+        sdef = reg[kind]
+        rt.step_index = idx
+        rt.decide({"kind": "scheduler_pick", "task_id": idx + 1, "label": kind})
+        span = f"step-{idx}"
+        rt.emit("sched_pick", {"step_index": idx, "step_kind": kind, "task_id": idx + 1})
+        rt.emit(
+            "span_start", {"span": span, "step_index": idx, "step_kind": kind, "task": "step"}
+        )
+        started = rt.clock.now_ms
+        try:
+            sdef.run(rt, s)
+        except StepFailed as failure:
+            rt.emit(
+                "span_end",
+                {"duration_ms": rt.clock.now_ms - started, "span": span, "status": "error"},
+            )
+            rt.findings.append(failure.finding)
+            return TIMEOUT if failure.is_timeout else FAIL
+        if sdef.counts_as_work:
+            rt.executed += 1
+        rt.emit("span_end", {"duration_ms": rt.clock.now_ms - started, "span": span, "status": "ok"})
+        if rt.timed_out():
+            rt.findings.append(_timeout_finding())
+            return TIMEOUT
+    if rt.executed == 0 and any(reg[s["type"]].declaration for s in steps):
+        rt.findings.append(finding(ASSERTION, "no_steps_executed", NO_WORK_MESSAGE))
+        return FAIL
+    return PASS
+
+
+def run_scenario(spec: dict[str, Any]) -> dict[str, Any]:
+    """Run one job item (see workers.protocol.RunSpec) and return its result dict."""
+    t0 = time.perf_counter_ns()
+    rt = Runtime(spec)
+    replay = spec.get("replay")
+    if replay is not None:
+        from workers.engine.replay import attach_replay
+
+        attach_replay(rt, replay)
+    status = run_steps(rt, spec["scenario"]["steps"])
+    status, memory = rt.mem.finish(rt, status)
+    if replay is not None:
+        from workers.engine.replay import finish_replay
+
+        status = finish_replay(rt, status)
+    return {
+        "status": status,
+        "findings": rt.findings,
+        "decisions": rt.decisions,
+        "events": rt.events,
+        "memory": memory,
+        "virtualMs": rt.clock.now_ms,
+        "executed": rt.executed,
+        "wallNs": time.perf_counter_ns() - t0,
+    }

@@ -1,0 +1,42 @@
+"""The job wire format between coordinator and workers: orjson bytes, never pickles.
+
+A job is `{"op": "run", "items": [RunSpec, ...]}`; the worker answers with one message per
+item, `{"i": index, "result": RunResult}`, as each finishes, so that the coordinator always
+knows which item a worker was holding when it died or hung.
+
+RunSpec keys: scenario {version, name, steps (normalized)}, scenario_path, seed, det,
+timeout_ms, backends {proc, fs, http}, memory (options), limits, cwd, replay (decisions or
+null). RunResult keys: status, findings, decisions, events, memory, virtualMs, executed, wallNs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+_OPTS = orjson.OPT_NON_STR_KEYS
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    return orjson.dumps(message, option=_OPTS)
+
+
+def decode(data: bytes) -> dict[str, Any]:
+    value = orjson.loads(data)
+    if not isinstance(value, dict):
+        raise ValueError("protocol message must be a JSON object")
+    return value
+
+
+def run_job(items: list[dict[str, Any]]) -> bytes:
+    return encode({"op": "run", "items": items})
+
+
+def item_result(index: int, result: dict[str, Any]) -> bytes:
+    return encode({"i": index, "result": result})
+
+
+def item_error(index: int, message: str) -> bytes:
+    """An item the worker could not run at all (a bug or a malformed spec), not a step failure."""
+    return encode({"i": index, "error": message})

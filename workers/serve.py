@@ -1,0 +1,52 @@
+"""The worker process loop: receive a job, run its items, send one result per item."""
+
+from __future__ import annotations
+
+import os
+import signal
+from typing import Any, Protocol
+
+from workers import protocol
+
+
+class Connection(Protocol):
+    def recv_bytes(self) -> bytes: ...
+
+    def send_bytes(self, data: bytes) -> None: ...
+
+
+def serve(conn: Connection) -> None:
+    """Serve jobs until the coordinator closes the pipe or sends `stop`.
+
+    A worker runs in its own process group so that the coordinator can kill it together with
+    every process it spawned. SIGINT is ignored: Ctrl-C is the coordinator's to handle.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from workers.engine.loop import run_scenario
+    from workers.steps.registry import registry
+
+    registry()
+    while True:
+        try:
+            raw = conn.recv_bytes()
+        except (EOFError, OSError):
+            return
+        job = protocol.decode(raw)
+        if job.get("op") == "stop":
+            return
+        items: list[dict[str, Any]] = job["items"]
+        for i, item in enumerate(items):
+            try:
+                result = run_scenario(item)
+            except Exception as e:  # an engine bug must not kill the worker silently
+                conn.send_bytes(protocol.item_error(i, f"{type(e).__name__}: {e}"))
+                continue
+            conn.send_bytes(protocol.item_result(i, result))
+
+
+def main(conn: Connection) -> None:
+    try:
+        os.setpgid(0, 0)
+    except OSError:
+        pass
+    serve(conn)

@@ -1,0 +1,1 @@
+"""Step types: one module per family, each declaring fields and handler together."""

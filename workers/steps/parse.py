@@ -1,0 +1,126 @@
+"""Turning raw JSON steps into normalized step dicts, with JSON-pointer errors.
+
+Lives on the workers side because workers parse too (fuzz mutants, replayed scenarios); the
+coordinator's scenario loader calls it for files.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workers.steps.registry import INT_RANGES, Field, Step, T, registry
+
+
+class StepParseError(ValueError):
+    """A step that does not match its declared shape; `pointer` names the bad member."""
+
+    def __init__(self, pointer: str, detail: str) -> None:
+        super().__init__(f"{pointer or '/'}: {detail}")
+        self.pointer = pointer
+        self.detail = detail
+
+
+def _closest(name: str, choices: list[str]) -> str | None:
+    import difflib
+
+    match = difflib.get_close_matches(name, choices, n=1, cutoff=0.5)
+    return match[0] if match else None
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _value(f: Field, value: Any, ptr: str) -> Any:
+    t = f.type
+    if t is T.STR or t is T.DURATION:
+        if isinstance(value, str):
+            return value
+    elif t is T.BOOL:
+        if isinstance(value, bool):
+            return value
+    elif t in INT_RANGES:
+        if isinstance(value, int) and not isinstance(value, bool):
+            lo, hi = INT_RANGES[t]
+            if lo <= value <= hi:
+                return value
+            raise StepParseError(ptr, f"integer {value} out of range for {t.value}")
+    elif t is T.NUMBER:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value
+    elif t is T.JSON:
+        return value
+    elif t is T.OBJECT:
+        if isinstance(value, dict):
+            return value
+    elif t is T.STR_MAP:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                if not isinstance(v, str):
+                    raise StepParseError(f"{ptr}/{k}", f"expected string, got {_type_name(v)}")
+            return value
+    elif t is T.STR_LIST:
+        if isinstance(value, list):
+            for i, v in enumerate(value):
+                if not isinstance(v, str):
+                    raise StepParseError(f"{ptr}/{i}", f"expected string, got {_type_name(v)}")
+            return value
+    elif t is T.STEPS:
+        return parse_steps(value, ptr)
+    raise StepParseError(ptr, f"expected {t.value}, got {_type_name(value)}")
+
+
+def parse_step(raw: Any, ptr: str) -> Step:
+    """One step, normalized; raises StepParseError naming the pointer of the bad member."""
+    if not isinstance(raw, dict):
+        raise StepParseError(ptr, f"expected step object, got {_type_name(raw)}")
+    kind = raw.get("type")
+    if kind is None:
+        raise StepParseError(f"{ptr}/type", "missing step `type`")
+    if not isinstance(kind, str):
+        raise StepParseError(f"{ptr}/type", f"expected string, got {_type_name(kind)}")
+    reg = registry()
+    sdef = reg.get(kind)
+    if sdef is None:
+        hint = _closest(kind, list(reg))
+        extra = f" (did you mean `{hint}`?)" if hint else ""
+        raise StepParseError(f"{ptr}/type", f"unknown step type `{kind}`{extra}")
+    out: Step = {"type": kind}
+    for f in sdef.fields:
+        fptr = f"{ptr}/{f.name}"
+        value = raw.get(f.name)
+        if value is None:
+            if f.required:
+                raise StepParseError(fptr, f"missing required field `{f.name}` for `{kind}`")
+            if f.name in raw and not f.nullable:
+                raise StepParseError(fptr, f"`{f.name}` must not be null")
+            out[f.name] = _copy_default(f.default)
+            continue
+        out[f.name] = _value(f, value, fptr)
+    return out
+
+
+def _copy_default(default: Any) -> Any:
+    if isinstance(default, dict):
+        return dict(default)
+    if isinstance(default, list):
+        return list(default)
+    return default
+
+
+def parse_steps(raw: Any, ptr: str) -> list[Step]:
+    if not isinstance(raw, list):
+        raise StepParseError(ptr, f"expected array of steps, got {_type_name(raw)}")
+    return [parse_step(item, f"{ptr}/{i}") for i, item in enumerate(raw)]
