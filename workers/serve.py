@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 from typing import Any, Protocol
@@ -45,8 +46,6 @@ def serve(conn: Connection) -> None:
 
 
 def main(conn: Connection) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.setpgid(0, 0)
-    except OSError:
-        pass
     serve(conn)

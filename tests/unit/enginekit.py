@@ -9,7 +9,9 @@ from workers.engine.loop import run_scenario
 from workers.steps.parse import parse_steps
 
 
-def run(steps: list[dict[str, Any]], *, seed: int = 7, det: bool = True, **spec: Any) -> dict[str, Any]:
+def run(
+    steps: list[dict[str, Any]], *, seed: int = 7, det: bool = True, **spec: Any
+) -> dict[str, Any]:
     scenario = {"version": 1, "name": "t", "steps": parse_steps(steps, "/steps")}
     return run_scenario({"scenario": scenario, "seed": seed, "det": det, **spec})
 

@@ -66,7 +66,9 @@ def test_same_seed_same_everything() -> None:
         ({"type": "fail", "message": "boom"}, "fail", "boom"),
     ],
 )
-def test_assertions_fail_with_exact_findings(step: dict[str, object], title: str, message: str) -> None:
+def test_assertions_fail_with_exact_findings(
+    step: dict[str, object], title: str, message: str
+) -> None:
     r = run([step, {"type": "trace_event", "name": "never"}])
     assert r["status"] == "fail"
     assert r["findings"] == [{"kind": "assertion", "title": title, "message": message}]
@@ -149,7 +151,9 @@ def test_worked_example_clock_kv() -> None:
     assert kinds.count("time_sleep_ms") == 1 and kinds.count("time_advance_ms") == 1
     timed = run(steps, timeout_ms=2000)
     assert timed["status"] == "timeout"
-    assert timed["findings"] == [{"kind": "hang", "title": "timeout", "message": "scenario timed out"}]
+    assert timed["findings"] == [
+        {"kind": "hang", "title": "timeout", "message": "scenario timed out"}
+    ]
 
 
 def test_zero_timeout_fires_before_first_step() -> None:

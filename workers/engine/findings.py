@@ -43,7 +43,7 @@ class StepFailed(Exception):
 
     @property
     def is_timeout(self) -> bool:
-        return self.finding["kind"] == HANG and self.finding["title"] == "timeout"
+        return bool(self.finding["kind"] == HANG and self.finding["title"] == "timeout")
 
 
 def assertion(title: str, message: str, location: dict[str, Any] | None = None) -> StepFailed:

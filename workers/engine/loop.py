@@ -51,7 +51,9 @@ def run_steps(rt: Runtime, steps: list[Step]) -> str:
             return TIMEOUT if failure.is_timeout else FAIL
         if sdef.counts_as_work:
             rt.executed += 1
-        rt.emit("span_end", {"duration_ms": rt.clock.now_ms - started, "span": span, "status": "ok"})
+        rt.emit(
+            "span_end", {"duration_ms": rt.clock.now_ms - started, "span": span, "status": "ok"}
+        )
         if rt.timed_out():
             rt.findings.append(_timeout_finding())
             return TIMEOUT

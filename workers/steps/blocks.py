@@ -6,7 +6,7 @@ from __future__ import annotations
 from workers.engine.findings import StepFailed, assertion, checker
 from workers.engine.quote import q
 from workers.engine.runtime import Runtime
-from workers.steps.registry import CheckError, Step, T, opt, req, registry, step
+from workers.steps.registry import CheckError, Step, T, opt, registry, req, step
 from workers.steps.time import check_durations, duration_ms
 
 
@@ -115,6 +115,7 @@ def assert_eventually_kv(rt: Runtime, s: Step) -> None:
 def assert_never_kv(rt: Runtime, s: Step) -> None:
     if rt.kv.get(s["key"]) == s["equals"]:
         raise assertion(
-            "assert_never_kv", s["msg"] or f"key {q(s['key'])} became forbidden value {q(s['equals'])}"
+            "assert_never_kv",
+            s["msg"] or f"key {q(s['key'])} became forbidden value {q(s['equals'])}",
         )
     _wait_window(rt, s)
