@@ -1,0 +1,153 @@
+"""Which scenario files a `fozzy test` invocation selects.
+
+Rules (DECISIONS.md "test"): a literal path must exist (a file is taken as typed, a directory
+means every `*.fozzy.json` below it); a pattern with glob characters is a glob with shell
+semantics (`*`, `?` and `[...]` stay within one path segment, `**` crosses directories,
+`{a,b}` alternates); a glob that matches nothing alone is an error; missing literal paths are
+an error even when other inputs matched. Walks skip VCS, build and virtualenv directories.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from fozzy.errors import FozzyError
+
+DEFAULT_PATTERN = "tests/**/*.fozzy.json"
+SCENARIO_SUFFIX = ".fozzy.json"
+_META = set("*?[]{}")
+PRUNED_DIRS = frozenset(
+    {".git", "target", "node_modules", ".fozzy", "dist", "build", "coverage", ".venv",
+     "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis"}
+)
+
+
+@dataclass(frozen=True)
+class Selected:
+    path: str  # as the user will see it: as typed for literal files, walk-relative otherwise
+    key: str   # normalized absolute path, for de-duplication and seeds
+
+
+def is_glob(pattern: str) -> bool:
+    return any(c in _META for c in pattern)
+
+
+def _expand_braces(pattern: str) -> list[str]:
+    m = re.search(r"\{([^{}]*)\}", pattern)
+    if not m:
+        return [pattern]
+    out: list[str] = []
+    for alt in m.group(1).split(","):
+        out.extend(_expand_braces(pattern[: m.start()] + alt + pattern[m.end() :]))
+    return out
+
+
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """Shell-style glob (with `**` and `{a,b}`) compiled to an anchored regex over `/` paths."""
+    parts = []
+    for alt in _expand_braces(pattern):
+        i, out = 0, []
+        while i < len(alt):
+            c = alt[i]
+            if alt.startswith("**/", i):
+                out.append("(?:[^/]*/)*")
+                i += 3
+                continue
+            if alt.startswith("**", i):
+                out.append(".*")
+                i += 2
+                continue
+            if c == "*":
+                out.append("[^/]*")
+            elif c == "?":
+                out.append("[^/]")
+            elif c == "[":
+                end = alt.find("]", i + 1)
+                if end == -1:
+                    out.append(re.escape(c))
+                else:
+                    body = alt[i + 1 : end]
+                    if body.startswith("!"):
+                        body = "^" + body[1:]
+                    out.append(f"[{body}]")
+                    i = end
+            else:
+                out.append(re.escape(c))
+            i += 1
+        parts.append("".join(out))
+    return re.compile("(?:" + "|".join(parts) + r")\Z")
+
+
+def _walk(root: Path) -> list[Path]:
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if d not in PRUNED_DIRS)
+        for name in filenames:
+            p = Path(dirpath, name)
+            if p.is_file():
+                found.append(p)
+    return found
+
+
+def _glob_root(pattern: str) -> Path:
+    prefix = pattern
+    for i, c in enumerate(pattern):
+        if c in _META:
+            prefix = pattern[:i]
+            break
+    prefix = prefix[: prefix.rfind("/") + 1] if "/" in prefix else ""
+    return Path(prefix.rstrip("/") or ("/" if pattern.startswith("/") else "."))
+
+
+def _rel(p: Path) -> str:
+    s = str(p)
+    return s[2:] if s.startswith("./") else s
+
+
+def _key(path: str) -> str:
+    return os.path.normpath(os.path.join(os.getcwd(), path))
+
+
+def discover(patterns: list[str]) -> list[Selected]:
+    """Resolve patterns (or the default glob) to a sorted, de-duplicated list of files."""
+    pats = patterns or [DEFAULT_PATTERN]
+    chosen: dict[str, Selected] = {}
+    missing: list[str] = []
+    for pat in pats:
+        if not is_glob(pat):
+            p = Path(pat)
+            if p.is_file():
+                chosen.setdefault(_key(pat), Selected(pat, _key(pat)))
+            elif p.is_dir():
+                for f in _walk(p):
+                    if f.name.endswith(SCENARIO_SUFFIX):
+                        rel = _rel(f)
+                        chosen.setdefault(_key(rel), Selected(rel, _key(rel)))
+            else:
+                missing.append(pat)
+            continue
+        rx = glob_regex(pat[2:] if pat.startswith("./") else pat)
+        root = _glob_root(pat)
+        if root.is_dir():
+            for f in _walk(root):
+                rel = _rel(f)
+                if rx.match(rel) or (os.path.isabs(pat) and rx.match(_key(rel))):
+                    chosen.setdefault(_key(rel), Selected(rel, _key(rel)))
+    if missing:
+        raise FozzyError(f"explicit scenario path(s) not found: {', '.join(missing)}")
+    if not chosen:
+        raise FozzyError(f"no scenario files matched (patterns=[{', '.join(pats)}])")
+    return sorted(chosen.values(), key=lambda s: Path(s.key).parts)
+
+
+def scenario_seed(suite_seed: int, key: str, cwd: str | None = None) -> int:
+    """Per-scenario seed from the suite seed and the path relative to the working directory,
+    so adding or removing other scenarios never changes this one's seed."""
+    import blake3
+
+    rel = os.path.relpath(key, cwd or os.getcwd()).replace(os.sep, "/")
+    digest = blake3.blake3(suite_seed.to_bytes(8, "little") + rel.encode()).digest()
+    return int.from_bytes(digest[:8], "little")
