@@ -65,6 +65,12 @@ def run_steps(rt: Runtime, steps: list[Step]) -> str:
 
 def run_scenario(spec: dict[str, Any]) -> dict[str, Any]:
     """Run one job item (see workers.protocol.RunSpec) and return its result dict."""
+    return execute(spec)[1]
+
+
+def execute(spec: dict[str, Any]) -> tuple[Runtime, dict[str, Any]]:
+    """Run one job item; also hand back the final runtime for callers (the fuzzer) that read
+    end state beyond the result."""
     t0 = time.perf_counter_ns()
     rt = Runtime(spec)
     replay = spec.get("replay")
@@ -78,7 +84,7 @@ def run_scenario(spec: dict[str, Any]) -> dict[str, Any]:
         from workers.engine.replay import finish_replay
 
         status = finish_replay(rt, status)
-    return {
+    return rt, {
         "status": status,
         "findings": rt.findings,
         "decisions": rt.decisions,
