@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import signal
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from workers import protocol
@@ -23,7 +25,6 @@ def serve(conn: Connection) -> None:
     every process it spawned. SIGINT is ignored: Ctrl-C is the coordinator's to handle.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from workers.engine.loop import run_scenario
     from workers.steps.registry import registry
 
     registry()
@@ -33,16 +34,35 @@ def serve(conn: Connection) -> None:
         except (EOFError, OSError):
             return
         job = protocol.decode(raw)
-        if job.get("op") == "stop":
+        op = job.get("op")
+        if op == "stop":
             return
         items: list[dict[str, Any]] = job["items"]
         for i, item in enumerate(items):
             try:
-                result = run_scenario(item)
+                result = _handler(op)(item)
             except Exception as e:  # an engine bug must not kill the worker silently
                 conn.send_bytes(protocol.item_error(i, f"{type(e).__name__}: {e}"))
                 continue
             conn.send_bytes(protocol.item_result(i, result))
+
+
+Handler = Callable[[dict[str, Any]], dict[str, Any]]
+
+# Job kinds a worker serves: op → "module:function" taking one item and returning its result.
+OPS = {
+    "run": "workers.engine.loop:run_scenario",
+    "fuzz": "workers.fuzz.campaign:fuzz_batch",
+}
+
+
+def _handler(op: object) -> Handler:
+    target = OPS.get(str(op))
+    if target is None:
+        raise ValueError(f"unknown job op {op!r}")
+    module, _, name = target.partition(":")
+    fn: Handler = getattr(importlib.import_module(module), name)
+    return fn
 
 
 def main(conn: Connection) -> None:
