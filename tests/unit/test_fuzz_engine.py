@@ -1,0 +1,138 @@
+"""Worker-side fuzzing: byte mutators, oracle-preserving scenario mutation, fn coverage."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workers.fuzz.bytes_mutators import BYTE_MUTATORS, MutationContext, mutate_bytes
+from workers.fuzz.campaign import fuzz_batch
+from workers.fuzz.pyfn import harvest_constants, load_target, run_fn
+from workers.fuzz.scenario_mutators import ScenarioInput, literals, mutate_scenario
+from workers.steps.parse import parse_steps
+from workers.steps.registry import Role, T, registry
+
+ROOT = Path(__file__).resolve().parents[2]
+PLANTED = "examples/fuzz/planted.py:parse_header"
+
+
+@given(st.binary(max_size=64), st.integers(0, 2**32), st.sampled_from(sorted(BYTE_MUTATORS)))
+def test_byte_mutators_are_deterministic_and_bounded(data: bytes, seed: int, name: str) -> None:
+    ctx = MutationContext((b"abc", b"zz"), (b"KEY",), max_len=80)
+    a, used = mutate_bytes(data, random.Random(seed), ctx, [name])
+    b, _ = mutate_bytes(data, random.Random(seed), ctx, [name])
+    assert a == b
+    assert len(a) <= 80
+    assert set(used) == {name}
+
+
+STEPS = [
+    {"type": "set_kv", "key": "k", "value": "v1"},
+    {"type": "get_kv_assert", "key": "k", "equals": "v1"},
+    {"type": "trace_event", "name": "e", "fields": {"n": 1}},
+    {"type": "assert_eq_str", "a": "x", "b": "x"},
+    {"type": "assert_throws", "steps": [{"type": "set_kv", "key": "q", "value": "w"},
+                                        {"type": "fail", "message": "m"}]},
+]
+
+
+def _oracles(steps: list[dict[str, Any]]) -> list[Any]:
+    out: list[Any] = []
+    reg = registry()
+    for s in steps:
+        for f in reg[s["type"]].fields:
+            if f.type is T.STEPS:
+                out.append(_oracles(s[f.name]))
+            elif f.role is not Role.INPUT:
+                out.append((s["type"], f.name, s[f.name]))
+    return out
+
+
+@settings(max_examples=200)
+@given(st.integers(0, 2**32))
+def test_scenario_mutants_never_touch_oracles(seed: int) -> None:
+    base = ScenarioInput(7, parse_steps(STEPS, "/steps"))
+    ctx = MutationContext((), tuple(sorted(literals(base.steps))), 4096)
+    made = mutate_scenario(base, random.Random(seed), ctx, ("field",))
+    assert made is not None
+    mutant = made[0]
+    assert _oracles(mutant.steps) == _oracles(base.steps)
+    assert [s["type"] for s in mutant.steps] == [s["type"] for s in base.steps]
+
+
+def test_duplicate_and_swap_only_pure_input_steps() -> None:
+    base = ScenarioInput(7, parse_steps(STEPS, "/steps"))
+    rng = random.Random(3)
+    ctx = MutationContext((), (), 4096)
+    for _ in range(50):
+        made = mutate_scenario(base, rng, ctx, ("duplicate_step",))
+        assert made is not None
+        kinds = [s["type"] for s in made[0].steps]
+        assert kinds.count("get_kv_assert") == 1 and kinds.count("assert_eq_str") == 1
+        assert len(kinds) == len(STEPS) + 1
+    # set_kv and trace_event are not adjacent here, so there is nothing to swap.
+    assert mutate_scenario(base, rng, ctx, ("swap_steps",)) is None
+    adjacent = ScenarioInput(7, parse_steps(STEPS[2:3] + STEPS, "/steps"))
+    made = mutate_scenario(adjacent, rng, ctx, ("swap_steps",))
+    assert made is not None
+    assert [s["type"] for s in made[0].steps][:2] == ["set_kv", "trace_event"]
+
+
+def test_seed_mutator_changes_only_seed() -> None:
+    base = ScenarioInput(7, parse_steps(STEPS, "/steps"))
+    made = mutate_scenario(base, random.Random(1), MutationContext(), ("seed",))
+    assert made is not None and made[0].steps == base.steps and made[0].seed != 7
+
+
+def test_harvest_constants_finds_magic_values() -> None:
+    words = harvest_constants(frozenset({str(ROOT / "examples/fuzz/planted.py")}))
+    assert b"FZ" in words
+    assert (0xDEAD).to_bytes(4, "little") in words
+
+
+def test_fn_coverage_sees_deeper_branches() -> None:
+    target = load_target(PLANTED, str(ROOT))
+    shallow = run_fn(target, b"xxxxxxxx")
+    deeper = run_fn(target, b"FZ\x07\x00xxxx")
+    assert shallow.error is None and deeper.error is None
+    assert deeper.arcs - shallow.arcs
+    bug = run_fn(target, b"FZ\x07\x80" + (0xDEAD).to_bytes(4, "little"))
+    assert bug.error is not None and bug.error["title"] == "ValueError"
+    assert bug.error["location"]["line"] > 0
+
+
+def _campaign(mode: str, seed: int, batches: int) -> dict[str, Any] | None:
+    corpus, seen = [b"hello world".hex()], set[int]()
+    for b in range(batches):
+        r = fuzz_batch({
+            "target": {"kind": "fn", "spec": PLANTED, "cwd": str(ROOT)},
+            "corpus": corpus, "seen": sorted(seen), "seed": seed * 1000 + b,
+            "execs": 2000, "time_ms": 60_000, "mode": mode,
+        })
+        for n in r["new"]:
+            corpus.append(n["input"])
+            seen |= set(n["features"])
+        if r["crashes"]:
+            crash: dict[str, Any] = r["crashes"][0]
+            return crash
+    return None
+
+
+def test_coverage_guided_finds_planted_bug_property_mode_does_not() -> None:
+    crash = _campaign("coverage", 1, 25)
+    assert crash is not None
+    assert "planted bug" in crash["finding"]["message"]
+    data = bytes.fromhex(crash["input"])
+    assert run_fn(load_target(PLANTED, str(ROOT)), data).error is not None
+    assert _campaign("property", 1, 25) is None
+
+
+def test_batches_are_reproducible() -> None:
+    job = {"target": {"kind": "fn", "spec": PLANTED, "cwd": str(ROOT)},
+           "corpus": [b"seed".hex()], "seen": [], "seed": 42, "execs": 500, "time_ms": 60_000,
+           "mode": "coverage"}
+    assert fuzz_batch(job) == fuzz_batch(job)

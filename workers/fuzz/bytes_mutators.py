@@ -1,0 +1,149 @@
+"""Byte-level mutators (AFL/libFuzzer style) shared by `fn:` targets and string fields.
+
+Every mutator is a pure function of (data, rng, context) so a campaign with a fixed seed is
+reproducible. Names are stable: `--mutator NAME` selects them.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+INTERESTING_8 = (0, 1, 16, 32, 64, 100, 127, 128, 255)
+INTERESTING_16 = (0, 128, 255, 256, 512, 1000, 1024, 4096, 32767, 32768, 65535)
+INTERESTING_32 = (0, 1, 32768, 65535, 65536, 100663045, 2147483647, 2147483648, 4294967295)
+
+
+@dataclass(frozen=True)
+class MutationContext:
+    """What a mutator may borrow from: the corpus (for splicing) and the dictionary."""
+
+    corpus: Sequence[bytes] = ()
+    dictionary: Sequence[bytes] = ()
+    max_len: int = 4096
+
+
+ByteMutator = Callable[[bytes, random.Random, MutationContext], bytes]
+
+
+def bit_flip(data: bytes, rng: random.Random, ctx: MutationContext) -> bytes:
+    if not data:
+        return bytes([rng.randrange(256)])
+    b = bytearray(data)
+    i = rng.randrange(len(b) * 8)
+    b[i >> 3] ^= 1 << (i & 7)
+    return bytes(b)
+
+
+def byte_flip(data: bytes, rng: random.Random, ctx: MutationContext) -> bytes:
+    if not data:
+        return bytes([rng.randrange(256)])
+    b = bytearray(data)
+    b[rng.randrange(len(b))] = rng.randrange(256)
+    return bytes(b)
+
+
+def interesting(data: bytes, rng: random.Random, ctx: MutationContext) -> bytes:
+    width = rng.choice((1, 2, 4))
+    table = {1: INTERESTING_8, 2: INTERESTING_16, 4: INTERESTING_32}[width]
+    value = rng.choice(table).to_bytes(width, rng.choice(("little", "big")))
+    if len(data) < width:
+        return value
+    b = bytearray(data)
+    i = rng.randrange(len(b) - width + 1)
+    b[i : i + width] = value
+    return bytes(b)
+
+
+def arith(data: bytes, rng: random.Random, ctx: MutationContext) -> bytes:
+    if not data:
+        return bytes([rng.randrange(256)])
+    b = bytearray(data)
+    i = rng.randrange(len(b))
+    b[i] = (b[i] + rng.choice((-35, -8, -1, 1, 8, 35))) % 256
+    return bytes(b)
+
+
+def insert_bytes(data: bytes, rng: random.Random, ctx: MutationContext) -> bytes:
+    i = rng.randrange(len(data) + 1)
+    n = rng.choice((1, 1, 2, 4, 8))
+    chunk = bytes(rng.randrange(256) for _ in range(n))
+    return data[:i] + chunk + data[i:]
+
+
+def delete_bytes(data: bytes, rng: random.Random, ctx: MutationContext) -> bytes:
+    if len(data) < 2:
+        return data[:0]
+    i = rng.randrange(len(data))
+    n = rng.randrange(1, min(16, len(data) - i) + 1)
+    return data[:i] + data[i + n :]
+
+
+def duplicate_chunk(data: bytes, rng: random.Random, ctx: MutationContext) -> bytes:
+    if not data:
+        return data
+    i = rng.randrange(len(data))
+    n = rng.randrange(1, min(32, len(data) - i) + 1)
+    j = rng.randrange(len(data) + 1)
+    return data[:j] + data[i : i + n] + data[j:]
+
+
+def splice(data: bytes, rng: random.Random, ctx: MutationContext) -> bytes:
+    """Crossover: a prefix of this input joined to a suffix of another corpus entry."""
+    others = [c for c in ctx.corpus if c != data]
+    if not others:
+        return duplicate_chunk(data, rng, ctx)
+    other = rng.choice(others)
+    return data[: rng.randrange(len(data) + 1)] + other[rng.randrange(len(other) + 1) :]
+
+
+def dict_insert(data: bytes, rng: random.Random, ctx: MutationContext) -> bytes:
+    if not ctx.dictionary:
+        return insert_bytes(data, rng, ctx)
+    word = rng.choice(ctx.dictionary)
+    i = rng.randrange(len(data) + 1)
+    return data[:i] + word + data[i:]
+
+
+def dict_overwrite(data: bytes, rng: random.Random, ctx: MutationContext) -> bytes:
+    if not ctx.dictionary:
+        return byte_flip(data, rng, ctx)
+    word = rng.choice(ctx.dictionary)
+    if len(data) <= len(word):
+        return word
+    i = rng.randrange(len(data) - len(word) + 1)
+    return data[:i] + word + data[i + len(word) :]
+
+
+BYTE_MUTATORS: dict[str, ByteMutator] = {
+    "bit_flip": bit_flip,
+    "byte_flip": byte_flip,
+    "interesting": interesting,
+    "arith": arith,
+    "insert": insert_bytes,
+    "delete": delete_bytes,
+    "duplicate": duplicate_chunk,
+    "splice": splice,
+    "dict_insert": dict_insert,
+    "dict_overwrite": dict_overwrite,
+}
+
+
+def mutate_bytes(
+    data: bytes,
+    rng: random.Random,
+    ctx: MutationContext,
+    names: Sequence[str] | None = None,
+    stack: int = 0,
+) -> tuple[bytes, list[str]]:
+    """Apply a small random stack of mutators; returns the mutant and the mutators used."""
+    pool = list(names) if names else list(BYTE_MUTATORS)
+    depth = stack or 1 << rng.randrange(3)
+    used: list[str] = []
+    out = data
+    for _ in range(depth):
+        name = rng.choice(pool)
+        out = BYTE_MUTATORS[name](out, rng, ctx)
+        used.append(name)
+    return out[: ctx.max_len], used

@@ -1,0 +1,179 @@
+"""One fuzz batch on a worker: mutate → execute → keep or discard, many times, locally.
+
+Batches are stateless and deterministic: the coordinator sends the target, the current corpus,
+the features already seen and a batch seed; the worker answers with the inputs that added
+features (coverage mode), the failures it found, and its exec count. The same batch always
+gives the same answer, which is what makes `--jobs 1` campaigns reproducible.
+
+Batch item: `{target, corpus: [hex], seen: [int], seed, execs, time_ms, mode, mutators,
+max_input}` where target is `{"kind": "scenario", "doc": {...}, "run": RunSpec-without-
+scenario}` or `{"kind": "fn", "spec": "module:callable", "cwd": str}`.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from workers.fuzz.bytes_mutators import BYTE_MUTATORS, MutationContext, mutate_bytes
+from workers.fuzz.features import scenario_features
+from workers.fuzz.pyfn import FnTarget, load_target, run_fn
+from workers.fuzz.scenario_mutators import (
+    SCENARIO_MUTATORS,
+    ScenarioInput,
+    literals,
+    mutate_scenario,
+)
+
+_FN_CACHE: dict[tuple[str, str], FnTarget] = {}
+
+
+@dataclass
+class Outcome:
+    features: set[int]
+    status: str
+    finding: dict[str, Any] | None
+    signature: str
+
+
+@dataclass
+class BatchState:
+    seen: set[int]
+    corpus: list[bytes]
+    new: list[dict[str, Any]] = field(default_factory=list)
+    crashes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    execs: int = 0
+
+
+def _scenario_input(data: bytes) -> ScenarioInput:
+    value = orjson.loads(data)
+    return ScenarioInput(int(value["seed"]), list(value["steps"]))
+
+
+def encode_scenario_input(inp: ScenarioInput) -> bytes:
+    return orjson.dumps(inp.to_json())
+
+
+def run_scenario_input(target: dict[str, Any], inp: ScenarioInput) -> Outcome:
+    """Execute one scenario mutant through the normal engine loop."""
+    from workers.engine.loop import execute
+
+    doc = dict(target["doc"], steps=inp.steps)
+    spec = dict(target["run"], scenario=doc, seed=inp.seed)
+    rt, result = execute(spec)
+    feats = scenario_features(rt, result)
+    finding = result["findings"][0] if result["findings"] else None
+    sig = ""
+    if result["status"] != "pass" and finding is not None:
+        failed_at = next(
+            (e["fields"]["span"] for e in reversed(result["events"])
+             if e["name"] == "span_end" and e["fields"]["status"] == "error"),
+            "end",
+        )
+        sig = f"{result['status']}|{finding['kind']}|{finding['title']}|{failed_at}"
+    return Outcome(feats, result["status"], finding, sig)
+
+
+def fn_target(spec: str, cwd: str) -> FnTarget:
+    key = (spec, cwd)
+    if key not in _FN_CACHE:
+        _FN_CACHE[key] = load_target(spec, cwd)
+    return _FN_CACHE[key]
+
+
+def run_fn_input(target: FnTarget, data: bytes, coverage: bool) -> Outcome:
+    out = run_fn(target, data, coverage)
+    if out.error is None:
+        return Outcome(out.arcs, "pass", None, "")
+    loc = out.error.get("location") or {}
+    sig = f"fail|{out.error['title']}|{loc.get('file')}:{loc.get('line')}"
+    return Outcome(out.arcs, "fail", out.error, sig)
+
+
+def _consider(state: BatchState, data: bytes, out: Outcome, keep: bool) -> None:
+    state.execs += 1
+    if out.status != "pass" and out.signature not in state.crashes:
+        state.crashes[out.signature] = {
+            "input": data.hex(), "status": out.status, "finding": out.finding,
+            "signature": out.signature, "exec": state.execs,
+        }
+    fresh = out.features - state.seen
+    if fresh:
+        state.seen |= fresh
+        if keep:
+            state.corpus.append(data)
+            state.new.append({"input": data.hex(), "features": sorted(out.features)})
+
+
+def fuzz_batch(job: dict[str, Any]) -> dict[str, Any]:
+    rng = random.Random(int(job["seed"]))
+    coverage = job.get("mode", "coverage") == "coverage"
+    max_input = int(job.get("max_input") or 4096)
+    deadline = time.monotonic() + int(job.get("time_ms") or 0) / 1000.0
+    budget = int(job["execs"])
+    corpus = [bytes.fromhex(h) for h in job["corpus"]]
+    seeds = list(corpus)
+    state = BatchState(set(job.get("seen") or ()), list(corpus))
+    target = job["target"]
+    names = list(job.get("mutators") or ())
+    if target["kind"] == "scenario":
+        _scenario_loop(job, target, rng, seeds, state, coverage, names, budget, deadline)
+    else:
+        fn = fn_target(target["spec"], target["cwd"])
+        byte_names = [n for n in names if n in BYTE_MUTATORS]
+        dictionary = fn.dictionary + tuple(bytes.fromhex(h) for h in target.get("dictionary") or ())
+        while state.execs < budget and time.monotonic() < deadline:
+            ctx = MutationContext(state.corpus if coverage else seeds, dictionary, max_input)
+            parent = rng.choice(state.corpus if coverage else seeds) if seeds else b""
+            data, _ = mutate_bytes(parent, rng, ctx, byte_names)
+            _consider(state, data, run_fn_input(fn, data, coverage), coverage)
+    return {
+        "execs": state.execs,
+        "new": state.new,
+        "crashes": list(state.crashes.values()),
+    }
+
+
+def _scenario_loop(
+    job: dict[str, Any],
+    target: dict[str, Any],
+    rng: random.Random,
+    seeds: list[bytes],
+    state: BatchState,
+    coverage: bool,
+    names: list[str],
+    budget: int,
+    deadline: float,
+) -> None:
+    scen_names = [n for n in names if n in SCENARIO_MUTATORS] or list(SCENARIO_MUTATORS)
+    byte_names = [n for n in names if n in BYTE_MUTATORS]
+    if names and not byte_names and "field" in scen_names:
+        byte_names = list(BYTE_MUTATORS)
+    dictionary = tuple(sorted(literals(target["doc"]["steps"])))
+    parsed: dict[bytes, ScenarioInput] = {}
+
+    def decode(data: bytes) -> ScenarioInput:
+        if data not in parsed:
+            parsed[data] = _scenario_input(data)
+        return parsed[data]
+
+    # String fields splice with the scenario's own literals, not with whole encoded inputs.
+    ctx = MutationContext(dictionary, dictionary, int(job.get("max_input") or 4096))
+    barren = 0
+    while state.execs < budget and time.monotonic() < deadline and barren < 64:
+        parent = decode(rng.choice(state.corpus if coverage else seeds))
+        made = mutate_scenario(parent, rng, ctx, scen_names, byte_names)
+        if made is None:
+            barren += 1  # no selected mutator applies to this scenario
+            continue
+        barren = 0
+        child = made[0]
+        data = encode_scenario_input(child)
+        out = run_scenario_input(target, child)
+        if coverage:
+            parsed[data] = child
+        _consider(state, data, out, coverage)

@@ -1,0 +1,205 @@
+"""Structure-aware mutation of a steps scenario's inputs — never its oracles.
+
+Only fields the registry marks `Role.INPUT` change (request bodies, paths, headers, proc args,
+payloads, fs data, KV values, alloc sizes), plus the run seed and the duplication or
+reordering of pure input steps. Expectations stay as written, so any failure a mutant finds is
+a real disagreement between the system under test and the scenario. Mutants are re-checked
+with the registry's validation rules and discarded if invalid, so they stay runnable.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from workers.fuzz.bytes_mutators import MutationContext, mutate_bytes
+from workers.steps.registry import INT_RANGES, CheckError, Field, Role, Step, StepDef, T, registry
+
+SCENARIO_MUTATORS = ("field", "duplicate_step", "swap_steps", "seed")
+MAX_STEPS = 512  # duplication stops here so mutants cannot grow without bound
+
+
+@dataclass
+class ScenarioInput:
+    """One fuzz input for a scenario target: the run seed and the (mutated) steps."""
+
+    seed: int
+    steps: list[Step]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"seed": self.seed, "steps": self.steps}
+
+
+def literals(value: Any, out: set[bytes] | None = None) -> set[bytes]:
+    """Every string and integer literal of a scenario (oracles included: they are the best
+    dictionary for reaching the values a scenario checks)."""
+    acc: set[bytes] = set() if out is None else out
+    if isinstance(value, str):
+        if value and len(value) <= 256:
+            acc.add(value.encode())
+    elif isinstance(value, bool):
+        pass
+    elif isinstance(value, int):
+        acc.add(str(value).encode())
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            if k != "type":
+                literals(v, acc)
+    elif isinstance(value, list):
+        for v in value:
+            literals(v, acc)
+    return acc
+
+
+def _input_slots(steps: list[Step]) -> Iterator[tuple[Step, Field]]:
+    reg = registry()
+    for s in steps:
+        sdef = reg[s["type"]]
+        for f in sdef.fields:
+            if f.type is T.STEPS:
+                yield from _input_slots(s[f.name])
+            elif f.role is Role.INPUT:
+                yield s, f
+
+
+def _is_input_step(sdef: StepDef, s: Step) -> bool:
+    if sdef.declaration:
+        return False
+    has_input = any(f.role is Role.INPUT for f in sdef.fields)
+    sets_oracle = any(f.role is Role.ORACLE and s[f.name] is not None for f in sdef.fields)
+    return has_input and not sets_oracle
+
+
+def _mutate_str(value: str, rng: random.Random, ctx: MutationContext, names: Sequence[str]) -> str:
+    if ctx.dictionary and rng.random() < 0.15:
+        return rng.choice(ctx.dictionary).decode(errors="replace")
+    data, _ = mutate_bytes(value.encode(), rng, ctx, names)
+    return data.decode(errors="replace")
+
+
+def _mutate_int(value: int, lo: int, hi: int, rng: random.Random) -> int:
+    candidates = [lo, hi, 0, 1, value + 1, value - 1, value * 2, value // 2,
+                  value + rng.randrange(-256, 257), rng.randrange(lo, hi + 1)]
+    if lo < 0:
+        candidates.append(-1)
+    return min(max(rng.choice(candidates), lo), hi)
+
+
+def _mutate_json(value: Any, rng: random.Random, ctx: MutationContext, names: Sequence[str]) -> Any:
+    if isinstance(value, dict) and value:
+        key = rng.choice(sorted(value))
+        out = dict(value)
+        out[key] = _mutate_json(value[key], rng, ctx, names)
+        return out
+    if isinstance(value, list) and value:
+        i = rng.randrange(len(value))
+        out_list = list(value)
+        out_list[i] = _mutate_json(value[i], rng, ctx, names)
+        return out_list
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return _mutate_int(value, -(1 << 63), (1 << 63) - 1, rng)
+    if isinstance(value, float):
+        return rng.choice((0.0, -value, value * 2, value + 1.0))
+    if isinstance(value, str):
+        return _mutate_str(value, rng, ctx, names)
+    return value
+
+
+def _mutate_field(
+    s: Step, f: Field, rng: random.Random, ctx: MutationContext, names: Sequence[str]
+) -> None:
+    value = s[f.name]
+    t = f.type
+    if value is None:
+        return
+    if t is T.STR:
+        s[f.name] = _mutate_str(value, rng, ctx, names)
+    elif t in INT_RANGES:
+        lo, hi = INT_RANGES[t]
+        s[f.name] = _mutate_int(value, lo, hi, rng)
+    elif t is T.NUMBER:
+        s[f.name] = rng.choice((0.0, 1.0, rng.random(), value / 2 if value else 0.5))
+    elif t is T.BOOL:
+        s[f.name] = not value
+    elif t is T.STR_LIST:
+        items = list(value)
+        op = rng.randrange(3) if items else 1
+        if op == 0:
+            i = rng.randrange(len(items))
+            items[i] = _mutate_str(items[i], rng, ctx, names)
+        elif op == 1:
+            word = rng.choice(ctx.dictionary).decode(errors="replace") if ctx.dictionary else ""
+            items.insert(rng.randrange(len(items) + 1), word)
+        else:
+            del items[rng.randrange(len(items))]
+        s[f.name] = items
+    elif t is T.STR_MAP:
+        m = dict(value)
+        if m and rng.random() < 0.7:
+            k = rng.choice(sorted(m))
+            m[k] = _mutate_str(m[k], rng, ctx, names)
+        else:
+            m[f"x-fozzy-{rng.randrange(1000)}"] = _mutate_str("", rng, ctx, names)
+        s[f.name] = m
+    elif t in (T.JSON, T.OBJECT):
+        s[f.name] = _mutate_json(value, rng, ctx, names)
+
+
+def _valid(steps: list[Step]) -> bool:
+    reg = registry()
+    for s in steps:
+        sdef = reg[s["type"]]
+        if sdef.check is not None:
+            try:
+                sdef.check(s)
+            except CheckError:
+                return False
+        for f in sdef.fields:
+            if f.type is T.STEPS and not _valid(s[f.name]):
+                return False
+    return True
+
+
+def mutate_scenario(
+    base: ScenarioInput,
+    rng: random.Random,
+    ctx: MutationContext,
+    mutators: Sequence[str] = SCENARIO_MUTATORS,
+    byte_mutators: Sequence[str] = (),
+    attempts: int = 8,
+) -> tuple[ScenarioInput, str] | None:
+    """One valid mutant and the name of the mutator that made it, or None if none applies."""
+    reg = registry()
+    for _ in range(attempts):
+        op = rng.choice(mutators)
+        if op == "seed":
+            return ScenarioInput(rng.getrandbits(64), base.steps), op
+        steps = copy.deepcopy(base.steps)
+        if op == "field":
+            slots = list(_input_slots(steps))
+            if not slots:
+                continue
+            s, f = rng.choice(slots)
+            _mutate_field(s, f, rng, ctx, byte_mutators)
+        else:
+            idx = [i for i, s in enumerate(steps) if _is_input_step(reg[s["type"]], s)]
+            if not idx:
+                continue
+            i = rng.choice(idx)
+            if op == "duplicate_step":
+                if len(steps) >= MAX_STEPS:
+                    continue
+                steps.insert(i, copy.deepcopy(steps[i]))
+            else:
+                j = i + 1
+                if j >= len(steps) or j not in idx:
+                    continue
+                steps[i], steps[j] = steps[j], steps[i]
+        if _valid(steps):
+            return ScenarioInput(base.seed, steps), op
+    return None
