@@ -37,7 +37,10 @@ def atomic_write_via(target: Path, write: Callable[[Path], None]) -> None:
 
 
 def atomic_write_bytes(target: Path, data: bytes) -> None:
-    atomic_write_via(target, lambda tmp: tmp.write_bytes(data))
+    def write(tmp: Path) -> None:
+        tmp.write_bytes(data)
+
+    atomic_write_via(target, write)
 
 
 def atomic_write_text(target: Path, text: str) -> None:
