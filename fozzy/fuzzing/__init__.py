@@ -1,0 +1,1 @@
+"""Coordinator side of fuzzing: corpus directories, safe corpus archives, campaigns."""
