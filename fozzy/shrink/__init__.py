@@ -1,0 +1,1 @@
+"""Shrinking: minimise a failing input while it keeps failing the same way."""

@@ -1,0 +1,170 @@
+"""Shrinking a steps scenario: remove top-level steps, then nested steps, then simplify values.
+
+Each pass proposes candidate step lists; `still_fails` evaluates a batch of them on the
+worker pool. A candidate must fail with the same signature (status, finding kind and title)
+as the original — shrinking never trades one failure for another.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from fozzy.shrink.ddmin import BatchOracle, ShrinkStats, ddmin
+from workers.engine.durations import DurationError, parse_duration_ms
+from workers.steps.registry import INT_RANGES, CheckError, Step, T, registry
+
+Steps = list[Step]
+
+
+def _nested_paths(steps: Steps, prefix: tuple[int, ...] = ()) -> Iterator[tuple[int, ...]]:
+    """Paths (indexes) of every step that owns a nested list, outermost first."""
+    reg = registry()
+    for i, s in enumerate(steps):
+        for f in reg[s["type"]].fields:
+            if f.type is T.STEPS:
+                yield (*prefix, i)
+                yield from _nested_paths(s[f.name], (*prefix, i))
+
+
+def _get(steps: Steps, path: tuple[int, ...]) -> Step:
+    step = steps[path[0]]
+    for i in path[1:]:
+        step = step["steps"][i]
+    return step
+
+
+def _with_nested(steps: Steps, path: tuple[int, ...], nested: Steps) -> Steps:
+    out = copy.deepcopy(steps)
+    _get(out, path)["steps"] = nested
+    return out
+
+
+def _smaller_values(value: Any, ftype: T) -> list[Any]:
+    if ftype in (T.STR,) and isinstance(value, str) and value:
+        return [v for v in ("", value[: len(value) // 2]) if v != value]
+    if ftype is T.DURATION and isinstance(value, str):
+        try:
+            ms = parse_duration_ms(value)
+        except DurationError:
+            return []
+        return [f"{v}ms" for v in (0, 1, ms // 2) if v < ms]
+    if ftype in INT_RANGES and isinstance(value, int) and value not in (0, 1):
+        lo, _ = INT_RANGES[ftype]
+        return [v for v in (0, 1, value // 2) if v >= lo and v != value]
+    if ftype is T.STR_LIST and isinstance(value, list) and value:
+        return [value[:-1], value[1:]]
+    if ftype in (T.STR_MAP, T.OBJECT) and isinstance(value, dict) and value:
+        return [{}]
+    return []
+
+
+def _valid(step: Step) -> bool:
+    check = registry()[step["type"]].check
+    if check is None:
+        return True
+    try:
+        check(step)
+    except CheckError:
+        return False
+    return True
+
+
+def value_candidates(steps: Steps) -> Iterator[Steps]:
+    """One candidate per (step, field, smaller value), in step order."""
+    reg = registry()
+
+    def walk(path: tuple[int, ...]) -> Iterator[Steps]:
+        container = steps if not path else _get(steps, path)["steps"]
+        for i, s in enumerate(container):
+            for f in reg[s["type"]].fields:
+                if f.type is T.STEPS:
+                    yield from walk((*path, i))
+                    continue
+                if s[f.name] is None:
+                    continue
+                for smaller in _smaller_values(s[f.name], f.type):
+                    cand = copy.deepcopy(steps)
+                    target = (cand if not path else _get(cand, path)["steps"])[i]
+                    target[f.name] = smaller
+                    if _valid(target):
+                        yield cand
+
+    yield from walk(())
+
+
+def shrink_steps(
+    steps: Steps,
+    still_fails: BatchOracle[Step],
+    stats: ShrinkStats,
+    budget_left: Callable[[], bool],
+    batch_size: int = 16,
+) -> Steps:
+    """Run the passes until none makes progress (or the budget ends)."""
+    current = list(steps)
+    while budget_left():
+        before = current
+        current = ddmin(current, still_fails, stats, budget_left)
+        # Deepest first: shrinking an inner list never moves the paths of outer ones.
+        for path in reversed(list(_nested_paths(current))):
+            if not budget_left():
+                break
+            nested = _get(current, path)["steps"]
+            if not nested:
+                continue
+
+            def nested_oracle(
+                cands: list[Steps], path: tuple[int, ...] = path, base: Steps = current
+            ) -> list[bool]:
+                return still_fails([_with_nested(base, path, c) for c in cands])
+
+            smaller = ddmin(nested, nested_oracle, stats, budget_left, min_len=0)
+            if len(smaller) < len(nested):
+                current = _with_nested(current, path, smaller)
+        current = _simplify_values(current, still_fails, stats, budget_left, batch_size)
+        if current == before:
+            break
+    return current
+
+
+def _simplify_values(
+    steps: Steps,
+    still_fails: BatchOracle[Step],
+    stats: ShrinkStats,
+    budget_left: Callable[[], bool],
+    batch_size: int,
+) -> Steps:
+    """Try smaller field values in batches; restart from the first accepted candidate."""
+    current = steps
+    restart = True
+    while restart and budget_left():
+        restart = False
+        batch: list[Steps] = []
+        for cand in value_candidates(current):
+            batch.append(cand)
+            if len(batch) < batch_size:
+                continue
+            winner = _first_failing(batch, still_fails, stats)
+            batch = []
+            if winner is not None:
+                current, restart = winner, True
+                break
+            if not budget_left():
+                return current
+        if not restart and batch:
+            winner = _first_failing(batch, still_fails, stats)
+            if winner is not None:
+                current, restart = winner, True
+    return current
+
+
+def _first_failing(
+    batch: list[Steps], still_fails: BatchOracle[Step], stats: ShrinkStats
+) -> Steps | None:
+    stats.candidates += len(batch)
+    verdicts = still_fails(batch)
+    winner = next((c for c, ok in zip(batch, verdicts, strict=True) if ok), None)
+    if winner is not None:
+        stats.accepted += 1
+    return winner

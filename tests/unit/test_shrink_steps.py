@@ -1,0 +1,95 @@
+"""Step-list shrinking with the real engine as the oracle (in-process, tests only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fozzy.shrink.ddmin import ShrinkStats, ddmin
+from fozzy.shrink.steps import shrink_steps
+from tests.unit.enginekit import run
+from workers.steps.parse import parse_steps
+
+
+def signature(result: dict[str, Any]) -> tuple[str, str, str] | None:
+    if result["status"] == "pass" or not result["findings"]:
+        return None
+    f = result["findings"][0]
+    return (result["status"], f["kind"], f["title"])
+
+
+def oracle_for(steps: list[dict[str, Any]]) -> Any:
+    target = signature(run(steps))
+    assert target is not None
+
+    def still_fails(cands: list[list[dict[str, Any]]]) -> list[bool]:
+        return [signature(run(c)) == target for c in cands]
+
+    return still_fails
+
+
+def shrink(raw: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], ShrinkStats]:
+    steps = parse_steps(raw, "/steps")
+    stats = ShrinkStats()
+    return shrink_steps(steps, oracle_for(steps), stats, lambda: True), stats
+
+
+def test_thirty_steps_shrink_to_failing_step_and_its_dependency() -> None:
+    raw: list[dict[str, Any]] = [{"type": "trace_event", "name": f"e{i}"} for i in range(30)]
+    raw[3] = {"type": "set_kv", "key": "mode", "value": "broken"}
+    raw[20] = {"type": "get_kv_assert", "key": "mode", "is_null": True}
+    result, stats = shrink(raw)
+    assert [s["type"] for s in result] == ["set_kv", "get_kv_assert"]
+    assert signature(run(result)) == ("fail", "assertion", "get_kv_assert")
+    assert stats.candidates > 0
+
+
+def test_never_shrinks_into_a_different_failure() -> None:
+    raw = [
+        {"type": "assert_eq_int", "a": 1, "b": 1},
+        {"type": "set_kv", "key": "k", "value": "v"},
+        {"type": "assert_never_kv", "key": "k", "equals": "v", "within": "0ms", "poll": "1ms"},
+        {"type": "fail", "message": "second way"},
+    ]
+    result, _ = shrink(raw)
+    assert signature(run(result)) == ("fail", "assertion", "assert_never_kv")
+    assert [s["type"] for s in result] == ["set_kv", "assert_never_kv"]
+
+
+def test_nested_steps_and_values_shrink() -> None:
+    raw = [
+        {"type": "assert_throws", "steps": [
+            {"type": "trace_event", "name": "a"},
+            {"type": "trace_event", "name": "b"},
+            {"type": "set_kv", "key": "x", "value": "long value here"},
+        ]},
+        {"type": "sleep", "duration": "2s"},
+    ]
+    result, _ = shrink(raw)
+    assert [s["type"] for s in result] == ["assert_throws"]
+    assert result[0]["steps"] == []
+
+
+def test_values_get_smaller() -> None:
+    raw = [{"type": "assert_eq_str", "a": "a fairly long string", "b": "another long string"}]
+    result, _ = shrink(raw)
+    assert result[0]["a"] == "" or result[0]["b"] == ""
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.booleans(), min_size=1, max_size=40), st.integers(0, 39))
+def test_ddmin_finds_single_culprit(flags: list[bool], culprit: int) -> None:
+    items = list(range(len(flags)))
+    culprit %= len(items)
+    stats = ShrinkStats()
+    result = ddmin(items, lambda cands: [culprit in c for c in cands], stats)
+    assert result == [culprit]
+
+
+def test_ddmin_level_cost_stays_small_for_200_items() -> None:
+    stats = ShrinkStats()
+    result = ddmin(list(range(200)), lambda cands: [137 in c for c in cands], stats)
+    assert result == [137]
+    assert stats.candidates / max(stats.levels, 1) <= 40
