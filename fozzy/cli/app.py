@@ -1,7 +1,7 @@
 """The Typer application: global flags, command registration and the error boundary.
 
-Global flags may appear before or after the subcommand; `main` moves them to the front before
-Typer parses. Every error ends here as one line (or one JSON envelope) and exit 2.
+Global flags may appear before or after the subcommand; `main` takes them out of argv before
+Typer parses the rest. Every error ends here as one line (or one JSON envelope) and exit 2.
 """
 
 from __future__ import annotations
@@ -9,15 +9,55 @@ from __future__ import annotations
 import os
 import sys
 from importlib import import_module
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from fozzy.cli.context import G
 from fozzy.errors import ConfigError, FozzyError
 
+if TYPE_CHECKING:
+    from typer._click import Context, HelpFormatter
+    from typer.core import TyperOption
+
+
+class _FastHelp:
+    """Gives `--help` a `False` default instead of `None`.
+
+    Typer coerces a parameter whose value is not already a bool through a pydantic
+    TypeAdapter, and importing pydantic plus building the adapter costs ~100 ms. With a bool
+    default the absent `--help` flag takes Typer's bool fast path, so commands without other
+    typed parameters (`version`, `env`, `usage`, `--help`) start without pydantic.
+    """
+
+    def get_help_option(self, ctx: Context) -> TyperOption | None:
+        option: TyperOption | None = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None and option.default is None:
+            option.default = False
+        return option
+
+
+class _Command(_FastHelp, TyperCommand):
+    pass
+
+
+class _Group(_FastHelp, TyperGroup):
+    pass
+
+
+class _FozzyGroup(_Group):
+    """Lists the global flags, which `split_globals` parses, in `fozzy --help`."""
+
+    def format_options(self, ctx: Context, formatter: HelpFormatter) -> None:
+        with formatter.section("Global options (before or after the command)"):
+            formatter.write_dl(list(GLOBAL_HELP))
+        super().format_options(ctx, formatter)
+
+
 app = typer.Typer(
     name="fozzy",
+    cls=_FozzyGroup,
     help="Deterministic scenario testing: run, record, replay, shrink, fuzz and explore.",
     add_completion=False,
     no_args_is_help=True,
@@ -31,13 +71,47 @@ COMMAND_MODULES = (
     "fozzy.cli.cmd_info",
 )
 
-_VALUE_FLAGS = {"--config", "--cwd", "--proc-backend", "--fs-backend", "--http-backend"}
-_SWITCH_FLAGS = {"--json", "--no-color", "--strict", "--strict-verify", "--unsafe"}
+# Global flags are parsed by `split_globals`, not by Typer: they may appear after the
+# subcommand, and Typer would coerce every string option through pydantic, which costs ~100 ms
+# of start-up on every invocation. Bool switches are cheap, but one parser for all keeps them
+# consistent. `fozzy --help` lists them from this table.
+_VALUE_FLAGS = {
+    "--config": "config",
+    "--cwd": "cwd",
+    "--proc-backend": "proc_backend",
+    "--fs-backend": "fs_backend",
+    "--http-backend": "http_backend",
+}
+_SWITCH_FLAGS = {
+    "--json": "json",
+    "--no-color": "no_color",
+    "--strict": "strict",
+    "--strict-verify": "strict",
+    "--unsafe": "unsafe",
+}
+GLOBAL_HELP = (
+    ("--config PATH", "Config file to load (and that init writes). [default: fozzy.toml]"),
+    ("--cwd DIR", "Working directory for everything (config, globs, artifacts)."),
+    ("--json", "One JSON document on stdout."),
+    ("--no-color", "No ANSI colours."),
+    ("--strict, --strict-verify", "Strict mode (the default); conflicts with --unsafe."),
+    ("--unsafe", "Relax strict mode: warning findings no longer fail the command."),
+    ("--proc-backend scripted|host", "Backend for proc_spawn (run, test)."),
+    ("--fs-backend virtual|host", "Backend for fs_* steps (run, test)."),
+    ("--http-backend scripted|host", "Backend for http_* steps (run, test)."),
+)
 
 
-def hoist_globals(argv: list[str]) -> list[str]:
-    """Move global flags (wherever they appear before `--`) to the front of argv."""
-    front: list[str] = []
+class UsageError(Exception):
+    """A malformed global flag; rendered like any other parser error."""
+
+
+def split_globals(argv: list[str]) -> tuple[dict[str, str | bool], list[str]]:
+    """Take the global flags out of argv (wherever they appear before `--`).
+
+    Returns the flag values by destination name and the remaining arguments for Typer.
+    """
+    values: dict[str, str | bool] = {}
     rest: list[str] = []
     i = 0
     while i < len(argv):
@@ -45,21 +119,65 @@ def hoist_globals(argv: list[str]) -> list[str]:
         if tok == "--":
             rest.extend(argv[i:])
             break
-        name = tok.split("=", 1)[0]
-        if name in _SWITCH_FLAGS and (tok == name or name == "--json"):
-            front.append(tok)
-        elif name in _VALUE_FLAGS:
-            if "=" in tok:
-                front.append(tok)
-            elif i + 1 < len(argv):
-                front.extend(argv[i : i + 2])
-                i += 1
+        name, eq, inline = tok.partition("=")
+        if name in _SWITCH_FLAGS:
+            if not eq:
+                values[_SWITCH_FLAGS[name]] = True
+            elif name == "--json" and inline in ("true", "false"):
+                values["json"] = inline == "true"
             else:
-                front.append(tok)
+                raise UsageError(f"option '{name}' does not take a value")
+        elif name in _VALUE_FLAGS:
+            if eq:
+                value = inline
+            elif i + 1 < len(argv):
+                i += 1
+                value = argv[i]
+            else:
+                raise UsageError(f"option '{name}' requires an argument")
+            values[_VALUE_FLAGS[name]] = value
         else:
             rest.append(tok)
         i += 1
-    return front + rest
+    return values, rest
+
+
+_pending: dict[str, str | bool] = {}
+
+
+def apply_globals(values: dict[str, str | bool]) -> None:
+    """Check the global flags, change directory, then load the config (in that order, so a
+    relative `--config` is relative to `--cwd`)."""
+    from fozzy.config import BACKEND_CHOICES, load_config
+    from fozzy.errors import ArgumentError
+
+    def text(key: str) -> str | None:
+        value = values.get(key)
+        return value if isinstance(value, str) else None
+
+    G.json = bool(values.get("json", False))
+    G.no_color = bool(values.get("no_color", False)) or bool(os.environ.get("NO_COLOR"))
+    if values.get("strict") and values.get("unsafe"):
+        raise ArgumentError("--strict and --unsafe cannot be used together")
+    G.strict = not values.get("unsafe")
+    for key in ("proc_backend", "fs_backend", "http_backend"):
+        value = text(key)
+        if value is not None and value not in BACKEND_CHOICES[key]:
+            flag = "--" + key.replace("_", "-")
+            raise ArgumentError(
+                f"{flag} must be one of {'|'.join(BACKEND_CHOICES[key])}, got {value!r}"
+            )
+    G.proc_backend, G.fs_backend, G.http_backend = (
+        text("proc_backend"), text("fs_backend"), text("http_backend")
+    )
+    cwd = text("cwd")
+    if cwd is not None:
+        try:
+            os.chdir(cwd)
+        except OSError as e:
+            raise FozzyError(f"failed to set cwd to {cwd}: {e.strerror or e}") from None
+    G.config_path = text("config") or "fozzy.toml"
+    G.config = load_config(G.config_path)
 
 
 def _version_callback(value: bool) -> None:
@@ -72,59 +190,31 @@ def _version_callback(value: bool) -> None:
 
 @app.callback()
 def global_options(
-    config: Annotated[str, typer.Option(help="Config file to load (and that init writes).")] = (
-        "fozzy.toml"
-    ),
-    cwd: Annotated[str | None, typer.Option(help="Working directory for everything.")] = None,
-    json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
-    no_color: Annotated[bool, typer.Option("--no-color", help="No ANSI colours.")] = False,
-    strict: Annotated[
-        bool, typer.Option("--strict", "--strict-verify", help="Strict mode (the default).")
-    ] = False,
-    unsafe: Annotated[bool, typer.Option("--unsafe", help="Relax strict mode.")] = False,
-    proc_backend: Annotated[
-        str | None,
-        typer.Option(help="Backend for proc_spawn: scripted|host."),
-    ] = None,
-    fs_backend: Annotated[
-        str | None, typer.Option(help="Backend for fs_* steps: virtual|host.")
-    ] = None,
-    http_backend: Annotated[
-        str | None, typer.Option(help="Backend for http_* steps: scripted|host.")
-    ] = None,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version_callback, is_eager=True, help="Print version."),
     ] = False,
 ) -> None:
-    from fozzy.config import BACKEND_CHOICES, load_config
-    from fozzy.errors import ArgumentError
+    """Runs before every subcommand (not for --help/--version)."""
+    apply_globals(_pending)
 
-    G.json = json
-    G.no_color = no_color or bool(os.environ.get("NO_COLOR"))
-    if strict and unsafe:
-        raise ArgumentError("--strict and --unsafe cannot be used together")
-    G.strict = not unsafe
-    for key, value in (
-        ("proc_backend", proc_backend), ("fs_backend", fs_backend), ("http_backend", http_backend)
-    ):
-        if value is not None and value not in BACKEND_CHOICES[key]:
-            flag = "--" + key.replace("_", "-")
-            raise ArgumentError(
-                f"{flag} must be one of {'|'.join(BACKEND_CHOICES[key])}, got {value!r}"
-            )
-    G.proc_backend, G.fs_backend, G.http_backend = proc_backend, fs_backend, http_backend
-    if cwd is not None:
-        try:
-            os.chdir(cwd)
-        except OSError as e:
-            raise FozzyError(f"failed to set cwd to {cwd}: {e.strerror or e}") from None
-    G.config_path = config
-    G.config = load_config(config)
+
+def _use_fast_help(typer_app: typer.Typer) -> None:
+    """Give every registered command and sub-group the `_FastHelp` classes (recursively)."""
+    for command in typer_app.registered_commands:
+        if command.cls is None or command.cls is TyperCommand:
+            command.cls = _Command
+    for group in typer_app.registered_groups:
+        sub = group.typer_instance
+        if sub is not None:
+            if not group.cls and not sub.info.cls:
+                group.cls = _Group
+            _use_fast_help(sub)
 
 
 for _module in COMMAND_MODULES:
     import_module(_module).register(app)
+_use_fast_help(app)
 
 
 def _fail(message: str, code: str) -> int:
@@ -139,12 +229,20 @@ def main(argv: list[str] | None = None) -> None:
     G.json = "--json" in args or "--json=true" in args
     command = typer.main.get_command(app)
     try:
-        result = command.main(args=hoist_globals(args), prog_name="fozzy", standalone_mode=False)
+        values, rest = split_globals(args)
+        if not rest:
+            raise UsageError("missing command (see `fozzy --help`)")
+        G.json = bool(values.get("json", G.json))
+        _pending.clear()
+        _pending.update(values)
+        result = command.main(args=rest, prog_name="fozzy", standalone_mode=False)
         code = result if isinstance(result, int) else 0
     except typer.Exit as e:
         code = e.exit_code
     except typer.Abort:
         code = _fail("aborted", "interrupted")
+    except UsageError as e:
+        code = _fail(str(e), "usage")
     except typer.TyperException as e:
         message = e.format_message() if hasattr(e, "format_message") else str(e)
         code = _fail(message, "usage")
