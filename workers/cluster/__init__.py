@@ -1,0 +1,1 @@
+"""Simulated distributed nodes for `fozzy explore`: the scenario declaration and its rules."""
