@@ -69,6 +69,8 @@ app = typer.Typer(
 # its heavy imports inside the command body so `fozzy --help` stays fast.
 COMMAND_MODULES = (
     "fozzy.cli.cmd_info",
+    "fozzy.cli.cmd_validate",
+    "fozzy.cli.cmd_schema",
 )
 
 # Global flags are parsed by `split_globals`, not by Typer: they may appear after the
