@@ -12,8 +12,10 @@ scenario}` or `{"kind": "fn", "spec": "module:callable", "cwd": str}`.
 
 from __future__ import annotations
 
+import functools
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,12 +71,12 @@ def run_scenario_input(target: dict[str, Any], inp: ScenarioInput) -> Outcome:
     finding = result["findings"][0] if result["findings"] else None
     sig = ""
     if result["status"] != "pass" and finding is not None:
-        failed_at = next(
-            (e["fields"]["span"] for e in reversed(result["events"])
-             if e["name"] == "span_end" and e["fields"]["status"] == "error"),
+        failed_kind = next(
+            (e["fields"]["step_kind"] for e in reversed(result["events"])
+             if e["name"] == "span_start"),
             "end",
         )
-        sig = f"{result['status']}|{finding['kind']}|{finding['title']}|{failed_at}"
+        sig = f"{result['status']}|{finding['kind']}|{finding['title']}|{failed_kind}"
     return Outcome(feats, result["status"], finding, sig)
 
 
@@ -94,19 +96,28 @@ def run_fn_input(target: FnTarget, data: bytes, coverage: bool) -> Outcome:
     return Outcome(out.arcs, "fail", out.error, sig)
 
 
-def _consider(state: BatchState, data: bytes, out: Outcome, keep: bool) -> None:
+def _consider(
+    state: BatchState, out: Outcome, keep: bool, encode: Callable[[], bytes]
+) -> bytes | None:
+    """Record a crash or new coverage; returns the encoded input when it was kept."""
     state.execs += 1
-    if out.status != "pass" and out.signature not in state.crashes:
+    fresh = out.features - state.seen
+    new_crash = out.status != "pass" and out.signature not in state.crashes
+    if not fresh and not new_crash:
+        return None
+    data = encode()
+    if new_crash:
         state.crashes[out.signature] = {
             "input": data.hex(), "status": out.status, "finding": out.finding,
             "signature": out.signature, "exec": state.execs,
         }
-    fresh = out.features - state.seen
     if fresh:
         state.seen |= fresh
         if keep:
             state.corpus.append(data)
             state.new.append({"input": data.hex(), "features": sorted(out.features)})
+            return data
+    return None
 
 
 def fuzz_batch(job: dict[str, Any]) -> dict[str, Any]:
@@ -130,7 +141,8 @@ def fuzz_batch(job: dict[str, Any]) -> dict[str, Any]:
             ctx = MutationContext(state.corpus if coverage else seeds, dictionary, max_input)
             parent = rng.choice(state.corpus if coverage else seeds) if seeds else b""
             data, _ = mutate_bytes(parent, rng, ctx, byte_names)
-            _consider(state, data, run_fn_input(fn, data, coverage), coverage)
+            out = run_fn_input(fn, data, coverage)
+            _consider(state, out, coverage, functools.partial(bytes, data))
     return {
         "execs": state.execs,
         "new": state.new,
@@ -172,8 +184,7 @@ def _scenario_loop(
             continue
         barren = 0
         child = made[0]
-        data = encode_scenario_input(child)
         out = run_scenario_input(target, child)
-        if coverage:
-            parsed[data] = child
-        _consider(state, data, out, coverage)
+        kept = _consider(state, out, coverage, functools.partial(encode_scenario_input, child))
+        if kept is not None:
+            parsed[kept] = child

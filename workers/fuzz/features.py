@@ -1,10 +1,11 @@
 """Coverage for scenario targets: a real feature signal read off an engine run.
 
 A feature is a stable 32-bit id (CRC-32, identical in every worker process, unlike Python's
-salted `hash`) of one observation: which step ran at which position with which outcome and
-which observable branch (events emitted, HTTP status, process exit code and output lines,
-delivery vs drop, allocation failure reason), plus log2-bucketed end state (KV size, network
-queue, memory in use).
+salted `hash`) of one observation: which kind of step ran with which outcome and which
+observable branch (events emitted, HTTP status, process exit code and output lines, delivery
+vs drop, allocation failure reason), how often each (kind, branch) happened (log2 bucket),
+and log2-bucketed end state (KV size, network queue, memory in use). Positions are left out
+on purpose: duplicating a step would otherwise make every shifted step look new.
 """
 
 from __future__ import annotations
@@ -36,22 +37,27 @@ def _branch(event: dict[str, Any]) -> str:
 
 def scenario_features(rt: Runtime, result: dict[str, Any]) -> set[int]:
     feats: set[int] = set()
-    step = -1
+    counts: dict[str, int] = {}
     kind = ""
     branch: list[str] = []
     for ev in result["events"]:
         name = ev["name"]
         f = ev["fields"]
         if name == "span_start":
-            step, kind, branch = f["step_index"], f["step_kind"], []
+            kind, branch = f["step_kind"], []
         elif name == "span_end":
-            feats.add(fid(f"{step}|{kind}|{'/'.join(branch)}|{f['status']}"))
-            feats.add(fid(f"*|{kind}|{'/'.join(branch)}|{f['status']}"))
-        elif name not in ("sched_pick",):
+            key = f"{kind}|{'/'.join(branch)}|{f['status']}"
+            counts[key] = counts.get(key, 0) + 1
+        elif name != "sched_pick":
             branch.append(_branch(ev))
             if name == "proc_spawn":
                 for line in str(f.get("stdout", "")).splitlines()[:64]:
-                    feats.add(fid(f"{step}|stdout|{line[:200]}"))
+                    feats.add(fid(f"stdout|{line[:200]}"))
+            elif name == "http_request" and "body" in f:
+                feats.add(fid(f"http_body|{str(f['body'])[:200]}"))
+    for key, n in counts.items():
+        feats.add(fid(key))
+        feats.add(fid(f"{key}#{_bucket(n)}"))
     for finding in result["findings"]:
         feats.add(fid(f"finding|{finding['kind']}|{finding['title']}"))
     feats.add(fid(f"status|{result['status']}"))

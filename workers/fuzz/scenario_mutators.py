@@ -9,7 +9,6 @@ with the registry's validation rules and discarded if invalid, so they stay runn
 
 from __future__ import annotations
 
-import copy
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -54,15 +53,34 @@ def literals(value: Any, out: set[bytes] | None = None) -> set[bytes]:
     return acc
 
 
-def _input_slots(steps: list[Step]) -> Iterator[tuple[Step, Field]]:
+Path = tuple[int, ...]
+
+
+def _input_slots(steps: list[Step], prefix: Path = ()) -> Iterator[tuple[Path, Field]]:
+    """(path to a step, INPUT field) pairs; a path indexes nested `steps` lists."""
     reg = registry()
-    for s in steps:
-        sdef = reg[s["type"]]
-        for f in sdef.fields:
+    for i, s in enumerate(steps):
+        for f in reg[s["type"]].fields:
             if f.type is T.STEPS:
-                yield from _input_slots(s[f.name])
+                yield from _input_slots(s[f.name], (*prefix, i))
             elif f.role is Role.INPUT:
-                yield s, f
+                yield (*prefix, i), f
+
+
+def _copy_path(steps: list[Step], path: Path) -> tuple[list[Step], Step]:
+    """Copy only the steps on `path` (and the lists holding them), leaving the rest shared:
+    mutants are cheap to make and the parent is never modified."""
+    top = list(steps)
+    container = top
+    step: Step = {}
+    for depth, i in enumerate(path):
+        step = dict(container[i])
+        container[i] = step
+        if depth + 1 < len(path):
+            nested = list(step["steps"])
+            step["steps"] = nested
+            container = nested
+    return top, step
 
 
 def _is_input_step(sdef: StepDef, s: Step) -> bool:
@@ -151,6 +169,7 @@ def _mutate_field(
 
 
 def _valid(steps: list[Step]) -> bool:
+    """The registry's validation rules, so a mutant is never something `validate` rejects."""
     reg = registry()
     for s in steps:
         sdef = reg[s["type"]]
@@ -179,27 +198,30 @@ def mutate_scenario(
         op = rng.choice(mutators)
         if op == "seed":
             return ScenarioInput(rng.getrandbits(64), base.steps), op
-        steps = copy.deepcopy(base.steps)
         if op == "field":
-            slots = list(_input_slots(steps))
+            slots = list(_input_slots(base.steps))
             if not slots:
                 continue
-            s, f = rng.choice(slots)
-            _mutate_field(s, f, rng, ctx, byte_mutators)
-        else:
-            idx = [i for i, s in enumerate(steps) if _is_input_step(reg[s["type"]], s)]
-            if not idx:
+            path, f = rng.choice(slots)
+            steps, target = _copy_path(base.steps, path)
+            _mutate_field(target, f, rng, ctx, byte_mutators)
+            if not _valid([target]):
                 continue
-            i = rng.choice(idx)
-            if op == "duplicate_step":
-                if len(steps) >= MAX_STEPS:
-                    continue
-                steps.insert(i, copy.deepcopy(steps[i]))
-            else:
-                j = i + 1
-                if j >= len(steps) or j not in idx:
-                    continue
-                steps[i], steps[j] = steps[j], steps[i]
-        if _valid(steps):
             return ScenarioInput(base.seed, steps), op
+        steps = list(base.steps)
+        idx = [i for i, s in enumerate(steps) if _is_input_step(reg[s["type"]], s)]
+        if not idx:
+            continue
+        i = rng.choice(idx)
+        if op == "duplicate_step":
+            if len(steps) >= MAX_STEPS:
+                continue
+            steps.insert(i, steps[i])
+        else:
+            j = i + 1
+            if j >= len(steps) or j not in idx:
+                continue
+            steps[i], steps[j] = steps[j], steps[i]
+        # Moving or repeating whole valid steps keeps every per-step rule satisfied.
+        return ScenarioInput(base.seed, steps), op
     return None
