@@ -71,6 +71,7 @@ COMMAND_MODULES = (
     "fozzy.cli.cmd_info",
     "fozzy.cli.cmd_validate",
     "fozzy.cli.cmd_schema",
+    "fozzy.cli.cmd_trace",
 )
 
 # Global flags are parsed by `split_globals`, not by Typer: they may appear after the
