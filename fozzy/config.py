@@ -3,7 +3,6 @@ understood is an error for every command; there is no silent fallback to default
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -83,6 +82,8 @@ def _check(key: str, value: Any, path: str) -> Any:
             raise bad("a positive integer")
     elif not isinstance(value, str):
         raise bad("a string")
+    elif key == "base_dir" and not value.strip():
+        raise bad("a non-empty path")
     if key in BACKEND_CHOICES and value not in BACKEND_CHOICES[key]:
         raise bad("one of " + "|".join(BACKEND_CHOICES[key]))
     if key == "reporter" and value not in REPORTERS:
@@ -108,6 +109,8 @@ def load_config(path: str) -> Config:
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key not in _KEYS:
+            import difflib
+
             hint = difflib.get_close_matches(key, list(_KEYS), n=1)
             extra = f" (did you mean `{hint[0]}`?)" if hint else ""
             raise ConfigError(f"failed to parse config {path}: unknown key `{key}`{extra}")

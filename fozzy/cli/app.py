@@ -69,6 +69,7 @@ app = typer.Typer(
 # its heavy imports inside the command body so `fozzy --help` stays fast.
 COMMAND_MODULES = (
     "fozzy.cli.cmd_info",
+    "fozzy.cli.cmd_init",
     "fozzy.cli.cmd_validate",
     "fozzy.cli.cmd_schema",
     "fozzy.cli.cmd_trace",
