@@ -72,7 +72,7 @@ def normalize_options(raw: dict[str, Any]) -> dict[str, Any]:
             if not isinstance(value, str):
                 raise MemoryOptionsError("memory option pressure_wave must be a string like 1,2,4")
             out[key] = value
-    if any(out.get(k) not in (None, False) for k in OPTION_KEYS):
+    if any(v is not None and v is not False for v in out.values()):
         out["track"] = True
     return out
 
