@@ -1,0 +1,2 @@
+"""Where scenarios execute: the worker pool (the only path to a worker) and the finalizer
+(the only writer of run artifacts)."""
