@@ -73,6 +73,7 @@ COMMAND_MODULES = (
     "fozzy.cli.cmd_validate",
     "fozzy.cli.cmd_schema",
     "fozzy.cli.cmd_trace",
+    "fozzy.cli.cmd_run",
 )
 
 # Global flags are parsed by `split_globals`, not by Typer: they may appear after the

@@ -1,0 +1,213 @@
+"""Options that every scenario-executing command shares (`run`, `test`, …) and how their
+values combine with `fozzy.toml`.
+
+Declare them in a command with the `Annotated` aliases below, then hand the raw values to
+`execution_flags`, which checks them and applies the precedence rules (CLI > config >
+default; memory switches OR-ed; tracking on when any memory option is set anywhere).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import typer
+
+from fozzy.config import REPORTERS, Config
+from fozzy.errors import ArgumentError
+
+U64_MAX = (1 << 64) - 1
+
+Det = Annotated[
+    bool, typer.Option("--det", help="Deterministic mode: virtual time, recorded decisions.")
+]
+Seed = Annotated[
+    str | None, typer.Option("--seed", metavar="N", help="Run seed (u64); random when omitted.")
+]
+Timeout = Annotated[
+    str | None,
+    typer.Option(
+        "--timeout", metavar="DUR", help="Per-scenario time limit, e.g. 500ms, 2s, 1m."
+    ),
+]
+Reporter = Annotated[
+    str | None,
+    typer.Option(
+        "--reporter",
+        metavar="pretty|json|junit|html",
+        help="Output style; junit/html also write junit.xml/report.html to the run dir.",
+    ),
+]
+MemTrack = Annotated[bool, typer.Option("--mem-track", help="Track simulated memory.")]
+MemLimitMb = Annotated[
+    int | None, typer.Option("--mem-limit-mb", metavar="N", help="Simulated memory ceiling (MiB).")
+]
+MemFailAfter = Annotated[
+    int | None,
+    typer.Option("--mem-fail-after", metavar="N", help="Fail allocation attempts after N."),
+]
+MemFragmentationSeed = Annotated[
+    int | None,
+    typer.Option("--mem-fragmentation-seed", metavar="N", help="Fragmentation overhead seed."),
+]
+MemPressureWave = Annotated[
+    str | None,
+    typer.Option("--mem-pressure-wave", metavar="PAT", help="Size multipliers, e.g. 1,2,4."),
+]
+FailOnLeak = Annotated[bool, typer.Option("--fail-on-leak", help="Any leak fails the run.")]
+LeakBudget = Annotated[
+    int | None, typer.Option("--leak-budget", metavar="BYTES", help="Tolerated leaked bytes.")
+]
+MemArtifacts = Annotated[
+    bool,
+    typer.Option("--mem-artifacts", help="Write memory.*.json sidecars with heavy artifacts."),
+]
+
+
+@dataclass(frozen=True)
+class ExecutionFlags:
+    det: bool
+    seed: int
+    timeout_ms: int | None
+    reporter: str
+    memory: dict[str, Any]  # normalized memory options as workers expect them
+
+
+def parse_seed(text: str | None) -> int:
+    """The given seed, or a fresh random u64 from the OS."""
+    if text is None:
+        return int.from_bytes(os.urandom(8), "little")
+    s = text.strip()
+    if not (s.isascii() and s.isdigit()) or int(s) > U64_MAX:
+        raise ArgumentError(f"--seed must be an unsigned 64-bit integer, got {text!r}")
+    return int(s)
+
+
+def parse_timeout(text: str | None) -> int | None:
+    from workers.engine.durations import DurationError, parse_duration_ms
+
+    if text is None:
+        return None
+    try:
+        return parse_duration_ms(text)
+    except DurationError as e:
+        raise ArgumentError(f"--timeout: {e}") from None
+
+
+def resolve_reporter(cli: str | None, config: Config) -> str:
+    value = cli if cli is not None else config.reporter
+    if value not in REPORTERS:
+        raise ArgumentError(f"--reporter must be one of {'|'.join(REPORTERS)}, got {value!r}")
+    return value
+
+
+def memory_options(
+    config: Config,
+    *,
+    track: bool = False,
+    limit_mb: int | None = None,
+    fail_after: int | None = None,
+    fragmentation_seed: int | None = None,
+    pressure_wave: str | None = None,
+    fail_on_leak: bool = False,
+    leak_budget: int | None = None,
+    artifacts: bool = False,
+) -> dict[str, Any]:
+    """CLI values over config values; switches OR-ed; normalized (tracking forced on when any
+    option is set) with the same function the worker uses, so both sides agree."""
+    from workers.engine.memory import MemoryOptionsError, normalize_options
+
+    for flag, value in (
+        ("--mem-limit-mb", limit_mb), ("--mem-fail-after", fail_after),
+        ("--mem-fragmentation-seed", fragmentation_seed), ("--leak-budget", leak_budget),
+    ):
+        if value is not None and not 0 <= value <= U64_MAX:
+            raise ArgumentError(f"{flag} must be an unsigned 64-bit integer, got {value}")
+
+    def pick(cli: Any, cfg: Any) -> Any:
+        return cli if cli is not None else cfg
+
+    raw = {
+        "track": track or config.mem_track,
+        "limit_mb": pick(limit_mb, config.mem_limit_mb),
+        "fail_after_allocs": pick(fail_after, config.mem_fail_after),
+        "fail_on_leak": fail_on_leak or config.fail_on_leak,
+        "leak_budget_bytes": pick(leak_budget, config.leak_budget),
+        "fragmentation_seed": pick(fragmentation_seed, config.mem_fragmentation_seed),
+        "pressure_wave": pick(pressure_wave, config.mem_pressure_wave),
+        "artifacts": artifacts or config.mem_artifacts,
+    }
+    try:
+        return normalize_options(raw)
+    except MemoryOptionsError as e:
+        raise ArgumentError(str(e)) from None
+
+
+def execution_flags(
+    config: Config,
+    *,
+    det: bool,
+    seed: str | None,
+    timeout: str | None,
+    reporter: str | None,
+    mem_track: bool,
+    mem_limit_mb: int | None,
+    mem_fail_after: int | None,
+    mem_fragmentation_seed: int | None,
+    mem_pressure_wave: str | None,
+    fail_on_leak: bool,
+    leak_budget: int | None,
+    mem_artifacts: bool,
+) -> ExecutionFlags:
+    """Check every shared flag and resolve it against the config, before anything runs."""
+    return ExecutionFlags(
+        det=det,
+        seed=parse_seed(seed),
+        timeout_ms=parse_timeout(timeout),
+        reporter=resolve_reporter(reporter, config),
+        memory=memory_options(
+            config,
+            track=mem_track,
+            limit_mb=mem_limit_mb,
+            fail_after=mem_fail_after,
+            fragmentation_seed=mem_fragmentation_seed,
+            pressure_wave=mem_pressure_wave,
+            fail_on_leak=fail_on_leak,
+            leak_budget=leak_budget,
+            artifacts=mem_artifacts,
+        ),
+    )
+
+
+def conclude(summary: dict[str, Any], reporter: str) -> int:
+    """Print a finished run's summary and return the exit code (strict mode included).
+
+    JSON output is one document: the summary, or on a strict-mode violation only the error
+    envelope with the summary embedded under `summary`. Human output is the pretty block,
+    then the strict error line on stderr when there is one.
+    """
+    import sys
+
+    from fozzy.artifacts.render import pretty_text
+    from fozzy.artifacts.summary import strict_violation
+    from fozzy.cli.context import G
+    from fozzy.cli.output import emit_error, print_json
+    from fozzy.errors import exit_code
+
+    as_json = G.json or reporter == "json"
+    violation = strict_violation(summary) if G.strict else None
+    if violation is not None and as_json:
+        G.json = True
+        emit_error(violation, "strict_mode", extra={"summary": summary})
+        return 2
+    if as_json:
+        print_json(summary)
+    else:
+        color = not G.no_color and sys.stdout.isatty()
+        sys.stdout.write(pretty_text(summary, color=color))
+        sys.stdout.flush()
+    if violation is not None:
+        emit_error(violation, "strict_mode")
+        return 2
+    return exit_code(summary["status"])
