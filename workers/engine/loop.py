@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from workers.engine.findings import ASSERTION, HANG, StepFailed, finding
+from workers.engine.replay import ReplayDiverged, attach_replay, finish_replay
 from workers.engine.runtime import Runtime
 from workers.steps.registry import Step, registry
 
@@ -33,7 +34,11 @@ def run_steps(rt: Runtime, steps: list[Step]) -> str:
         kind = s["type"]
         sdef = reg[kind]
         rt.step_index = idx
-        rt.decide({"kind": "scheduler_pick", "task_id": idx + 1, "label": kind})
+        try:
+            rt.decide({"kind": "scheduler_pick", "task_id": idx + 1, "label": kind})
+        except StepFailed as stop:  # replay: `--until` spent or the recorded deadline hit
+            rt.findings.append(stop.finding)
+            return TIMEOUT if stop.finding["kind"] == HANG else FAIL
         span = f"step-{idx}"
         rt.emit("sched_pick", {"step_index": idx, "step_kind": kind, "task_id": idx + 1})
         rt.emit(
@@ -75,16 +80,23 @@ def execute(spec: dict[str, Any]) -> tuple[Runtime, dict[str, Any]]:
     rt = Runtime(spec)
     replay = spec.get("replay")
     if replay is not None:
-        from workers.engine.replay import attach_replay
-
         attach_replay(rt, replay)
-    status = run_steps(rt, spec["scenario"]["steps"])
+    try:
+        status = run_steps(rt, spec["scenario"]["steps"])
+    except ReplayDiverged as drift:
+        # Not a finding: the trace no longer describes this scenario. The coordinator turns
+        # status `error` with its message into a command error (exit 2).
+        return rt, {**_result(rt, "error", None, t0), "error": str(drift)}
     status, memory = rt.mem.finish(rt, status)
     if replay is not None:
-        from workers.engine.replay import finish_replay
-
         status = finish_replay(rt, status)
-    return rt, {
+    return rt, _result(rt, status, memory, t0)
+
+
+def _result(
+    rt: Runtime, status: str, memory: dict[str, Any] | None, t0: int
+) -> dict[str, Any]:
+    return {
         "status": status,
         "findings": rt.findings,
         "decisions": rt.decisions,
