@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import platform
 import sys
 from typing import Any
 
@@ -16,32 +15,42 @@ _ARCH = {"amd64": "x86_64", "arm64": "aarch64"}
 
 
 def version_info() -> dict[str, Any]:
-    """Package version. No commit: we never run `git` in the user's working directory."""
+    """Package version only. The reference ran `git` in the user's working directory, which
+    reports the user's repository, not fozzy's build (spec Appendix A.18)."""
     from fozzy import __version__
 
     return {"version": __version__}
 
 
+def _capability(backend: str, deterministic: bool) -> dict[str, Any]:
+    return {"backend": backend, "deterministic": deterministic}
+
+
 def env_info() -> dict[str, Any]:
-    """Effective capabilities: CLI backend flags over config over defaults, plus limits."""
+    """Effective capabilities as `run`/`test` would use them: CLI backend flags over config
+    over defaults (the reference reported config only, spec Appendix A.18)."""
+    import platform
+
     from workers.engine.rng import NAME as RNG_NAME
 
     b = G.backends()
     cfg = G.config
+    machine = platform.machine().lower()
     return {
-        "os": _OS.get(sys.platform, sys.platform if sys.platform != "linux" else "linux"),
-        "arch": _ARCH.get(platform.machine().lower(), platform.machine().lower()),
+        "os": _OS.get(sys.platform, sys.platform),
+        "arch": _ARCH.get(machine, machine),
         "python": platform.python_version(),
         "fozzy": version_info(),
         "capabilities": {
-            "fs": {"backend": "virtual_overlay" if b["fs"] == "virtual" else "host",
-                   "deterministic": b["fs"] == "virtual"},
-            "http": {"backend": b["http"], "deterministic": b["http"] == "scripted"},
-            "memory": {"backend": "deterministic_allocator", "deterministic": True},
-            "net": {"backend": "simulated", "deterministic": True},
-            "proc": {"backend": b["proc"], "deterministic": b["proc"] == "scripted"},
-            "rng": {"backend": RNG_NAME, "deterministic": True},
-            "time": {"backend": "virtual", "deterministic": True},
+            "fs": _capability(
+                "virtual_overlay" if b["fs"] == "virtual" else "host", b["fs"] == "virtual"
+            ),
+            "http": _capability(b["http"], b["http"] == "scripted"),
+            "memory": _capability("deterministic_allocator", True),
+            "net": _capability("simulated", True),
+            "proc": _capability(b["proc"], b["proc"] == "scripted"),
+            "rng": _capability(RNG_NAME, True),
+            "time": _capability("virtual", True),
         },
         "limits": {
             "maxOutputBytes": cfg.max_output_bytes,
@@ -51,25 +60,46 @@ def env_info() -> dict[str, Any]:
     }
 
 
-USAGE_ITEMS = [
-    ("fozzy init", "starting a project", "fozzy init [--with run,memory,host,explore,fuzz]"),
+# Which command to reach for when. `usage` lists only the entries whose command this build
+# registers, so it never advertises a command that does not exist.
+USAGE_ITEMS = (
+    ("fozzy init", "starting a project",
+     "fozzy init [--with run,fuzz,explore,memory,host] [--template minimal|rust|ts]"),
     ("fozzy validate", "checking a scenario without running it", "fozzy validate FILE"),
+    ("fozzy schema", "listing every step type and field", "fozzy schema --json"),
     ("fozzy run", "running one scenario", "fozzy run FILE --det --seed 7 [--record out.fozzy]"),
-    ("fozzy test", "running a suite in parallel", "fozzy test [GLOB...] --det --jobs 4"),
+    ("fozzy test", "running a suite of scenarios", "fozzy test [PATH|GLOB...] --det --jobs 4"),
     ("fozzy replay", "reproducing a recorded run exactly", "fozzy replay TRACE"),
     ("fozzy trace verify", "checking a trace's integrity", "fozzy trace verify TRACE"),
     ("fozzy shrink", "minimizing a failing trace", "fozzy shrink TRACE --out min.fozzy"),
     ("fozzy fuzz", "searching inputs for failures", "fozzy fuzz scenario:FILE --time 30s"),
-    ("fozzy explore", "searching distributed schedules", "fozzy explore FILE --schedule pct"),
-    ("fozzy ci", "gating CI on a trace", "fozzy ci TRACE"),
-    ("fozzy doctor", "checking determinism", "fozzy doctor --deep --scenario FILE"),
-    ("fozzy artifacts", "listing or packing run artifacts", "fozzy artifacts ls latest"),
+    ("fozzy explore", "searching distributed fault schedules",
+     "fozzy explore FILE --schedule pct --faults crash-first"),
+    ("fozzy corpus", "managing fuzz corpora", "fozzy corpus ls DIR"),
+    ("fozzy ci", "gating CI on a recorded trace", "fozzy ci TRACE"),
+    ("fozzy doctor", "checking a scenario for nondeterminism",
+     "fozzy doctor --deep --scenario FILE"),
+    ("fozzy artifacts", "listing, exporting or bundling run artifacts",
+     "fozzy artifacts ls latest"),
     ("fozzy report", "reading run reports", "fozzy report show latest"),
-    ("fozzy memory", "inspecting simulated memory", "fozzy memory top latest"),
+    ("fozzy memory", "inspecting simulated memory of a run", "fozzy memory top latest"),
+    ("fozzy profile", "per-step time and host resource profiles", "fozzy profile top latest"),
+    ("fozzy map", "mapping which scenarios cover which steps", "fozzy map suites"),
+    ("fozzy full", "running every check over a scenario tree", "fozzy full --seed 7"),
+    ("fozzy gate", "a pass/fail gate over recent runs", "fozzy gate"),
     ("fozzy env", "seeing effective backends and limits", "fozzy env --json"),
     ("fozzy version", "printing the version", "fozzy version"),
-    ("fozzy schema", "listing every step type and field", "fozzy schema --json"),
-]
+    ("fozzy usage", "seeing which command to use when", "fozzy usage"),
+)
+
+
+def usage_info(registered: set[str]) -> dict[str, Any]:
+    items = [
+        {"command": c, "when": w, "how": h}
+        for c, w, h in USAGE_ITEMS
+        if c.split()[1] in registered
+    ]
+    return {"title": "fozzy CLI usage: which command to use when", "items": items}
 
 
 def register(app: typer.Typer) -> None:
@@ -84,13 +114,19 @@ def register(app: typer.Typer) -> None:
         return 0
 
     @app.command("usage", help="Which command to use when.")
-    def usage() -> int:
-        items = [{"command": c, "when": w, "how": h} for c, w, h in USAGE_ITEMS]
+    def usage(ctx: typer.Context) -> int:
+        from typer.core import TyperGroup
+
+        root = ctx.find_root()
+        group = root.command
+        info = usage_info(
+            set(group.list_commands(root)) if isinstance(group, TyperGroup) else set()
+        )
         if G.json:
-            emit({"title": "fozzy usage", "items": items})
+            emit(info)
             return 0
-        lines = ["fozzy usage", ""]
-        for it in items:
+        lines = [info["title"], ""]
+        for it in info["items"]:
             lines += [it["command"], f"  when: {it['when']}", f"  how:  {it['how']}"]
         sys.stdout.write("\n".join(lines) + "\n")
         return 0
