@@ -316,3 +316,20 @@ def test_field_roles() -> None:
     assert reg["memory_alloc"].fields[0].role is Role.INPUT
     assert reg["memory_assert_in_use_bytes"].fields[0].role is Role.ORACLE
     assert [f.name for f in reg["memory_free"].fields] == ["alloc_id", "key"]
+
+
+def test_replay_reproduces_allocations_and_detects_a_changed_size() -> None:
+    steps: list[dict[str, Any]] = [
+        {"type": "memory_fragmentation", "seed": 5}, alloc(300, "a"), alloc(40, "b"),
+        free_key("a"), free_key("b"),
+    ]
+    recorded = run(steps, seed=2)
+    replayed = run(steps, seed=2, replay={"decisions": recorded["decisions"]})
+    assert replayed["status"] == recorded["status"] == "pass"
+    assert replayed["memory"] == recorded["memory"]
+    tampered = [dict(d) for d in recorded["decisions"]]
+    first = next(d for d in tampered if d["kind"] == "memory_alloc")
+    first["effective_bytes"] += 1
+    drifted = run(steps, seed=2, replay={"decisions": tampered})
+    assert drifted["status"] == "fail"
+    assert titles(drifted) == ["replay_drift", "memory_leak"]

@@ -283,3 +283,20 @@ def test_field_roles_keep_oracles_out_of_fuzzing() -> None:
     assert roles[("net_recv_assert", "payload")] is Role.ORACLE
     assert roles[("net_recv_assert", "from")] is Role.ORACLE
     assert [f.name for f in reg["net_recv_assert"].fields] == ["node", "from", "payload"]
+
+
+def test_replay_reproduces_deliveries_and_detects_a_changed_pick() -> None:
+    steps = [send("a", "b", f"m{i}") for i in range(4)]
+    steps += [{"type": "net_set_drop_rate", "rate": 0.5}] + [
+        {"type": "net_deliver_one", "strategy": "random"}
+    ] * 4
+    recorded = run(steps, seed=9)
+    replayed = run(steps, seed=9, replay={"decisions": recorded["decisions"]})
+    assert replayed["status"] == recorded["status"] == "pass"
+    assert replayed["events"] == recorded["events"]
+    tampered = [dict(d) for d in recorded["decisions"]]
+    pick = next(d for d in tampered if d["kind"] == "net_deliver_pick")
+    pick["message_id"] = 99
+    drifted = run(steps, seed=9, replay={"decisions": tampered})
+    assert drifted["status"] == "fail"
+    assert titles(drifted) == ["replay_drift"]
