@@ -17,6 +17,7 @@ from workers.engine.memory import (
     fragmentation_pct,
     normalize_options,
     parse_wave,
+    wave_problem,
 )
 from workers.engine.runtime import Runtime
 
@@ -244,3 +245,9 @@ def test_in_use_always_equals_live_sum(ops: list[tuple[bool, int]]) -> None:
     assert sum(e["kind"] == "allocates" for e in edges) == s["freeCount"] + s["leakedAllocs"]
     assert sum(e["kind"] == "freed_by" for e in edges) == s["freeCount"]
     assert sum(leak["bytes"] for leak in report["leaks"]) == s["leakedBytes"]
+
+
+@pytest.mark.parametrize(("pattern", "bad"), [("x", True), ("0", True), ("", False),
+                                              ("1,x", False), ("  ", False)])
+def test_wave_problem_only_for_patterns_with_nothing_usable(pattern: str, bad: bool) -> None:
+    assert (wave_problem(pattern) is not None) is bad

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import blake3
 
 from workers.engine.findings import CHECKER, finding
+from workers.engine.quote import q
 
 if TYPE_CHECKING:
     from workers.engine.runtime import Runtime
@@ -47,6 +48,20 @@ def parse_wave(pattern: str) -> list[int]:
             if 0 < value <= U64_MAX:
                 wave.append(value)
     return wave
+
+
+def wave_problem(pattern: str) -> str | None:
+    """Why a pressure-wave pattern is unusable, or None. A run drops bad items silently (as
+    the reference does) and we keep that, but a non-blank pattern in which *nothing* survives
+    (`"x"`, `"0"`, `"2;4"`) can only be a mistake: the author asked for scaling and would get
+    none. Only that case is refused (by step validation and for `--mem-pressure-wave`); a
+    blank pattern stays the explicit "no scaling"."""
+    if pattern.strip() and not parse_wave(pattern):
+        return (
+            f"pressure wave {q(pattern)} has no positive integer multiplier"
+            ' (expected a comma-separated list such as "1,2,4")'
+        )
+    return None
 
 
 def normalize_options(raw: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from workers.engine.findings import assertion, checker
-from workers.engine.memory import callsite_string, parse_wave
+from workers.engine.memory import callsite_string, parse_wave, wave_problem
 from workers.engine.quote import q
 from workers.engine.runtime import Runtime
 from workers.steps.registry import CheckError, Role, Step, T, opt, req, step
@@ -120,17 +120,9 @@ def memory_fragmentation(rt: Runtime, s: Step) -> None:
 
 
 def _check_wave(s: Step) -> None:
-    """A run drops bad items silently (`"1,x,0,3"` scales by 1 and 3, as the reference does)
-    and we keep that. But a non-blank pattern in which *nothing* survives (`"x"`, `"0"`,
-    `"2;4"`) can only be a mistake: the author asked for scaling and would silently get none.
-    Validation rejects that case only; a blank pattern stays the explicit "no scaling"."""
-    pattern = s["pattern"]
-    if pattern.strip() and not parse_wave(pattern):
-        raise CheckError(
-            "pattern",
-            f"pressure wave {q(pattern)} has no positive integer multiplier"
-            " (expected a comma-separated list such as \"1,2,4\")",
-        )
+    problem = wave_problem(s["pattern"])
+    if problem is not None:
+        raise CheckError("pattern", problem)
 
 
 @step(
