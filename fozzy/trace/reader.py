@@ -133,6 +133,8 @@ def _decode(raw: bytes, path: Path) -> _Trace:
             reason = "top level is not a JSON object"
             raise TraceError(f"failed to parse trace {path}: {reason}") from None
         raise TraceError(f"invalid trace {path}: {e}") from None
+    except UnicodeDecodeError as e:
+        raise TraceError(f"failed to parse trace {path}: invalid UTF-8 at byte {e.start}") from None
     except msgspec.DecodeError as e:
         reason = str(e)
         if "truncated" in reason:
