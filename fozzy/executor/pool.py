@@ -19,7 +19,7 @@ import os
 import signal
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -219,7 +219,7 @@ class WorkerPool:
         batch_size: int = 1,
         op: str = "run",
         deadline_ms: DeadlineFn = item_timeout_ms,
-    ) -> Iterator[tuple[int, dict[str, Any]]]:
+    ) -> Generator[tuple[int, dict[str, Any]], None, None]:
         """Run every item once and yield `(index, result)` as results arrive.
 
         An item's deadline is `deadline_ms(item)` plus the grace, from the moment its worker

@@ -1,0 +1,164 @@
+"""The worker pool with real worker processes: results, hangs, crashes, budgets, shutdown."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from typing import Any
+
+import psutil
+import pytest
+
+from fozzy.executor.pool import PoolError, WorkerPool, kill_tree
+from workers.engine.loop import run_scenario
+from workers.steps.parse import parse_steps
+
+
+def item(steps: list[dict[str, Any]], *, path: str = "s.fozzy.json", **spec: Any) -> dict[str, Any]:
+    scenario = {"version": 1, "name": path, "steps": parse_steps(steps, "/steps")}
+    return {"scenario": scenario, "scenario_path": path, "seed": 7, "det": True, **spec}
+
+
+OK = item([{"type": "assert_eq_int", "a": 1, "b": 1}], path="ok.fozzy.json")
+FAIL = item([{"type": "assert_eq_int", "a": 1, "b": 2}], path="fail.fozzy.json")
+RAND = item([{"type": "rand_u64", "key": "r"}, {"type": "sleep", "duration": "5s"}])
+HANG = item([{"type": "sleep", "duration": "60s"}], path="hang.fozzy.json", det=False)
+
+
+def strip_wall(result: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in result.items() if k != "wallNs"}
+
+
+def children() -> list[psutil.Process]:
+    return [p for p in psutil.Process().children(recursive=True) if p.is_running()]
+
+
+def test_results_match_the_engine_and_cover_every_item() -> None:
+    items = [OK, FAIL, RAND, OK]
+    with WorkerPool(2) as pool:
+        got = dict(pool.run(items, batch_size=2))
+    assert sorted(got) == [0, 1, 2, 3]
+    assert [got[i]["status"] for i in range(4)] == ["pass", "fail", "pass", "pass"]
+    for i, it in enumerate(items):
+        assert strip_wall(got[i]) == strip_wall(run_scenario(it))
+    assert got[2]["virtualMs"] == 5000
+
+
+@pytest.mark.parametrize("jobs,batch", [(1, 1), (1, 5), (2, 1), (2, 3)])
+def test_results_do_not_depend_on_jobs_or_batch_size(jobs: int, batch: int) -> None:
+    items = [dict(RAND, seed=s) for s in range(6)] + [FAIL]
+    with WorkerPool(1) as pool:
+        reference = {i: strip_wall(r) for i, r in pool.run(items)}
+    with WorkerPool(jobs) as pool:
+        got = {i: strip_wall(r) for i, r in pool.run(items, batch_size=batch)}
+    assert got == reference
+    assert len({r["decisions"][1]["value"] for r in got.values() if r["status"] == "pass"}) == 6
+
+
+def test_a_hung_item_is_killed_and_the_rest_of_its_job_still_runs() -> None:
+    # The item itself has no timeout (so the engine would sleep 60 s): only the coordinator's
+    # deadline can stop it.
+    with WorkerPool(1, grace_ms=100) as pool:
+        t0 = time.monotonic()
+        results = dict(pool.run([OK, HANG, OK], batch_size=3, deadline_ms=lambda it: 200))
+        elapsed = time.monotonic() - t0
+        assert pool.restarts == 1
+    assert elapsed < 30
+    assert [results[i]["status"] for i in range(3)] == ["pass", "timeout", "pass"]
+    [found] = results[1]["findings"]
+    assert (found["kind"], found["title"]) == ("hang", "timeout")
+    assert "hang.fozzy.json" in found["message"]
+    assert children() == []
+
+
+def test_deadlines_run_per_item_from_when_the_worker_starts_it() -> None:
+    # Five 200 ms items in one job: each is well inside its own 600 ms budget even though
+    # the job as a whole takes longer than any single budget.
+    nap = item([{"type": "sleep", "duration": "200ms"}], det=False)
+    with WorkerPool(1) as pool:
+        results = dict(pool.run([nap] * 5, batch_size=5, deadline_ms=lambda it: 100))
+        assert pool.restarts == 0
+    assert {r["status"] for r in results.values()} == {"pass"}
+
+
+def test_a_worker_killed_mid_item_yields_crash_and_is_replaced() -> None:
+    with WorkerPool(1) as pool:
+        stream = pool.run([OK, HANG, OK], batch_size=3)
+        index, first = next(stream)
+        assert (index, first["status"]) == (0, "pass")
+        victim = pool.worker_pids()[0]
+        os.kill(victim, signal.SIGKILL)  # item 1 (the 60 s sleep) is now in flight
+        rest = dict(stream)
+        assert pool.restarts == 1
+        assert pool.worker_pids() != [victim]
+        # The replacement worker serves later runs normally.
+        assert [r["status"] for _, r in pool.run([FAIL])] == ["fail"]
+    assert rest[1]["status"] == "crash"
+    [found] = rest[1]["findings"]
+    assert (found["kind"], found["title"]) == ("panic", "worker_crash")
+    assert "hang.fozzy.json" in found["message"] and "SIGKILL" in found["message"]
+    assert rest[2]["status"] == "pass"
+    assert not psutil.pid_exists(victim)
+
+
+def test_an_item_the_engine_cannot_run_is_reported_not_fatal() -> None:
+    broken = {k: v for k, v in OK.items() if k != "seed"}
+    with WorkerPool(1) as pool:
+        results = dict(pool.run([broken, OK], batch_size=2))
+        assert pool.restarts == 0
+    assert results[0]["status"] == "crash"
+    assert results[0]["findings"][0]["title"] == "worker_error"
+    assert "ok.fozzy.json" in results[0]["findings"][0]["message"]
+    assert results[1]["status"] == "pass"
+
+
+def test_exhausting_the_restart_budget_ends_the_run_with_a_clear_error() -> None:
+    with WorkerPool(1, grace_ms=0, restart_budget=1) as pool:
+        stream = pool.run([HANG, HANG, HANG], deadline_ms=lambda it: 50)
+        assert next(stream)[1]["status"] == "timeout"
+        with pytest.raises(PoolError, match="restart budget exhausted"):
+            list(stream)
+    assert children() == []
+
+
+def test_abandoning_a_run_kills_what_is_in_flight() -> None:
+    with WorkerPool(2) as pool:
+        stream = pool.run([OK, HANG, HANG])
+        next(stream)
+        stream.close()
+        # Busy workers were retired; the next run starts fresh ones and works.
+        assert [r["status"] for _, r in pool.run([OK, OK])] == ["pass", "pass"]
+    assert children() == []
+
+
+def test_close_stops_every_worker() -> None:
+    pool = WorkerPool(3)
+    list(pool.run([OK, OK, OK]))
+    pids = pool.worker_pids()
+    assert len(pids) == 3
+    pool.close()
+    assert not any(psutil.pid_exists(p) for p in pids)
+    with pytest.raises(RuntimeError):
+        list(pool.run([OK]))
+
+
+def test_kill_tree_takes_grandchildren_with_it() -> None:
+    proc = subprocess.Popen(
+        ["sh", "-c", "sleep 60 & sleep 60 & wait"], start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while len(psutil.Process(proc.pid).children()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        kids = psutil.Process(proc.pid).children(recursive=True)
+        assert len(kids) == 2
+        kill_tree(proc.pid)
+        proc.wait(timeout=10)
+        _gone, alive = psutil.wait_procs(kids, timeout=10)
+        assert alive == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
