@@ -53,6 +53,7 @@ Handler = Callable[[dict[str, Any]], dict[str, Any]]
 OPS = {
     "run": "workers.engine.loop:run_scenario",
     "fuzz": "workers.fuzz.campaign:fuzz_batch",
+    "fuzz_eval": "workers.fuzz.campaign:evaluate_inputs",
 }
 
 

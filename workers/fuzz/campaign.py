@@ -120,6 +120,29 @@ def _consider(
     return None
 
 
+def _outcome_json(out: Outcome) -> dict[str, Any]:
+    return {
+        "status": out.status, "signature": out.signature, "finding": out.finding,
+        "features": sorted(out.features),
+    }
+
+
+def evaluate_inputs(job: dict[str, Any]) -> dict[str, Any]:
+    """Run given inputs once each, unmutated: seeding a campaign's coverage from its corpus,
+    and the oracle for minimizing a crashing input."""
+    target = job["target"]
+    outcomes: list[dict[str, Any]] = []
+    if target["kind"] == "scenario":
+        for h in job["inputs"]:
+            out = run_scenario_input(target, _scenario_input(bytes.fromhex(h)))
+            outcomes.append(_outcome_json(out))
+    else:
+        fn = fn_target(target["spec"], target["cwd"])
+        for h in job["inputs"]:
+            outcomes.append(_outcome_json(run_fn_input(fn, bytes.fromhex(h), True)))
+    return {"outcomes": outcomes}
+
+
 def fuzz_batch(job: dict[str, Any]) -> dict[str, Any]:
     rng = random.Random(int(job["seed"]))
     coverage = job.get("mode", "coverage") == "coverage"
