@@ -37,7 +37,12 @@ def rand_u64(rt: Runtime, s: Step) -> None:
         rt.kv[s["key"]] = str(value)
 
 
-@step("assert_ok", req("value", T.BOOL, Role.ORACLE), opt("msg", T.STR, Role.ORACLE))
+@step(
+    "assert_ok",
+    req("value", T.BOOL, Role.ORACLE),
+    opt("msg", T.STR, Role.ORACLE),
+    example={"type": "assert_ok", "value": True},
+)
 def assert_ok(rt: Runtime, s: Step) -> None:
     if not s["value"]:
         raise assertion("assert_ok", s["msg"] or "assert_ok failed")
