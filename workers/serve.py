@@ -54,6 +54,7 @@ OPS = {
     "run": "workers.engine.loop:run_scenario",
     "fuzz": "workers.fuzz.campaign:fuzz_batch",
     "fuzz_eval": "workers.fuzz.campaign:evaluate_inputs",
+    "explore": "workers.cluster.explore:explore_batch",
 }
 
 
