@@ -129,12 +129,18 @@ class Replay:
         elif got is None:
             raise ReplayDiverged(
                 f"replay drift at decision #{self.pos + 1}: expected"
-                f" SchedulerPick(task_id={task_id}), missing SchedulerPick decision"
+                f" SchedulerPick(task_id={task_id}, label={decision['label']}),"
+                " missing SchedulerPick decision"
             )
-        elif got.get("kind") != PICK or got.get("task_id") != task_id:
+        elif (
+            got.get("kind") != PICK
+            or got.get("task_id") != task_id
+            or got.get("label", decision["label"]) != decision["label"]
+        ):
             raise ReplayDiverged(
                 f"replay drift at decision #{self.pos + 1}: expected"
-                f" SchedulerPick(task_id={task_id}), got {describe(got)}"
+                f" SchedulerPick(task_id={task_id}, label={decision['label']}),"
+                f" got {describe(got)}"
             )
         self.pos += 1
 
