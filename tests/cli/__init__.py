@@ -1,0 +1,1 @@
+"""CLI tests: the real `fozzy` command run in a subprocess."""
