@@ -148,6 +148,7 @@ def split_globals(argv: list[str]) -> tuple[dict[str, str | bool], list[str]]:
 
 
 _pending: dict[str, str | bool] = {}
+_help_requested = False
 
 
 def apply_globals(values: dict[str, str | bool]) -> None:
@@ -200,8 +201,9 @@ def global_options(
         typer.Option("--version", callback=_version_callback, is_eager=True, help="Print version."),
     ] = False,
 ) -> None:
-    """Runs before every subcommand (not for --help/--version)."""
-    apply_globals(_pending)
+    """Runs before every subcommand; help for a subcommand needs no working config."""
+    if not _help_requested:
+        apply_globals(_pending)
 
 
 def _use_fast_help(typer_app: typer.Typer) -> None:
@@ -230,6 +232,7 @@ def _fail(message: str, code: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
+    global _help_requested
     args = list(sys.argv[1:] if argv is None else argv)
     G.json = "--json" in args or "--json=true" in args
     command = typer.main.get_command(app)
@@ -240,6 +243,7 @@ def main(argv: list[str] | None = None) -> None:
         G.json = bool(values.get("json", G.json))
         _pending.clear()
         _pending.update(values)
+        _help_requested = "--help" in (rest[: rest.index("--")] if "--" in rest else rest)
         result = command.main(args=rest, prog_name="fozzy", standalone_mode=False)
         code = result if isinstance(result, int) else 0
     except typer.Exit as e:
