@@ -1,0 +1,98 @@
+"""Structural JSON comparison with JSON's own notion of type.
+
+Python's `==` says `1 == 1.0` and `True == 1`; a scenario that expects `1` must not pass on
+`1.0` or `true`, because a real client decoding the body would see a different value. Object
+key order never matters. The diff names where values disagree (`$`-rooted paths) so a failure
+can point at the first few differences instead of dumping two whole documents.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+MAX_MISMATCHES = 64
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+@dataclass
+class JsonDiff:
+    """Differences in discovery order; `total` counts all of them, `mismatches` keeps the
+    first `MAX_MISMATCHES`."""
+
+    mismatches: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0
+
+    def add(self, kind: str, path: str, **values: Any) -> None:
+        self.total += 1
+        if len(self.mismatches) < MAX_MISMATCHES:
+            self.mismatches.append({"kind": kind, "path": path, **values})
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _key_path(path: str, key: str) -> str:
+    if _IDENT.match(key):
+        return f"{path}.{key}"
+    return f"{path}[{orjson.dumps(key).decode()}]"
+
+
+def _walk(expected: Any, actual: Any, path: str, out: JsonDiff) -> None:
+    ek, ak = _kind(expected), _kind(actual)
+    if ek != ak:
+        out.add("value_mismatch", path, expected=expected, actual=actual)
+    elif ek == "object":
+        for key, value in expected.items():
+            if key in actual:
+                _walk(value, actual[key], _key_path(path, key), out)
+            else:
+                out.add("missing_key", _key_path(path, key), expected=value)
+        for key, value in actual.items():
+            if key not in expected:
+                out.add("extra_key", _key_path(path, key), actual=value)
+    elif ek == "array":
+        for i, value in enumerate(expected):
+            if i < len(actual):
+                _walk(value, actual[i], f"{path}[{i}]", out)
+            else:
+                out.add("missing_index", f"{path}[{i}]", expected=value)
+        for i in range(len(expected), len(actual)):
+            out.add("extra_index", f"{path}[{i}]", actual=actual[i])
+    elif expected != actual:
+        out.add("value_mismatch", path, expected=expected, actual=actual)
+
+
+def json_diff(expected: Any, actual: Any) -> JsonDiff:
+    """Every structural difference between two decoded JSON values."""
+    out = JsonDiff()
+    _walk(expected, actual, "$", out)
+    return out
+
+
+def json_equal(expected: Any, actual: Any) -> bool:
+    return json_diff(expected, actual).total == 0
+
+
+def canonical_json(value: Any) -> str:
+    """Compact JSON with object keys sorted: the one text a `json` response body becomes.
+
+    Raises `orjson.JSONEncodeError` for values JSON cannot carry (integers beyond 64 bits)."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
