@@ -70,16 +70,23 @@ def pretty_text(summary: dict[str, Any], *, color: bool) -> str:
         if key in ident:
             line(label, ident[key])
     scenarios = summary.get("scenarios")
-    if scenarios:
-        console.print(Text("scenarios", "dim"))
-        for s in scenarios:
+    failed = [s for s in scenarios or () if s["status"] not in ("pass", "skipped")]
+    if failed:
+        # A suite can hold thousands of scenarios: list only the ones that need attention,
+        # each with the command that reproduces it.
+        console.print(Text("failures", "dim"))
+        for s in failed:
             st = s["status"]
+            first = s["findings"][0] if s.get("findings") else None
             console.print(
                 Text.assemble(
                     "  ", (st.upper(), _STATUS_STYLE.get(st, "bold")), " ", s["path"],
                     (f" seed={s['seed']}", "dim"),
+                    f": {first['title']}: {first['message']}" if first else "",
                 )
             )
+            if s.get("reproduce"):
+                console.print(Text.assemble("    ", ("reproduce", "dim"), " ", s["reproduce"]))
     findings = summary.get("findings")
     if findings:
         console.print(Text("findings", "dim"))

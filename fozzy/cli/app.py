@@ -74,6 +74,7 @@ COMMAND_MODULES = (
     "fozzy.cli.cmd_schema",
     "fozzy.cli.cmd_trace",
     "fozzy.cli.cmd_run",
+    "fozzy.cli.cmd_test",
 )
 
 # Global flags are parsed by `split_globals`, not by Typer: they may appear after the

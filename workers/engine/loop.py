@@ -69,8 +69,18 @@ def run_steps(rt: Runtime, steps: list[Step]) -> str:
 
 
 def run_scenario(spec: dict[str, Any]) -> dict[str, Any]:
-    """Run one job item (see workers.protocol.RunSpec) and return its result dict."""
-    return execute(spec)[1]
+    """Run one job item (see workers.protocol.RunSpec) and return its result dict.
+
+    With `trim` set (a suite that records nothing) the event stream, the decision log and the
+    memory sidecar data stay in the worker: only what the report needs crosses the pipe.
+    """
+    result = execute(spec)[1]
+    if spec.get("trim"):
+        result["events"] = []
+        result["decisions"] = []
+        if result["memory"] is not None:
+            result["memory"] = {"summary": result["memory"]["summary"]}
+    return result
 
 
 def execute(spec: dict[str, Any]) -> tuple[Runtime, dict[str, Any]]:

@@ -1,0 +1,354 @@
+"""`fozzy test`: a whole suite on the worker pool.
+
+Everything is decided before the first scenario runs: discovery, loading and validating every
+selected file, the per-scenario seeds (from the suite seed and each path, never from a worker
+or a position), and every `--record` target. Results stream back in completion order and are
+folded as they arrive; the report lists scenarios in input order, so it is the same for any
+`--jobs`. Nothing a scenario does can stop the suite: a hang becomes `timeout`, a dead worker
+`crash`, and the rest carries on.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fozzy.artifacts.summary import build_summary, collapse_findings
+from fozzy.errors import FozzyError, ScenarioError, worst
+from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
+from fozzy.executor.pool import PoolError, WorkerPool
+from fozzy.scenario.discover import Selected, discover, scenario_seed
+from fozzy.scenario.load import Scenario, load_scenario
+from fozzy.scenario.validate import require_steps, validate_scenario
+
+FAILED = ("fail", "timeout", "crash", "error")
+
+
+@dataclass
+class TestRequest:
+    patterns: list[str]
+    seed: int
+    det: bool = False
+    timeout_ms: int | None = None
+    reporter: str = "pretty"
+    memory: dict[str, Any] = field(default_factory=dict)
+    backends: dict[str, str] = field(default_factory=dict)
+    limits: dict[str, int] = field(default_factory=dict)
+    base_dir: str = ".fozzy"
+    jobs: int = 1
+    filter: str | None = None
+    fail_fast: bool = False
+    skip_distributed: bool = False
+    record: str | None = None
+    record_collision: str = "append"
+
+
+@dataclass
+class Entry:
+    """One selected scenario and, once it ran, its outcome (the report's `scenarios` row)."""
+
+    selected: Selected
+    scenario: Scenario | None
+    seed: int
+    skip_reason: str | None = None
+    record_to: Path | None = None
+    row: dict[str, Any] | None = None
+
+    @property
+    def runnable(self) -> bool:
+        return self.skip_reason is None
+
+
+@dataclass
+class Progress:
+    """What the display is told as the suite runs: the count once known, then each result."""
+
+    on_start: Callable[[int], None] = lambda total: None
+    on_result: Callable[[Entry], None] = lambda entry: None
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower()[:48] or "scenario"
+
+
+def select(req: TestRequest) -> list[Entry]:
+    """Discover, load, classify, filter and validate; any bad file aborts before running."""
+    loaded = [(s, load_scenario(s.path)) for s in discover(req.patterns)]
+    cwd = os.getcwd()
+    entries: list[Entry] = []
+    distributed: list[str] = []
+    for sel, scn in loaded:
+        seed = scenario_seed(req.seed, sel.key, cwd)
+        if req.filter is not None and req.filter not in sel.path and req.filter not in scn.name:
+            entries.append(Entry(sel, scn, seed, skip_reason=f"filtered out by {req.filter!r}"))
+            continue
+        if scn.variant == "distributed":
+            if not req.skip_distributed:
+                distributed.append(sel.path)
+                continue
+            entries.append(Entry(sel, scn, seed, skip_reason="distributed: use fozzy explore"))
+            continue
+        require_steps(scn)
+        validate_scenario(scn)
+        entries.append(Entry(sel, scn, seed))
+    if distributed:
+        raise ScenarioError(
+            "fozzy test discovered distributed scenario(s) that must be run with"
+            f" `fozzy explore`: {', '.join(distributed)} (or pass --skip-distributed)"
+        )
+    if not any(e.runnable for e in entries):
+        raise FozzyError(
+            f"no scenario would be executed: all {len(entries)} selected scenario(s) were"
+            " filtered out or skipped"
+        )
+    return entries
+
+
+def reserve_records(req: TestRequest, entries: list[Entry]) -> None:
+    """Resolve every trace target (collision policy included) before anything runs."""
+    from fozzy.trace.writer import release_target, resolve_target
+
+    if req.record is None:
+        return
+    runnable = [e for e in entries if e.runnable]
+    base = Path(req.record)
+    stem = base.name[: -len(".fozzy")] if base.name.endswith(".fozzy") else base.name
+    reserved: list[Path] = []
+    try:
+        for ordinal, entry in enumerate(runnable, start=1):
+            if len(runnable) == 1:
+                wanted = base
+            else:
+                name = entry.scenario.name if entry.scenario else entry.selected.path
+                wanted = base.with_name(f"{stem}.{ordinal}-{_slug(name)}.fozzy")
+            entry.record_to = resolve_target(wanted, req.record_collision)
+            reserved.append(entry.record_to)
+    except FozzyError:
+        for path in reserved:
+            release_target(path)
+        raise
+
+
+def _spec(req: TestRequest, entry: Entry, cwd: str) -> dict[str, Any]:
+    assert entry.scenario is not None
+    return {
+        "scenario": entry.scenario.doc,
+        "scenario_path": entry.selected.path,
+        "seed": entry.seed,
+        "det": req.det,
+        "timeout_ms": req.timeout_ms,
+        "backends": req.backends,
+        "memory": req.memory,
+        "limits": req.limits,
+        "cwd": cwd,
+        "replay": None,
+        "trim": entry.record_to is None,
+    }
+
+
+def _row(req: TestRequest, entry: Entry, result: dict[str, Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "path": entry.selected.path,
+        "name": entry.scenario.name if entry.scenario else "",
+        "seed": entry.seed,
+        "status": result["status"],
+        "durationMs": -(-int(result.get("wallNs", 0)) // 1_000_000),
+        "virtualMs": int(result.get("virtualMs", 0)),
+        "findings": result["findings"],
+    }
+    if entry.record_to is not None:
+        row["tracePath"] = str(entry.record_to)
+    if result["status"] != "pass":
+        row["reproduce"] = reproduce_command(req, entry)
+    return row
+
+
+def reproduce_command(req: TestRequest, entry: Entry) -> str:
+    """The command that replays (when recorded) or re-runs one scenario exactly."""
+    import shlex
+
+    if entry.record_to is not None:
+        return f"fozzy replay {shlex.quote(str(entry.record_to))}"
+    parts = ["fozzy"]
+    for family in ("proc", "fs", "http"):
+        backend = req.backends.get(family)
+        if backend == "host":
+            parts += [f"--{family}-backend", "host"]
+    parts += ["run", shlex.quote(entry.selected.path), "--seed", str(entry.seed)]
+    if req.det:
+        parts.append("--det")
+    if req.timeout_ms is not None:
+        parts += ["--timeout", f"{req.timeout_ms}ms"]
+    return " ".join(parts)
+
+
+def _write_scenario_trace(entry: Entry, result: dict[str, Any], started_ns: int) -> None:
+    """Each recorded trace is standalone: its own run id, the scenario's seed, its path."""
+    from fozzy.trace.model import build_trace
+    from fozzy.trace.writer import write_trace
+
+    assert entry.record_to is not None and entry.scenario is not None
+    summary = build_summary(
+        status=result["status"] if result["status"] != "error" else "fail",
+        mode="test",
+        run_id=str(uuid.uuid4()),
+        seed=entry.seed,
+        started_ns=started_ns,
+        wall_ns=int(result.get("wallNs", 0)),
+        trace_path=str(entry.record_to),
+        virtual_ms=int(result.get("virtualMs", 0)),
+        memory=_memory_of(result),
+        findings=result["findings"],
+    )
+    doc = build_trace(
+        mode="test",
+        scenario_path=entry.selected.path,
+        scenario=entry.scenario.doc,
+        decisions=result["decisions"],
+        events=result["events"],
+        summary=summary,
+        memory=result["memory"],
+    )
+    write_trace(entry.record_to, doc)
+
+
+def _memory_of(result: dict[str, Any]) -> dict[str, Any] | None:
+    from fozzy.artifacts.summary import memory_summary
+
+    return memory_summary(result.get("memory"))
+
+
+def _aggregate_memory(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    mems = [r["_memory"] for r in rows if r.get("_memory")]
+    if not mems:
+        return None
+    out = {k: sum(int(m[k]) for m in mems) for k in mems[0]}
+    out["peakBytes"] = max(int(m["peakBytes"]) for m in mems)
+    return out
+
+
+def _suite_findings(entries: list[Entry]) -> list[dict[str, Any]]:
+    """Scenario findings, each located in its scenario file, collapsed across the suite."""
+    out: list[dict[str, Any]] = []
+    for e in entries:
+        if e.row is None:
+            continue
+        for f in e.row["findings"]:
+            loc = dict(f.get("location") or {})
+            loc.setdefault("file", e.selected.path)
+            out.append({**f, "location": loc})
+    return collapse_findings(out)
+
+
+def batch_size_for(count: int, jobs: int) -> int:
+    """Small scenarios travel in batches (one pipe round trip for many), but each worker
+    still gets several batches so the load balances."""
+    return max(1, min(64, count // (jobs * 8)))
+
+
+def execute_test(req: TestRequest, progress: Progress | None = None) -> tuple[Finalized, bool]:
+    """Run the suite; returns the finalized run and whether it was interrupted."""
+    entries = select(req)
+    reserve_records(req, entries)
+    runnable = [e for e in entries if e.runnable]
+    cwd = os.getcwd()
+    specs = [_spec(req, e, cwd) for e in runnable]
+    jobs = 1 if req.fail_fast else max(1, min(req.jobs, len(specs)))
+    if progress is not None:
+        progress.on_start(len(specs))
+    started_ns = time.time_ns()
+    t0 = time.perf_counter_ns()
+    interrupted = False
+    aborted: str | None = None
+    try:
+        with WorkerPool(jobs) as pool:
+            for index, result in pool.run(
+                specs, batch_size=1 if req.fail_fast else batch_size_for(len(specs), jobs)
+            ):
+                entry = runnable[index]
+                if result["status"] == "error":
+                    raise ScenarioError(
+                        f"{entry.selected.path}: {result.get('error') or 'worker error'}"
+                    )
+                entry.row = _row(req, entry, result)
+                entry.row["_memory"] = _memory_of(result)
+                if entry.record_to is not None:
+                    _write_scenario_trace(entry, result, started_ns)
+                if progress is not None:
+                    progress.on_result(entry)
+                if req.fail_fast and result["status"] != "pass":
+                    break
+    except KeyboardInterrupt:
+        interrupted = True
+    except PoolError as e:
+        aborted = e.message
+    finally:
+        _release_unwritten(runnable)
+    wall_ns = time.perf_counter_ns() - t0
+    return _finish(req, entries, started_ns, wall_ns, interrupted, aborted), interrupted
+
+
+def _release_unwritten(entries: list[Entry]) -> None:
+    from fozzy.trace.writer import release_target
+
+    for e in entries:
+        if e.record_to is not None and e.row is None:
+            release_target(e.record_to)
+
+
+def _finish(
+    req: TestRequest,
+    entries: list[Entry],
+    started_ns: int,
+    wall_ns: int,
+    interrupted: bool,
+    aborted: str | None,
+) -> Finalized:
+    rows: list[dict[str, Any]] = []
+    for e in entries:
+        if e.row is None:
+            reason = e.skip_reason or ("interrupted" if interrupted else "not reached")
+            if aborted is not None and e.skip_reason is None:
+                reason = f"not run: {aborted}"
+            rows.append({"path": e.selected.path, "name": e.scenario.name if e.scenario else "",
+                         "seed": e.seed, "status": "skipped", "reason": reason, "findings": []})
+        else:
+            rows.append(e.row)
+    executed = [r for r in rows if r["status"] != "skipped"]
+    status = worst([r["status"] for r in executed]) if executed else "pass"
+    if aborted is not None:
+        status = worst([status, "crash"])
+    memory = _aggregate_memory(rows)
+    for r in rows:
+        r.pop("_memory", None)
+    findings = _suite_findings(entries)
+    if aborted is not None:
+        findings.append({"kind": "checker", "title": "worker_restart_budget", "message": aborted})
+    if interrupted:
+        not_run = sum(r["status"] == "skipped" and r["reason"] == "interrupted" for r in rows)
+        findings.append({"kind": "hang", "title": "interrupted",
+                         "message": f"suite interrupted; {not_run} scenario(s) not run"})
+        status = worst([status, "fail"])
+    execution = Execution(
+        mode="test",
+        seed=req.seed,
+        status=status,
+        started_ns=started_ns,
+        wall_ns=wall_ns,
+        findings=findings,
+        tests={
+            "passed": sum(r["status"] == "pass" for r in rows),
+            "failed": sum(r["status"] in FAILED for r in rows),
+            "skipped": sum(r["status"] == "skipped" for r in rows),
+        },
+        scenarios=rows,
+        memory_report={"summary": memory} if memory is not None else None,
+    )
+    options = ArtifactOptions(reporter=req.reporter, single_run=False)
+    return finalize(execution, req.base_dir, options)
