@@ -12,10 +12,11 @@ from typing import Annotated, Any
 import typer
 
 from fozzy.cli.output import emit
+from fozzy.errors import FozzyError
 
 
 def validate_report(path: str) -> dict[str, Any]:
-    from fozzy.errors import FozzyError
+    """The §2.12 object for `path`: `ok`, the variant when known, counts or the error."""
     from fozzy.scenario.load import load_scenario
     from fozzy.scenario.validate import validate_scenario
 
@@ -38,11 +39,9 @@ def validate_report(path: str) -> dict[str, Any]:
     return {**head, "ok": True, "name": scn.name, **counts}
 
 
-def _failure(head: dict[str, Any], e: Exception) -> dict[str, Any]:
-    from fozzy.errors import FozzyError
-
+def _failure(head: dict[str, Any], e: FozzyError) -> dict[str, Any]:
     out = dict(head)
-    out["error"] = e.render() if isinstance(e, FozzyError) else str(e)
+    out["error"] = e.render()
     pointer = getattr(e, "pointer", "")
     if pointer:
         out["pointer"] = pointer
