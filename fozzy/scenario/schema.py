@@ -68,16 +68,18 @@ def _derived_notes(fields: tuple[Field, ...]) -> list[str]:
     notes = []
     durations = [f"`{f.name}`" for f in fields if f.type is T.DURATION]
     if durations:
-        notes.append(f"{', '.join(durations)}: duration ({DURATION_SYNTAX})")
+        notes.append(f"{', '.join(durations)}: duration, DIGITS then ms|s|m|h (durationSyntax)")
     for f in fields:
         if f.type is T.STEPS:
             notes.append(f"`{f.name}` is a nested step list, validated by the same rules")
     return notes
 
 
-def _join(*parts: str) -> str:
+def _join(fields: tuple[Field, ...], *parts: str) -> str:
     text = "; ".join(p for p in parts if p)
-    return text or "no constraints beyond the field types"
+    if text:
+        return text
+    return "no constraints beyond the field types" if fields else "takes no fields"
 
 
 def _entry(fields: tuple[Field, ...], example: dict[str, Any], notes: str) -> dict[str, Any]:
@@ -97,12 +99,13 @@ def step_schema(sdef: StepDef) -> dict[str, Any]:
         if sdef.declaration
         else ""
     )
-    notes = _join(sdef.notes, declaration, *_derived_notes(sdef.fields))
+    notes = _join(sdef.fields, sdef.notes, declaration, *_derived_notes(sdef.fields))
     return _entry(sdef.fields, sdef.example, notes)
 
 
 def _kind_schema(kind: Kind) -> dict[str, Any]:
-    return _entry(kind.fields, kind.example, _join(kind.notes, *_derived_notes(kind.fields)))
+    notes = _join(kind.fields, kind.notes, *_derived_notes(kind.fields))
+    return _entry(kind.fields, kind.example, notes)
 
 
 def step_types() -> list[str]:
