@@ -75,6 +75,9 @@ COMMAND_MODULES = (
     "fozzy.cli.cmd_trace",
     "fozzy.cli.cmd_run",
     "fozzy.cli.cmd_test",
+    "fozzy.cli.cmd_artifacts",
+    "fozzy.cli.cmd_report",
+    "fozzy.cli.cmd_memory",
 )
 
 # Global flags are parsed by `split_globals`, not by Typer: they may appear after the

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from fozzy.artifacts import aliases, rundir
 from fozzy.artifacts.atomic import atomic_write_text
+from fozzy.artifacts.listing import file_records
 from fozzy.artifacts.render import junit_xml, report_html
 from fozzy.artifacts.summary import build_manifest, build_summary, memory_summary
 from fozzy.errors import IoError
@@ -113,12 +114,18 @@ def finalize(
             written += _write_heavy(rd, execution, options)
         reporter_file = rundir.REPORTER_FILES.get(options.reporter)
         if reporter_file is not None:
-            render = junit_xml if options.reporter == "junit" else report_html
-            atomic_write_text(rd.file(reporter_file), render(summary))
+            if options.reporter == "junit":
+                text = junit_xml(summary)
+            else:
+                text = report_html(summary, events=execution.events or None)
+            atomic_write_text(rd.file(reporter_file), text)
             written.append(rd.file(reporter_file))
         rundir.write_json(rd.report, summary)
-        rundir.write_json(rd.manifest, build_manifest(summary), pretty=True)
-        written += [rd.report, rd.manifest]
+        written.append(rd.report)
+        # The manifest lists every file with its digest: readers verify against it.
+        manifest = {**build_manifest(summary), "files": file_records(written)}
+        rundir.write_json(rd.manifest, manifest, pretty=True)
+        written.append(rd.manifest)
         if options.update_aliases:
             aliases.record_run(
                 rd.base,

@@ -1,0 +1,1 @@
+"""Analyses over finished runs (memory today): read artifacts through selectors, never run."""
