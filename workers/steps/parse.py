@@ -23,7 +23,7 @@ class StepParseError(ValueError):
 def _closest(name: str, choices: list[str]) -> str | None:
     import difflib
 
-    match = difflib.get_close_matches(name, choices, n=1, cutoff=0.5)
+    match = difflib.get_close_matches(name, choices, n=1, cutoff=0.0)
     return match[0] if match else None
 
 
