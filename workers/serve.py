@@ -55,6 +55,7 @@ OPS = {
     "fuzz": "workers.fuzz.campaign:fuzz_batch",
     "fuzz_eval": "workers.fuzz.campaign:evaluate_inputs",
     "explore": "workers.cluster.explore:explore_batch",
+    "explore_replay": "workers.cluster.explore:replay_item",
 }
 
 

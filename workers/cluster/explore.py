@@ -398,3 +398,24 @@ def explore_batch(item: dict[str, Any]) -> dict[str, Any]:
         "timedOut": s.timed_out,
         "wallNs": time.perf_counter_ns() - started,
     }
+
+
+def replay_item(item: dict[str, Any]) -> dict[str, Any]:
+    """The worker's `explore_replay` op: replay a schedule exactly, optionally shrink it first.
+
+    Item: `{cluster, choices: [int], shrink?: bool, shrink_ms?: int}`; an empty choice list
+    is the fifo schedule. Result: `{status, finding, choices, decisions, events, original,
+    wallNs}`, where `original` is the length of the schedule before shrinking.
+    """
+    started = time.perf_counter_ns()
+    prep = prepare(item["cluster"])
+    choices = [int(c) for c in item.get("choices") or []]
+    original = len(replay(prep, choices).choices)
+    if item.get("shrink"):
+        limit = item.get("shrink_ms")
+        deadline = None if limit is None else time.monotonic() + int(limit) / 1000
+        choices = shrink(prep, choices, deadline=deadline)
+    run = replay(prep, choices)
+    return {"status": run.status, "finding": run.finding, "choices": run.choices,
+            "explicit": choices, "decisions": run.decisions(), "events": run.events,
+            "original": original, "wallNs": time.perf_counter_ns() - started}
