@@ -8,6 +8,7 @@ format or version, or a checksum that does not match.
 
 from __future__ import annotations
 
+import gc
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,48 +24,53 @@ from fozzy.trace.model import FORMAT, MIN_VERSION, VERSION, normalize_path
 Status = Literal["pass", "fail", "error", "timeout", "crash"]
 
 
-class _Decision(msgspec.Struct):
+class _Decision(msgspec.Struct, gc=False):
     kind: str
 
 
-class _Event(msgspec.Struct):
+class _Object(msgspec.Struct, gc=False):
+    """Any JSON object, members skipped: checks the shape of free-form maps (event fields)
+    without building them, which keeps verifying a large trace fast."""
+
+
+class _Event(msgspec.Struct, gc=False):
     time_ms: int
     name: str
-    fields: msgspec.Raw
+    fields: _Object
 
 
-class _Scenario(msgspec.Struct):
+class _Scenario(msgspec.Struct, gc=False):
     version: int
     name: str
     steps: list[dict[str, Any]]
 
 
-class _Fuzz(msgspec.Struct):
+class _Fuzz(msgspec.Struct, gc=False):
     target: str
     input_hex: str
 
 
-class _Identity(msgspec.Struct):
+class _Identity(msgspec.Struct, gc=False):
     seed: int
     runId: str | None = None
     tracePath: str | None = None
 
 
-class _Finding(msgspec.Struct):
+class _Finding(msgspec.Struct, gc=False):
     kind: str
     title: str
     message: str
     location: dict[str, Any] | None = None
 
 
-class _Summary(msgspec.Struct):
+class _Summary(msgspec.Struct, gc=False):
     status: Status
     mode: str
     identity: _Identity
     findings: list[_Finding] = msgspec.field(default_factory=list)
 
 
-class _Trace(msgspec.Struct):
+class _Trace(msgspec.Struct, gc=False):
     format: Any = msgspec.UNSET
     version: Any = msgspec.UNSET
     engine: dict[str, Any] | None = None
@@ -105,10 +111,17 @@ class Inspection:
 
 
 def _loads(raw: bytes, path: Path) -> dict[str, Any]:
+    # Parsing JSON creates no reference cycles, yet a big trace's millions of new containers
+    # would trigger full collections over and over: pause the cycle collector meanwhile.
+    enabled = gc.isenabled()
+    gc.disable()
     try:
         doc = orjson.loads(raw)
     except orjson.JSONDecodeError as e:
         raise TraceError(f"failed to parse trace {path}: {e}") from None
+    finally:
+        if enabled:
+            gc.enable()
     if not isinstance(doc, dict):
         raise TraceError(f"failed to parse trace {path}: top level is not a JSON object")
     return doc

@@ -19,10 +19,11 @@ def warnings_for(info: Inspection) -> list[str]:
     stale = stale_warning(info.version)
     if stale is not None:
         out.append(stale)
-    # Bytes the writer produced and the checksum vouches for are orjson output, which never
-    # escapes ASCII letters: without the bytes `"host"` no value can be the string "host",
-    # so the event scan (the slow part of verifying a big trace) can be skipped.
-    if info.fast and b'"host"' not in info.raw:
+    # Bytes the checksum vouches for on the fast path are the writer's compact orjson output
+    # (no whitespace, ASCII letters never escaped): an event field `backend` equal to "host"
+    # must appear there as exactly these bytes. Without them the event scan (the slow part
+    # of verifying a big trace) is skipped.
+    if info.fast and b'"backend":"host"' not in info.raw:
         return out
     doc = info.document()
     out.extend(host_warnings(doc["decisions"], doc["events"]))
