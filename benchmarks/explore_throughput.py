@@ -7,7 +7,9 @@ Prints, at the engine level (the worker's `explore_batch`, no CLI or trace writi
    of the workers (the per-core figure; the target is >= 2,000 schedules/s per core);
 2. distinct states and schedules run by exhaustive bfs with and without state-hash pruning;
 3. time to the first violation on examples/explore/replication-bug per strategy, median of
-   5 seeds (fifo is expected never to find it).
+   5 seeds (fifo is expected never to find it);
+4. end to end through `fozzy explore` (worker pool, run directory): schedules/s of random on
+   replication-ok with --jobs 1 and 2, by the run's own durationMs.
 
 Usage: python benchmarks/explore_throughput.py [--schedules N] [--json]
 """
@@ -100,6 +102,23 @@ def time_to_violation(seeds: int = 5, budget: int = 5000) -> list[dict[str, Any]
     return out
 
 
+def cli_throughput(total: int, jobs: int) -> dict[str, Any]:
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = subprocess.run(
+            [sys.executable, "-m", "fozzy", "--json", "explore",
+             str(ROOT / "examples" / "explore" / "replication-ok.fozzy.json"),
+             "--schedule", "random", "--schedules", str(total), "--seed", "1",
+             "--jobs", str(jobs)],
+            cwd=tmp, capture_output=True, text=True, check=False)
+    summary = orjson.loads(proc.stdout)
+    assert summary["status"] == "pass", proc.stdout + proc.stderr
+    ms = max(1, summary["durationMs"])
+    return {"jobs": jobs, "schedules": total, "ms": ms, "schedules_per_s": round(total * 1000 / ms)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--schedules", type=int, default=20000)
@@ -109,6 +128,7 @@ def main() -> None:
         "throughput": [throughput(args.schedules, j) for j in (1, 2)],
         "bfs_pruning": pruning(),
         "time_to_violation": time_to_violation(),
+        "cli": [cli_throughput(args.schedules, j) for j in (1, 2)],
     }
     if args.json:
         print(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
@@ -128,6 +148,10 @@ def main() -> None:
         when = "not found" if v["median_ms"] is None else (
             f"{v['median_ms']} ms, {v['median_schedules']} schedules")
         print(f"  {v['strategy']:16} found {v['found']}: {when}")
+    print("fozzy explore end to end, random on replication-ok:")
+    for t in report["cli"]:
+        print(f"  --jobs {t['jobs']}: {t['schedules']} schedules in {t['ms']} ms ="
+              f" {t['schedules_per_s']}/s")
 
 
 if __name__ == "__main__":
