@@ -94,7 +94,7 @@ def test_tampered_file_is_rejected_and_aliases_skip_that_run() -> None:
 def test_report_without_manifest_is_incomplete_and_empty_dir_has_no_report() -> None:
     done = run("pass")
     (done.run_dir / "manifest.json").unlink()
-    with pytest.raises(ArtifactError, match="missing required files: manifest.json"):
+    with pytest.raises(ArtifactError, match=r"missing required files: manifest\.json"):
         resolve(str(done.run_dir), ".fozzy")
     Path("empty").mkdir()
     with pytest.raises(ArtifactError, match="no report found"):
@@ -134,11 +134,11 @@ def test_trace_spellings_are_equivalent_and_bring_their_run_files(tmp_path: Path
     Path("out").mkdir()
     done = run("fail", record=tmp_path / "out" / "t.fozzy")
     spellings = ["out/t.fozzy", "./out/t.fozzy", str(tmp_path / "out" / "t.fozzy"),
-                 "out/../out/T.FOZZY".replace("T.FOZZY", "t.fozzy")]
+                 "out/../out/t.fozzy"]
     results = [resolve(s, ".fozzy") for s in spellings]
     assert all(r.summary == done.summary for r in results)
     assert all(r.label == str(tmp_path / "out" / "t.fozzy") for r in results)
-    assert [f.name for f in results[0].files][0] == "t.fozzy"
+    assert results[0].files[0].name == "t.fozzy"
     assert "report.json" in [f.name for f in results[0].files]
     by_id = resolve(done.summary["identity"]["runId"], ".fozzy")
     assert by_id.trace_path == tmp_path / "out" / "t.fozzy"
