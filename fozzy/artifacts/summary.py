@@ -89,8 +89,12 @@ def build_summary(
     scenarios: list[dict[str, Any]] | None = None,
     memory: dict[str, Any] | None = None,
     findings: list[dict[str, Any]] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The summary object; optional members are omitted, never written as null."""
+    """The summary object; optional members are omitted, never written as null.
+
+    `extra` holds a mode's own block (`fuzz`, `explore`), appended after the common members.
+    """
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}")
     if mode not in MODES:
@@ -120,6 +124,8 @@ def build_summary(
         out["memory"] = memory
     if findings:
         out["findings"] = findings
+    if extra:
+        out.update(extra)
     return out
 
 

@@ -58,6 +58,8 @@ class Execution:
     # For trace writers: the scenario as run and the path it came from.
     scenario: dict[str, Any] | None = None
     scenario_path: str | None = None
+    # A mode's own summary block, e.g. {"fuzz": {...}}.
+    extra: dict[str, Any] | None = None
 
 
 @dataclass
@@ -102,6 +104,7 @@ def finalize(
         scenarios=execution.scenarios,
         memory=memory_summary(execution.memory_report),
         findings=execution.findings,
+        extra=execution.extra,
     )
     written: list[Path] = []
     try:
