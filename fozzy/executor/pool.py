@@ -89,22 +89,27 @@ def describe_exit(exitcode: int | None) -> str:
 
 
 def kill_tree(pid: int) -> None:
-    """SIGKILL a process, everything below it and everything left in its process group."""
+    """SIGKILL a process, everything below it and everything left in its process group.
+
+    Descendants are waited for here; the root is left for its parent to reap (for a worker,
+    `Process.join`, which also records the exit status), so no one reaps a pid twice.
+    """
     try:
         root = psutil.Process(pid)
-        victims = [*root.children(recursive=True), root]
+        descendants = root.children(recursive=True)
     except psutil.NoSuchProcess:
-        victims = []
-    for p in victims:
-        with contextlib.suppress(psutil.Error):
-            p.kill()
+        root, descendants = None, []
+    for p in [*descendants, root]:
+        if p is not None:
+            with contextlib.suppress(psutil.Error):
+                p.kill()
     with contextlib.suppress(OSError):
         if os.getpgid(pid) == pid:
             os.killpg(pid, signal.SIGKILL)
-    psutil.wait_procs(victims, timeout=STOP_JOIN_SECONDS)
+    psutil.wait_procs(descendants, timeout=STOP_JOIN_SECONDS)
 
 
-def _set_parent_death_signal() -> None:
+def _set_parent_death_signal(coordinator: int) -> None:
     """Linux: have the kernel kill the worker if the coordinator dies without closing it."""
     try:
         import ctypes
@@ -114,15 +119,17 @@ def _set_parent_death_signal() -> None:
         libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
     except (OSError, AttributeError):
         return
+    if os.getppid() != coordinator:  # it died before the signal was armed
+        os._exit(1)
 
 
-def _worker_entry(conn: Any, inherited: list[Any]) -> None:
+def _worker_entry(conn: Any, inherited: list[Any], coordinator: int) -> None:
     """Runs in the forked child: drop the pipe ends of sibling workers (so every pipe's EOF
     means what it says), tie the worker's life to the coordinator, then serve."""
     for other in inherited:
         with contextlib.suppress(OSError):
             other.close()
-    _set_parent_death_signal()
+    _set_parent_death_signal(coordinator)
     from workers.serve import main
 
     main(conn)
@@ -182,7 +189,10 @@ class WorkerPool:
         parent, child = self._ctx.Pipe(duplex=True)
         inherited = [w.conn for w in self._workers] + [parent]
         proc = self._ctx.Process(
-            target=_worker_entry, args=(child, inherited), name="fozzy-worker", daemon=True
+            target=_worker_entry,
+            args=(child, inherited, os.getpid()),
+            name="fozzy-worker",
+            daemon=True,
         )
         try:
             proc.start()
@@ -232,7 +242,7 @@ class WorkerPool:
             raise ValueError("batch_size must be at least 1")
         queue: deque[int] = deque(range(len(items)))
         pending = len(items)
-        while len(self._workers) < min(self.jobs, max(1, pending)):
+        while len(self._workers) < min(self.jobs, pending):
             self._spawn()
         try:
             while pending:

@@ -162,3 +162,26 @@ def test_kill_tree_takes_grandchildren_with_it() -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_a_worker_that_died_idle_is_replaced_without_blaming_an_item() -> None:
+    with WorkerPool(1) as pool:
+        assert list(pool.run([])) == [] and pool.worker_pids() == []
+        list(pool.run([OK]))
+        [idle] = pool.worker_pids()
+        os.kill(idle, signal.SIGKILL)
+        assert wait_gone(idle)
+        assert [r["status"] for _, r in pool.run([OK, FAIL])] == ["pass", "fail"]
+        assert pool.restarts == 1
+
+
+def wait_gone(pid: int) -> bool:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(0.01)
+    return False
