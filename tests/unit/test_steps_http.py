@@ -374,7 +374,7 @@ def test_replay_rederives_scripted_responses() -> None:
     assert again["events"] == first["events"]
 
 
-@pytest.mark.parametrize("backend", ["host", "replay"])
+@pytest.mark.parametrize("backend", ["bogus", "Host"])
 def test_unregistered_backend_is_an_honest_error(backend: str) -> None:
     r = run([when(), req()], backends={"http": backend})
     assert r["findings"] == [{

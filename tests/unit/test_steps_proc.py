@@ -254,7 +254,7 @@ def test_non_det_mode_behaves_the_same() -> None:
     assert len(spawns(r)) == 1
 
 
-@pytest.mark.parametrize("backend", ["host", "replay"])
+@pytest.mark.parametrize("backend", ["bogus", "Host"])
 def test_unregistered_backend_is_an_honest_error(backend: str) -> None:
     r = run([when("t"), spawn("t")], backends={"proc": backend})
     assert r["findings"] == [{

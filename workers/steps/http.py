@@ -149,6 +149,10 @@ def http_when(rt: Runtime, s: Step) -> None:
         raise checker("http_when_invalid", WHEN_INVALID)
     delay = 0 if s["delay"] is None else duration_ms(s, "delay")
     headers = _run_headers(s["headers"])
+    if rt.backends["http"] != "scripted":
+        from workers.capabilities.host_http import check_rule_path
+
+        check_rule_path(s["path"])
     body = s["body"]
     if s["json"] is not None:
         try:

@@ -19,6 +19,7 @@ from workers.engine.findings import StepFailed, assertion, checker
 from workers.engine.quote import q
 from workers.engine.runtime import Runtime
 from workers.steps.registry import Role, Step, T, opt, req, step
+from workers.steps.time import check_durations
 
 ProcRule = dict[str, Any]
 
@@ -156,13 +157,16 @@ def _spawn(rt: Runtime, s: Step) -> ProcResult:
     opt("expect_stdout", T.STR, Role.ORACLE),
     opt("expect_stderr", T.STR, Role.ORACLE),
     opt("save_stdout_as", T.STR),
+    opt("timeout", T.DURATION),
+    check=check_durations("timeout"),
     example={
         "type": "proc_spawn", "cmd": "git", "args": ["rev-parse", "HEAD"], "expect_exit": 0,
         "save_stdout_as": "sha",
     },
     notes=(
         "scripted backend (default) needs a matching proc_when declared earlier; omitted"
-        " expectations are not asserted; save_stdout_as stores stdout after all checks pass"
+        " expectations are not asserted; save_stdout_as stores stdout after all checks pass;"
+        " timeout bounds a host process (the process tree is killed, the run times out)"
     ),
 )
 def proc_spawn(rt: Runtime, s: Step) -> None:
