@@ -39,9 +39,11 @@ def scenario(tmp_path: Path, name: str, steps: list[dict[str, Any]]) -> str:
     return path.name
 
 
-FAIL = [{"type": "trace_event", "name": "hello", "fields": {}},
-        {"type": "assert_eq_int", "a": 1, "b": 2, "msg": "one is not two"}]
-PASS = [{"type": "rand_u64", "key": "r"}, {"type": "assert_eq_int", "a": 1, "b": 1}]
+FAIL: list[dict[str, Any]] = [
+    {"type": "trace_event", "name": "hello", "fields": {}},
+    {"type": "assert_eq_int", "a": 1, "b": 2, "msg": "one is not two"}]
+PASS: list[dict[str, Any]] = [
+    {"type": "rand_u64", "key": "r"}, {"type": "assert_eq_int", "a": 1, "b": 1}]
 
 
 def run(tmp_path: Path, steps: list[dict[str, Any]], *flags: str) -> dict[str, Any]:
