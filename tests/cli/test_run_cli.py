@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import subprocess
 import sys
 import time
@@ -286,3 +288,43 @@ def test_strict_mode_envelope_embeds_the_summary(capsys: pytest.CaptureFixture[s
         assert conclude(summary, "pretty") == 0
     finally:
         G.json, G.strict, G.no_color = saved
+
+
+def test_wall_clock_timeout_stops_a_long_sleep(tmp_path: Path) -> None:
+    path = scenario(tmp_path, "nap", [{"type": "sleep", "duration": "60s"}])
+    t0 = time.monotonic()
+    code, s = run_json(tmp_path, path, "--timeout", "300ms")
+    assert time.monotonic() - t0 < 30
+    assert code == 3
+    assert s["findings"] == [
+        {"kind": "hang", "title": "timeout", "message": "scenario timed out"}
+    ]
+    assert 300 <= s["durationMs"] < 30_000
+
+
+def test_colour_on_a_terminal_unless_no_color(tmp_path: Path) -> None:
+    path = scenario(tmp_path, "ok", OK_STEPS)
+
+    def on_tty(*extra: str) -> str:
+        leader, follower = pty.openpty()
+        proc = subprocess.Popen(
+            [*FOZZY, "run", path, *extra], cwd=tmp_path, stdout=follower,
+            stderr=subprocess.PIPE, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        )
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                data = os.read(leader, 4096)
+            except OSError:  # EIO once the writer side is gone
+                break
+            if not data:
+                break
+            chunks.append(data)
+        os.close(leader)
+        assert proc.wait(timeout=60) == 0
+        return b"".join(chunks).decode()
+
+    assert "\x1b[" in on_tty()
+    plain = on_tty("--no-color")
+    assert "\x1b[" not in plain and "fozzy run PASS" in plain
