@@ -75,6 +75,7 @@ COMMAND_MODULES = (
     "fozzy.cli.cmd_trace",
     "fozzy.cli.cmd_run",
     "fozzy.cli.cmd_test",
+    "fozzy.cli.cmd_fuzz",
     "fozzy.cli.cmd_explore",
     "fozzy.cli.cmd_artifacts",
     "fozzy.cli.cmd_report",

@@ -1,0 +1,175 @@
+"""`fuzz TARGET`: a coverage-guided (or property) fuzzing campaign on the worker pool."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from fozzy.cli import common as c
+
+if TYPE_CHECKING:
+    from fozzy.modes.fuzz import Stats
+
+Target = Annotated[
+    str, typer.Argument(help="scenario:<path>, <path>.fozzy.json, or fn:<module>:<callable>.")
+]
+Mode = Annotated[str, typer.Option("--mode", metavar="coverage|property")]
+Runs = Annotated[int | None, typer.Option("--runs", metavar="N", help="Stop after N executions.")]
+TimeLimit = Annotated[
+    str | None, typer.Option("--time", metavar="DUR", help="Stop after this long, e.g. 30s.")
+]
+Jobs = Annotated[
+    int | None,
+    typer.Option("--jobs", "-j", metavar="N", help="Worker processes (default: usable CPUs)."),
+]
+MaxInput = Annotated[int, typer.Option("--max-input", metavar="BYTES", help="fn input cap.")]
+Corpus = Annotated[
+    str | None,
+    typer.Option("--corpus", metavar="DIR", help="Corpus dir (default .fozzy/corpora/<target>)."),
+]
+Mutator = Annotated[
+    list[str] | None,
+    typer.Option("--mutator", metavar="NAME", help="Only these mutators (repeatable)."),
+]
+CrashOnly = Annotated[bool, typer.Option("--crash-only", help="Stop at the first crash.")]
+Minimize = Annotated[
+    bool, typer.Option("--minimize", "--shrink", help="Minimize each crashing input.")
+]
+Record = Annotated[
+    str | None, typer.Option("--record", metavar="PATH", help="Where crash traces go.")
+]
+RecordCollision = Annotated[
+    str, typer.Option("--record-collision", metavar="error|overwrite|append")
+]
+
+
+def _plain(every: float = 2.0) -> Any:
+    last = [0.0]
+
+    def show(s: Stats) -> None:
+        now = time.monotonic()
+        if now - last[0] >= every:
+            last[0] = now
+            rate = int(s.execs / s.elapsed) if s.elapsed else 0
+            sys.stderr.write(
+                f"fuzz execs={s.execs} ({rate}/s) corpus={s.corpus} features={s.features}"
+                f" crashes={s.crashes} elapsed={s.elapsed:.1f}s\n"
+            )
+
+    return show
+
+
+def _live() -> tuple[Any, Any]:
+    from rich.console import Console
+    from rich.live import Live
+    from rich.table import Table
+
+    live = Live(console=Console(stderr=True), transient=True, refresh_per_second=4)
+
+    def show(s: Stats) -> None:
+        table = Table.grid(padding=(0, 2))
+        rate = int(s.execs / s.elapsed) if s.elapsed else 0
+        table.add_row("[bold]fuzz", f"execs [bold]{s.execs}", f"{rate}/s",
+                      f"corpus [bold]{s.corpus}", f"features [bold]{s.features}",
+                      f"crashes [bold red]{s.crashes}", f"{s.elapsed:.1f}s")
+        live.update(table)
+
+    return show, live
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("fuzz", help="Fuzz a scenario's inputs or a Python callable.")
+    def fuzz(
+        target: Target,
+        mode: Mode = "coverage",
+        det: Annotated[bool, typer.Option("--det", help="Reproducible: needs --runs.")] = False,
+        seed: c.Seed = None,
+        runs: Runs = None,
+        time_limit: TimeLimit = None,
+        jobs: Jobs = None,
+        max_input: MaxInput = 4096,
+        corpus: Corpus = None,
+        mutator: Mutator = None,
+        crash_only: CrashOnly = False,
+        minimize: Minimize = False,
+        record: Record = None,
+        record_collision: RecordCollision = "append",
+        timeout: c.Timeout = None,
+        reporter: c.Reporter = None,
+        mem_track: c.MemTrack = False,
+        mem_limit_mb: c.MemLimitMb = None,
+        mem_fail_after: c.MemFailAfter = None,
+        fail_on_leak: c.FailOnLeak = False,
+        leak_budget: c.LeakBudget = None,
+    ) -> int:
+        from fozzy.cli.context import G
+        from fozzy.errors import ArgumentError
+        from fozzy.executor.cpus import usable_cpus
+        from fozzy.modes.fuzz import FuzzRequest, execute_fuzz
+        from workers.engine.durations import DurationError, parse_duration_ms
+
+        if det and (runs is None or time_limit is not None):
+            raise ArgumentError("--det needs --runs and cannot be combined with --time")
+        if runs is None and time_limit is None and not crash_only:
+            raise ArgumentError("give --runs N, --time DUR or --crash-only so the campaign ends")
+        if runs is not None and runs < 1:
+            raise ArgumentError(f"--runs must be at least 1, got {runs}")
+        if max_input < 1:
+            raise ArgumentError(f"--max-input must be at least 1, got {max_input}")
+        try:
+            time_ms = None if time_limit is None else parse_duration_ms(time_limit)
+        except DurationError as e:
+            raise ArgumentError(f"--time: {e}") from None
+        rep = c.resolve_reporter(reporter, G.config)
+        if rep == "json":
+            G.json = True
+        request = FuzzRequest(
+            target=target,
+            seed=0 if det and seed is None else c.parse_seed(seed),
+            mode=mode,
+            runs=runs,
+            time_ms=time_ms,
+            jobs=jobs or (1 if det else usable_cpus()),
+            max_input=max_input,
+            corpus=corpus,
+            mutators=list(mutator or []),
+            crash_only=crash_only,
+            minimize=minimize,
+            record=record,
+            record_collision=record_collision,
+            reporter=rep,
+            timeout_ms=c.parse_timeout(timeout),
+            memory=c.memory_options(
+                G.config, track=mem_track, limit_mb=mem_limit_mb, fail_after=mem_fail_after,
+                fail_on_leak=fail_on_leak, leak_budget=leak_budget,
+            ),
+            backends=G.backends(),
+            limits={
+                "max_output_bytes": G.config.max_output_bytes,
+                "max_http_body_bytes": G.config.max_http_body_bytes,
+            },
+            base_dir=G.config.base_dir,
+        )
+        if request.jobs < 1:
+            raise ArgumentError(f"--jobs must be at least 1, got {request.jobs}")
+        if G.json:
+            done = execute_fuzz(request)
+        elif sys.stderr.isatty() and not G.no_color:
+            show, live = _live()
+            with live:
+                done = execute_fuzz(request, show)
+        else:
+            done = execute_fuzz(request, _plain())
+        code = c.conclude(done.summary, rep)
+        if not G.json:
+            f = done.summary["fuzz"]
+            sys.stdout.write(
+                f"fuzz     target={f['target']} executed={f['executed']}"
+                f" ({f['execsPerSecond']}/s) features={f['features']}"
+                f" corpus={f['corpusEntries']} (+{f['newCorpusEntries']})"
+                f" crashes={len(f['crashes'])}\n"
+            )
+        return code

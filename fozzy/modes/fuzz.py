@@ -1,0 +1,460 @@
+"""`fozzy fuzz`: a fuzzing campaign on the worker pool.
+
+Targets: `scenario:<path>` (or a `*.fozzy.json` path) mutates the scenario's inputs — never its
+oracles — with the backends the command was given, so with host backends it fuzzes a real
+program or service; `fn:<module>:<callable>` fuzzes a Python callable taking `bytes`. Workers
+fuzz batches locally; the coordinator merges their corpus additions and crashes in batch
+order (see fozzy.fuzzing.campaign). Crashes are deduplicated by signature, their inputs saved
+as soon as they are found, and each is recorded as a trace that `replay` reproduces and
+`shrink` minimises.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fozzy.errors import ArgumentError, FozzyError
+from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
+from fozzy.executor.pool import WorkerPool
+from fozzy.fuzzing.campaign import (
+    FN_BATCH_EXECS,
+    FN_SEEDS,
+    SCENARIO_BATCH_EXECS,
+    Budget,
+    CampaignState,
+    Crash,
+    batch_seed,
+    chunks,
+    plan_round,
+    round_time_ms,
+)
+from fozzy.fuzzing.corpus import content_name, load_inputs, write_input
+
+GRACE_MS = 10_000  # beyond a batch's own time budget before the pool steps in
+
+
+@dataclass
+class FuzzRequest:
+    target: str
+    seed: int
+    mode: str = "coverage"
+    runs: int | None = None
+    time_ms: int | None = None
+    jobs: int = 1
+    max_input: int = 4096
+    corpus: str | None = None
+    mutators: list[str] = field(default_factory=list)
+    crash_only: bool = False
+    minimize: bool = False
+    record: str | None = None
+    record_collision: str = "append"
+    reporter: str = "pretty"
+    timeout_ms: int | None = None
+    memory: dict[str, Any] = field(default_factory=dict)
+    backends: dict[str, str] = field(default_factory=dict)
+    limits: dict[str, int] = field(default_factory=dict)
+    base_dir: str = ".fozzy"
+
+
+@dataclass
+class Target:
+    """The resolved target: its canonical string and the worker-side description."""
+
+    name: str
+    spec: dict[str, Any]
+    seeds: list[bytes]
+
+    @property
+    def is_scenario(self) -> bool:
+        return bool(self.spec["kind"] == "scenario")
+
+
+@dataclass
+class Stats:
+    execs: int
+    corpus: int
+    features: int
+    crashes: int
+    elapsed: float
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")[:80] or "target"
+
+
+def resolve_target(req: FuzzRequest) -> Target:
+    from workers.fuzz.bytes_mutators import BYTE_MUTATORS
+    from workers.fuzz.scenario_mutators import SCENARIO_MUTATORS
+
+    known = set(BYTE_MUTATORS) | set(SCENARIO_MUTATORS)
+    unknown = [m for m in req.mutators if m not in known]
+    if unknown:
+        raise ArgumentError(
+            f"unknown --mutator {', '.join(unknown)}; choose from {', '.join(sorted(known))}"
+        )
+    text = req.target.strip()
+    if text.startswith("fn:"):
+        spec = text[3:].strip()
+        module, sep, attr = spec.rpartition(":")
+        if not sep or not module or not attr:
+            raise ArgumentError(f"fuzz target must be fn:<module>:<callable>, got {text!r}")
+        return Target(f"fn:{spec}", {"kind": "fn", "spec": spec, "cwd": os.getcwd()},
+                      list(FN_SEEDS))
+    path = text[len("scenario:"):].strip() if text.startswith("scenario:") else text
+    if not path or not (text.startswith("scenario:") or path.endswith(".fozzy.json")):
+        raise ArgumentError(
+            f"unsupported fuzz target {text!r} (expected scenario:<path>, <path>.fozzy.json"
+            " or fn:<module>:<callable>)"
+        )
+    return _scenario_target(req, path)
+
+
+def _scenario_target(req: FuzzRequest, path: str) -> Target:
+    from fozzy.scenario.load import load_scenario
+    from fozzy.scenario.validate import require_steps, validate_scenario
+    from workers.fuzz.campaign import encode_scenario_input
+    from workers.fuzz.scenario_mutators import ScenarioInput
+
+    scn = load_scenario(path)
+    if scn.variant == "distributed":
+        raise FozzyError(
+            f"{path} is a distributed scenario: search its schedules with `fozzy explore`"
+        )
+    require_steps(scn)
+    validate_scenario(scn)
+    run = {
+        "scenario_path": path, "det": True, "timeout_ms": req.timeout_ms,
+        "backends": req.backends, "memory": req.memory, "limits": req.limits,
+        "cwd": os.getcwd(), "replay": None,
+    }
+    seed_input = encode_scenario_input(ScenarioInput(req.seed, scn.doc["steps"]))
+    return Target(f"scenario:{path}", {"kind": "scenario", "doc": scn.doc, "run": run},
+                  [seed_input])
+
+
+def _check_scenario_input(data: bytes, where: Path) -> None:
+    """A corpus entry for a scenario target must be a runnable mutant, never anything else."""
+    import orjson
+
+    from workers.steps.parse import StepParseError, parse_steps
+
+    try:
+        value = orjson.loads(data)
+        if not isinstance(value, dict) or not isinstance(value.get("seed"), int):
+            raise ValueError("expected {seed, steps}")
+        parse_steps(value.get("steps"), "/steps")
+    except (orjson.JSONDecodeError, ValueError, StepParseError) as e:
+        raise FozzyError(f"corpus entry {where} is not an input for this scenario: {e}") from None
+
+
+def corpus_dir(req: FuzzRequest, target: Target) -> Path:
+    if req.corpus is not None:
+        return Path(req.corpus)
+    return Path(req.base_dir) / "corpora" / _slug(target.name)
+
+
+def initial_corpus(directory: Path, target: Target) -> list[bytes]:
+    inputs = load_inputs(directory)
+    if target.is_scenario:
+        for data in inputs:
+            _check_scenario_input(data, directory / content_name(data))
+    return inputs or list(target.seeds)
+
+
+def _batch_item(target: Target, req: FuzzRequest, state: CampaignState, batch_no: int,
+                execs: int, budget: Budget) -> dict[str, Any]:
+    return {
+        "target": target.spec,
+        "corpus": [c.hex() for c in state.corpus],
+        "seen": sorted(state.seen),
+        "seed": batch_seed(req.seed, batch_no),
+        "execs": execs,
+        "time_ms": round_time_ms(budget),
+        "mode": req.mode,
+        "mutators": req.mutators,
+        "max_input": req.max_input,
+    }
+
+
+def _pool_error(result: dict[str, Any], what: str) -> None:
+    """Worker-side failures (unimportable fn target, a batch that hung or crashed its worker)
+    are the campaign's, not a finding of some input."""
+    if "error" in result:
+        raise FozzyError(f"{what}: {result['error']}")
+    if "findings" in result and result.get("status") in ("timeout", "crash"):
+        message = result["findings"][0]["message"] if result["findings"] else result["status"]
+        raise FozzyError(f"{what}: {message}")
+
+
+def _evaluate(pool: WorkerPool, target: Target, inputs: list[bytes], jobs: int,
+              timeout_ms: int) -> list[dict[str, Any]]:
+    """Run inputs once each (split across workers); outcomes in input order."""
+    if not inputs:
+        return []
+    size = max(1, -(-len(inputs) // jobs))
+    items = [{"target": target.spec, "inputs": [c.hex() for c in part]}
+             for part in chunks(inputs, size)]
+    results = dict(pool.run(items, op="fuzz_eval", deadline_ms=lambda _: timeout_ms))
+    outcomes: list[dict[str, Any]] = []
+    for i in range(len(items)):
+        _pool_error(results[i], f"fuzz target {target.name}")
+        outcomes.extend(results[i]["outcomes"])
+    return outcomes
+
+
+def _seed_state(pool: WorkerPool, target: Target, corpus: list[bytes], jobs: int,
+                eval_timeout_ms: int) -> CampaignState:
+    state = CampaignState(corpus=list(corpus))
+    for data, out in zip(corpus, _evaluate(pool, target, corpus, jobs, eval_timeout_ms),
+                         strict=True):
+        state.execs += 1
+        state.seen |= set(out["features"])
+        if out["status"] != "pass" and out["signature"] not in state.crashes:
+            state.crashes[out["signature"]] = Crash(
+                out["signature"], data, out["status"], out["finding"] or {}, state.execs)
+    return state
+
+
+def run_campaign(
+    req: FuzzRequest,
+    target: Target,
+    pool: WorkerPool,
+    directory: Path,
+    on_progress: Callable[[Stats], None] = lambda s: None,
+) -> tuple[CampaignState, float]:
+    budget = Budget(
+        req.runs,
+        None if req.time_ms is None else time.monotonic() + req.time_ms / 1000.0,
+    )
+    t0 = time.monotonic()
+    eval_timeout = (req.timeout_ms or 60_000) * 4 + GRACE_MS
+    state = _seed_state(pool, target, initial_corpus(directory, target), pool.jobs,
+                        eval_timeout)
+    per_batch = SCENARIO_BATCH_EXECS if target.is_scenario else FN_BATCH_EXECS
+    while not budget.exhausted(state.execs) and not (req.crash_only and state.crashes):
+        items = plan_round(
+            state, budget, pool.jobs, per_batch,
+            lambda n, execs, _: _batch_item(target, req, state, n, execs, budget),
+        )
+        if not items:
+            break
+        results = dict(pool.run(items, op="fuzz", deadline_ms=lambda it: it["time_ms"]
+                                + GRACE_MS))
+        for i in range(len(items)):
+            _pool_error(results[i], f"fuzz batch {i} of round {state.rounds}")
+            added, fresh = state.merge(results[i])
+            for data in added:
+                write_input(directory, data)
+            for crash in fresh:
+                write_input(directory / "crashes", crash.input, "crash")
+        on_progress(Stats(state.execs, len(state.corpus), len(state.seen),
+                          len(state.crashes), time.monotonic() - t0))
+    return state, time.monotonic() - t0
+
+
+MINIMIZE_SECONDS = 30.0
+
+
+def _signature_oracle(pool: WorkerPool, target: Target, signature: str,
+                      encode: Callable[[Any], bytes], timeout_ms: int
+                      ) -> Callable[[list[Any]], list[bool]]:
+    def still_fails(candidates: list[Any]) -> list[bool]:
+        inputs = [encode(c) for c in candidates]
+        outcomes = _evaluate(pool, target, inputs, pool.jobs, timeout_ms)
+        return [o["signature"] == signature for o in outcomes]
+
+    return still_fails
+
+
+def minimize_crash(pool: WorkerPool, target: Target, crash: Crash,
+                   timeout_ms: int) -> bytes:
+    """The smallest input found that fails with the same signature (steps for scenario
+    targets, bytes for fn targets), within a per-crash time budget."""
+    from fozzy.shrink.ddmin import ShrinkStats, ddmin
+    from fozzy.shrink.steps import shrink_steps
+    from workers.fuzz.campaign import encode_scenario_input
+    from workers.fuzz.scenario_mutators import ScenarioInput
+
+    deadline = time.monotonic() + MINIMIZE_SECONDS
+    stats = ShrinkStats()
+
+    def budget_left() -> bool:
+        return time.monotonic() < deadline
+
+    if target.is_scenario:
+        import orjson
+
+        value = orjson.loads(crash.input)
+        seed = int(value["seed"])
+
+        def encode_steps(steps: list[dict[str, Any]]) -> bytes:
+            return encode_scenario_input(ScenarioInput(seed, steps))
+
+        oracle = _signature_oracle(pool, target, crash.signature, encode_steps, timeout_ms)
+        steps = shrink_steps(value["steps"], oracle, stats, budget_left)
+        return encode_steps(steps)
+    byte_oracle = _signature_oracle(pool, target, crash.signature, bytes, timeout_ms)
+    return bytes(ddmin(list(crash.input), byte_oracle, stats, budget_left))
+
+
+@dataclass
+class RecordedCrash:
+    crash: Crash
+    input: bytes  # minimized when --minimize, else the crashing input
+    result: dict[str, Any] | None  # a full re-run (scenario targets): events, decisions
+    path: Path | None = None
+
+
+class CrashTraces:
+    """The TraceWriter for a campaign: one trace per distinct crash.
+
+    The first goes to `--record PATH` (collision policy applied) or next to its input in
+    `<corpus>/crashes/`; further crashes go next to `--record` with `append` naming, or to
+    their own content-addressed names. Every trace embeds that crash's own summary.
+    """
+
+    def __init__(self, req: FuzzRequest, target: Target, directory: Path,
+                 crashes: list[RecordedCrash]) -> None:
+        self.req = req
+        self.target_ = target
+        self.directory = directory
+        self.crashes = crashes
+
+    @property
+    def requested(self) -> bool:
+        return self.req.record is not None
+
+    def target(self, run_dir: Path, status: str) -> Path | None:
+        from fozzy.trace.writer import release_target, resolve_target
+
+        reserved: list[Path] = []
+        try:
+            for i, rc in enumerate(self.crashes):
+                if self.req.record is not None:
+                    policy = self.req.record_collision if i == 0 else "append"
+                    rc.path = resolve_target(self.req.record, policy)
+                else:
+                    name = content_name(rc.input, "crash", ".fozzy")
+                    rc.path = resolve_target(self.directory / "crashes" / name, "overwrite")
+                reserved.append(rc.path)
+        except FozzyError:
+            for p in reserved:
+                release_target(p)
+            raise
+        return self.crashes[0].path if self.crashes else None
+
+    def write(self, path: Path, summary: dict[str, Any], execution: Execution) -> None:
+        for rc in self.crashes:
+            assert rc.path is not None
+            self._write_one(rc, rc.path, summary["identity"]["runId"])
+
+    def _write_one(self, rc: RecordedCrash, path: Path, run_id: str) -> None:
+        from fozzy.artifacts.summary import build_summary, memory_summary
+        from fozzy.trace.model import build_trace
+        from fozzy.trace.writer import write_trace
+
+        result = rc.result or {}
+        seed = self.req.seed
+        scenario = None
+        if self.target_.is_scenario:
+            import orjson
+
+            value = orjson.loads(rc.input)
+            seed = int(value["seed"])
+            doc = self.target_.spec["doc"]
+            scenario = {"version": doc.get("version", 1), "name": doc["name"],
+                        "steps": value["steps"]}
+        findings = result.get("findings") or [rc.crash.finding]
+        summary = build_summary(
+            status=result.get("status", rc.crash.status), mode="fuzz", run_id=run_id,
+            seed=seed, started_ns=time.time_ns(), wall_ns=int(result.get("wallNs", 0)),
+            trace_path=str(path), virtual_ms=result.get("virtualMs"),
+            memory=memory_summary(result.get("memory")), findings=findings,
+        )
+        trace = build_trace(
+            mode="fuzz", scenario_path=self.target_.spec.get("run", {}).get("scenario_path"),
+            scenario=scenario, decisions=result.get("decisions", []),
+            events=result.get("events", []), summary=summary, memory=result.get("memory"),
+            fuzz={"target": self.target_.name, "input_hex": rc.input.hex()},
+        )
+        write_trace(path, trace)
+
+
+def _rerun(pool: WorkerPool, target: Target, inputs: list[bytes],
+           timeout_ms: int) -> list[dict[str, Any] | None]:
+    """Full engine runs of scenario crash inputs, for the events and decisions a trace needs
+    (fn targets have no engine events)."""
+    import orjson
+
+    if not target.is_scenario or not inputs:
+        return [None] * len(inputs)
+    base = target.spec["run"]
+    doc = target.spec["doc"]
+    items = []
+    for data in inputs:
+        value = orjson.loads(data)
+        items.append({**base, "scenario": {**doc, "steps": value["steps"]},
+                      "seed": int(value["seed"])})
+    results = dict(pool.run(items, deadline_ms=lambda _: timeout_ms))
+    return [results[i] for i in range(len(items))]
+
+
+def execute_fuzz(
+    req: FuzzRequest, on_progress: Callable[[Stats], None] = lambda s: None
+) -> Finalized:
+    if req.mode not in ("coverage", "property"):
+        raise ArgumentError(f"--mode must be coverage or property, got {req.mode!r}")
+    target = resolve_target(req)
+    directory = corpus_dir(req, target)
+    timeout_ms = (req.timeout_ms or 60_000) * 4 + GRACE_MS
+    started_ns = time.time_ns()
+    t0 = time.perf_counter_ns()
+    with WorkerPool(req.jobs) as pool:
+        state, elapsed = run_campaign(req, target, pool, directory, on_progress)
+        crashes = list(state.crashes.values())
+        minimized = [minimize_crash(pool, target, c, timeout_ms) if req.minimize else c.input
+                     for c in crashes]
+        for c, small in zip(crashes, minimized, strict=True):
+            if small != c.input:
+                write_input(directory / "crashes", small, "crash", ".min.bin")
+        reruns = _rerun(pool, target, minimized, timeout_ms)
+    wall_ns = time.perf_counter_ns() - t0
+    recorded = [RecordedCrash(c, small, r)
+                for c, small, r in zip(crashes, minimized, reruns, strict=True)]
+    findings = [rc.crash.finding for rc in recorded if rc.crash.finding]
+    from fozzy.artifacts.summary import collapse_findings
+
+    execution = Execution(
+        mode="fuzz",
+        seed=req.seed,
+        status="fail" if crashes else "pass",
+        started_ns=started_ns,
+        wall_ns=wall_ns,
+        findings=collapse_findings(findings),
+        extra={"fuzz": {
+            "target": target.name,
+            "mode": req.mode,
+            "executed": state.execs,
+            "execsPerSecond": round(state.execs / elapsed) if elapsed > 0 else 0,
+            "rounds": state.rounds,
+            "features": len(state.seen),
+            "corpusDir": str(directory.resolve()),
+            "corpusEntries": len(state.corpus),
+            "newCorpusEntries": len(state.new_inputs),
+            "crashes": [
+                {"signature": rc.crash.signature, "status": rc.crash.status,
+                 "foundAtExec": rc.crash.found_at_exec, "inputBytes": len(rc.crash.input),
+                 "minimizedBytes": len(rc.input)}
+                for rc in recorded
+            ],
+        }},
+    )
+    writer = CrashTraces(req, target, directory, recorded) if recorded else None
+    return finalize(execution, req.base_dir, ArtifactOptions(reporter=req.reporter),
+                    trace=writer)
