@@ -25,6 +25,18 @@ def register(app: typer.Typer) -> None:
         fail_on_leak: c.FailOnLeak = False,
         leak_budget: c.LeakBudget = None,
         mem_artifacts: c.MemArtifacts = False,
+        record: Annotated[
+            str | None,
+            typer.Option("--record", metavar="PATH", help="Write the run's trace to PATH."),
+        ] = None,
+        record_collision: Annotated[
+            str,
+            typer.Option(
+                "--record-collision",
+                metavar="error|overwrite|append",
+                help="When the --record path exists: fail, replace it, or number a new file.",
+            ),
+        ] = "append",
     ) -> int:
         from fozzy.cli.context import G
         from fozzy.modes.run import RunRequest, execute_run
@@ -60,5 +72,8 @@ def register(app: typer.Typer) -> None:
             },
             base_dir=G.config.base_dir,
         )
-        done = execute_run(request)
+        from fozzy.trace.recorder import Recorder
+
+        with Recorder(record, record_collision) as recorder:
+            done = execute_run(request, trace=recorder)
         return c.conclude(done.summary, flags.reporter)

@@ -105,15 +105,21 @@ def trace_kind(doc: dict[str, Any]) -> str:
     return "steps"
 
 
-def host_warnings(decisions: list[dict[str, Any]], events: list[dict[str, Any]]) -> list[str]:
-    """Families whose events show the host backend served them while no decision of that
-    family was recorded: a replay of such a trace has nothing to feed the steps with."""
+def host_families(events: list[dict[str, Any]]) -> set[str]:
+    """The capability families (`fs`, `proc`, `http`) a host backend served in this run."""
     used: set[str] = set()
     for ev in events:
         family = HOST_EVENTS.get(ev.get("name", ""))
         fields = ev.get("fields")
         if family and isinstance(fields, dict) and fields.get("backend") == "host":
             used.add(family)
+    return used
+
+
+def host_warnings(decisions: list[dict[str, Any]], events: list[dict[str, Any]]) -> list[str]:
+    """Families whose events show the host backend served them while no decision of that
+    family was recorded: a replay of such a trace has nothing to feed the steps with."""
+    used = host_families(events)
     if not used:
         return []
     kinds = {d.get("kind") for d in decisions}
