@@ -76,6 +76,7 @@ COMMAND_MODULES = (
     "fozzy.cli.cmd_run",
     "fozzy.cli.cmd_test",
     "fozzy.cli.cmd_fuzz",
+    "fozzy.cli.cmd_corpus",
     "fozzy.cli.cmd_explore",
     "fozzy.cli.cmd_artifacts",
     "fozzy.cli.cmd_report",

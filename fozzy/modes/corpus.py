@@ -1,0 +1,64 @@
+"""`fozzy corpus minimize`: keep the smallest subset of a corpus with the same coverage.
+
+Every entry runs once on the worker pool (no mutation); then, as afl-cmin does, each feature
+keeps the smallest entry that covers it, and the union of those entries is the new corpus.
+Entries dropped are this corpus's own `*.bin` inputs; nothing else in the directory is touched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from fozzy.errors import FozzyError
+from fozzy.executor.pool import WorkerPool
+from fozzy.fuzzing.corpus import check_dir, list_inputs
+
+
+@dataclass
+class Minimized:
+    before: int
+    after: int
+    bytes_before: int
+    bytes_after: int
+    features: int
+    removed: list[Path]
+
+
+def keep_set(sizes: list[int], features: list[set[int]]) -> set[int]:
+    """Indexes to keep: for each feature the smallest (then first) entry covering it."""
+    best: dict[int, int] = {}
+    for i, feats in enumerate(features):
+        for f in feats:
+            j = best.get(f)
+            if j is None or (sizes[i], i) < (sizes[j], j):
+                best[f] = i
+    return set(best.values())
+
+
+def minimize_corpus(directory: Path, target_text: str, jobs: int, base_dir: str) -> Minimized:
+    from fozzy.modes.fuzz import FuzzRequest, _check_scenario_input, _evaluate, resolve_target
+
+    check_dir(directory)
+    files = list_inputs(directory)
+    if not files:
+        raise FozzyError(f"corpus directory {directory} has no *.bin inputs")
+    target = resolve_target(FuzzRequest(target=target_text, seed=0, base_dir=base_dir))
+    data = [p.read_bytes() for p in files]
+    if target.is_scenario:
+        for p, d in zip(files, data, strict=True):
+            _check_scenario_input(d, p)
+    with WorkerPool(max(1, min(jobs, len(data)))) as pool:
+        outcomes = _evaluate(pool, target, data, pool.jobs, 600_000)
+    features = [set(o["features"]) for o in outcomes]
+    keep = keep_set([len(d) for d in data], features)
+    removed = [p for i, p in enumerate(files) if i not in keep]
+    for p in removed:
+        p.unlink()
+    return Minimized(
+        before=len(files), after=len(keep),
+        bytes_before=sum(len(d) for d in data),
+        bytes_after=sum(len(d) for i, d in enumerate(data) if i in keep),
+        features=len(set().union(*features)),
+        removed=removed,
+    )
