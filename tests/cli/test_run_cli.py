@@ -91,7 +91,10 @@ def test_fail_exits_1_and_writes_heavy_artifacts(tmp_path: Path) -> None:
     assert s["findings"] == [
         {"kind": "assertion", "title": "assert_eq_int", "message": "one is not two"}
     ]
-    assert run_dir_files(s) == ["events.json", "manifest.json", "report.json", "timeline.json"]
+    assert run_dir_files(s) == [
+        "events.json", "manifest.json", "report.json", "timeline.json", "trace.fozzy"
+    ]
+    assert s["identity"]["tracePath"] == s["identity"]["artifactsDir"] + "/trace.fozzy"
     events = json.loads((Path(s["identity"]["artifactsDir"]) / "events.json").read_text())
     assert [e["name"] for e in events] == ["sched_pick", "span_start", "span_end"]
 
