@@ -73,6 +73,7 @@ COMMAND_MODULES = (
     "fozzy.cli.cmd_validate",
     "fozzy.cli.cmd_schema",
     "fozzy.cli.cmd_trace",
+    "fozzy.cli.cmd_replay",
     "fozzy.cli.cmd_run",
     "fozzy.cli.cmd_test",
     "fozzy.cli.cmd_fuzz",

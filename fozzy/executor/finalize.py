@@ -85,10 +85,14 @@ def finalize(
     *,
     run_id: str | None = None,
     trace: TraceWriter | None = None,
+    trace_read: Path | None = None,
 ) -> Finalized:
-    """Write the run directory for `execution` and return the summary that describes it."""
+    """Write the run directory for `execution` and return the summary that describes it.
+
+    `trace_read` is the trace a replay ran from: its path goes into the summary, and nothing
+    is written to it."""
     rd = rundir.run_dir(base_dir, run_id or rundir.new_run_id())
-    trace_path = trace.target(rd.path, execution.status) if trace is not None else None
+    trace_path = trace.target(rd.path, execution.status) if trace is not None else trace_read
     summary = build_summary(
         status=execution.status,
         mode=execution.mode,

@@ -1,0 +1,67 @@
+"""`replay TRACE`: re-run a recorded trace exactly, from its decisions, with no live effects."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from fozzy.cli import common as c
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("replay", help="Replay a recorded .fozzy trace against its decision log.")
+    def replay(
+        trace: Annotated[str, typer.Argument(help="Trace file (.fozzy).")],
+        until: Annotated[
+            str | None,
+            typer.Option("--until", metavar="DUR",
+                         help="Wall-clock budget; stop with status timeout when spent."),
+        ] = None,
+        step: Annotated[
+            bool,
+            typer.Option("--step", help="Print each step as it replayed (stderr with --json)."),
+        ] = False,
+        dump_events: Annotated[
+            bool,
+            typer.Option("--dump-events",
+                         help="Print the replayed events as JSON lines (stderr with --json)."),
+        ] = False,
+        reporter: c.Reporter = None,
+    ) -> int:
+        import orjson
+
+        from fozzy.cli.context import G
+        from fozzy.errors import ArgumentError
+        from fozzy.modes.replay import ReplayRequest, execute_replay, step_lines
+        from workers.engine.durations import DurationError, parse_duration_ms
+
+        try:
+            until_ms = None if until is None else parse_duration_ms(until)
+        except DurationError as e:
+            raise ArgumentError(f"--until: {e}") from None
+        chosen = c.resolve_reporter(reporter, G.config)
+        if chosen == "json":
+            G.json = True
+        done = execute_replay(ReplayRequest(
+            trace_path=trace,
+            until_ms=until_ms,
+            capture=step or dump_events,
+            reporter=chosen,
+            limits={
+                "max_output_bytes": G.config.max_output_bytes,
+                "max_http_body_bytes": G.config.max_http_body_bytes,
+            },
+            base_dir=G.config.base_dir,
+        ))
+        # Stdout carries exactly one JSON document in --json mode: the listings go aside.
+        out = sys.stderr if G.json else sys.stdout
+        if step:
+            for line in step_lines(done.events):
+                out.write(line + "\n")
+        if dump_events:
+            for ev in done.events:
+                out.write(orjson.dumps(ev).decode() + "\n")
+        out.flush()
+        return c.conclude(done.finalized.summary, chosen)

@@ -1,0 +1,182 @@
+"""`fozzy replay`: re-run a recorded steps trace against its own decision log (§6.1).
+
+The embedded scenario runs on the worker pool like any run, in det mode with the trace's seed
+and memory options. Families a host backend served while recording get the `"replay"`
+backend, which answers from the log; everything else re-executes on the scripted/virtual
+backends. Nothing live happens. The engine reports value drift and unused decisions as
+findings; a structural mismatch comes back as status `error` and becomes a `TraceError`
+(exit 2) before any run directory exists. This module adds the checks that need the trace
+itself: stale schema, host warnings, memory drift and warning parity.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fozzy.errors import TraceError
+from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
+from fozzy.executor.pool import WorkerPool
+from fozzy.trace.model import host_families, host_warnings, stale_warning, trace_kind
+from fozzy.trace.reader import read_trace
+
+CHECKER = "checker"
+_LIVE_BACKENDS = {"proc": "scripted", "fs": "virtual", "http": "scripted"}
+
+
+@dataclass
+class ReplayRequest:
+    trace_path: str
+    until_ms: int | None = None
+    capture: bool = False  # --step / --dump-events: keep events.json and timeline.json
+    reporter: str = "pretty"
+    limits: dict[str, int] = field(default_factory=dict)
+    base_dir: str = ".fozzy"
+
+
+@dataclass
+class Replayed:
+    finalized: Finalized
+    events: list[dict[str, Any]]
+
+
+def _finding(title: str, message: str, file: str) -> dict[str, Any]:
+    return {"kind": CHECKER, "title": title, "message": message, "location": {"file": file}}
+
+
+def embedded_scenario(doc: dict[str, Any], path: Path) -> dict[str, Any]:
+    """The trace's scenario with its steps re-checked against the step model."""
+    from workers.steps.parse import StepParseError, parse_steps
+
+    scn = doc.get("scenario")
+    if scn is None:
+        raise TraceError(f"trace missing embedded scenario; cannot replay ({path})")
+    if scn["version"] != 1:
+        raise TraceError(
+            f"unsupported embedded scenario version {scn['version']} in {path} (expected 1)"
+        )
+    try:
+        steps = parse_steps(scn["steps"], "/scenario/steps")
+    except StepParseError as e:
+        raise TraceError(f"invalid embedded scenario in {path}: {e}") from None
+    return {"version": 1, "name": scn["name"], "steps": steps}
+
+
+def replay_spec(doc: dict[str, Any], path: Path, req: ReplayRequest) -> dict[str, Any]:
+    """The job item that replays `doc` (workers.protocol RunSpec with `replay` set)."""
+    used = host_families(doc["events"])
+    backends = {k: "replay" if k in used else v for k, v in _LIVE_BACKENDS.items()}
+    memory = (doc.get("memory") or {}).get("options") or {}
+    return {
+        "scenario": embedded_scenario(doc, path),
+        "scenario_path": doc.get("scenario_path") or str(path),
+        "seed": doc["summary"]["identity"]["seed"],
+        "det": True,
+        "timeout_ms": None,
+        "backends": backends,
+        "memory": memory,
+        "limits": req.limits,
+        "cwd": os.getcwd(),
+        "replay": {
+            "decisions": doc["decisions"],
+            "until_ms": req.until_ms,
+            "recorded_status": doc["summary"]["status"],
+        },
+    }
+
+
+def trace_checks(
+    doc: dict[str, Any], result: dict[str, Any], file: str
+) -> list[dict[str, Any]]:
+    """Findings that compare the replay with the trace it came from (§6.1)."""
+    out: list[dict[str, Any]] = []
+    recorded_mem = (doc.get("memory") or {}).get("summary")
+    replayed_mem = (result.get("memory") or {}).get("summary")
+    if recorded_mem != replayed_mem:
+        out.append(_finding(
+            "replay_memory_drift",
+            f"replay memory summary differs from the trace: recorded {recorded_mem},"
+            f" replayed {replayed_mem}",
+            file,
+        ))
+    summary = doc["summary"]
+    if summary["status"] == "pass":
+        recorded = {f["message"] for f in summary.get("findings", []) if f["kind"] == CHECKER}
+        replayed = {
+            f["message"] for f in result["findings"]
+            if f["kind"] == CHECKER and not f["title"].startswith("replay_")
+        }
+        if recorded != replayed:
+            out.append(_finding(
+                "replay_warning_drift",
+                f"replay warnings differ from the trace: recorded {sorted(recorded)},"
+                f" replayed {sorted(replayed)}",
+                file,
+            ))
+    stale = stale_warning(doc["version"])
+    if stale is not None:
+        out.append(_finding("stale_trace_schema", stale, file))
+        out.extend(_finding("stale_trace_schema", w, file)
+                   for w in host_warnings(doc["decisions"], doc["events"]))
+    return out
+
+
+def final_status(status: str, findings: list[dict[str, Any]]) -> str:
+    drift = any(f["kind"] == CHECKER and f["title"].startswith("replay_") for f in findings)
+    return "fail" if status == "pass" and drift else status
+
+
+def execute_replay(req: ReplayRequest) -> Replayed:
+    path, doc = read_trace(req.trace_path)
+    kind = trace_kind(doc)
+    if kind != "steps":
+        raise TraceError(
+            f"{path} is a {kind} trace; fozzy replay re-runs steps traces (record with"
+            " `fozzy run --record`)"
+        )
+    spec = replay_spec(doc, path, req)
+    started_ns = time.time_ns()
+    t0 = time.perf_counter_ns()
+    with WorkerPool(1) as pool:
+        result = dict(pool.run([spec], deadline_ms=lambda item: item["replay"]["until_ms"]))[0]
+    wall_ns = time.perf_counter_ns() - t0
+    if result["status"] == "error":
+        raise TraceError(f"{result.get('error', 'replay failed')} (trace {path})")
+    findings = list(result["findings"]) + trace_checks(doc, result, spec["scenario_path"])
+    execution = Execution(
+        mode="replay",
+        seed=spec["seed"],
+        status=final_status(result["status"], findings),
+        started_ns=started_ns,
+        wall_ns=wall_ns,
+        findings=findings,
+        events=result["events"],
+        decisions=result["decisions"],
+        memory_report=result["memory"],
+        virtual_ms=result["virtualMs"],
+        scenario=spec["scenario"],
+        scenario_path=doc.get("scenario_path"),
+    )
+    options = ArtifactOptions(reporter=req.reporter, explicit_capture=req.capture)
+    done = finalize(execution, req.base_dir, options, trace_read=path)
+    return Replayed(done, result["events"])
+
+
+def step_lines(events: list[dict[str, Any]]) -> list[str]:
+    """One line per replayed step, from its span events: what `--step` shows."""
+    lines: list[str] = []
+    kinds: dict[str, str] = {}
+    for ev in events:
+        fields = ev["fields"]
+        if ev["name"] == "span_start" and fields.get("task") == "step":
+            kinds[fields["span"]] = fields["step_kind"]
+        elif ev["name"] == "span_end" and fields.get("span") in kinds:
+            index = int(str(fields["span"]).rpartition("-")[2]) + 1
+            lines.append(
+                f"step {index} {kinds[fields['span']]} {fields['status']}"
+                f" at {ev['time_ms']}ms (+{fields['duration_ms']}ms)"
+            )
+    return lines
