@@ -82,6 +82,7 @@ COMMAND_MODULES = (
     "fozzy.cli.cmd_artifacts",
     "fozzy.cli.cmd_report",
     "fozzy.cli.cmd_memory",
+    "fozzy.cli.cmd_shrink",
 )
 
 # Global flags are parsed by `split_globals`, not by Typer: they may appear after the

@@ -1,0 +1,80 @@
+"""`shrink TRACE`: minimise a failing trace into the smallest reproducer of the same failure."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+Out = Annotated[
+    str | None,
+    typer.Option("--out", metavar="PATH",
+                 help="Output trace (default <trace>.min.fozzy; append naming if taken)."),
+]
+Budget = Annotated[
+    str | None,
+    typer.Option("--budget", metavar="DUR", help="Wall-clock budget for shrinking [default: 15s]."),
+]
+Minimize = Annotated[
+    str,
+    typer.Option("--minimize", metavar="input|schedule|faults|all",
+                 help="What to minimise: steps/bytes (input), an explore schedule, its faults."),
+]
+Jobs = Annotated[
+    int | None,
+    typer.Option("--jobs", "-j", metavar="N",
+                 help="Worker processes running candidates (default: usable CPUs)."),
+]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("shrink", help="Minimise a failing trace; the result fails the same way.")
+    def shrink(
+        trace: Annotated[str, typer.Argument(help="Failing .fozzy trace.")],
+        out: Out = None,
+        budget: Budget = None,
+        minimize: Minimize = "all",
+        jobs: Jobs = None,
+    ) -> int:
+        import sys
+
+        from fozzy.artifacts.render import pretty_text
+        from fozzy.cli.context import G
+        from fozzy.cli.output import print_json
+        from fozzy.errors import ArgumentError
+        from fozzy.executor.cpus import usable_cpus
+        from fozzy.modes.shrink import DEFAULT_BUDGET_MS, ShrinkRequest, execute_shrink
+        from workers.engine.durations import DurationError, parse_duration_ms
+
+        budget_ms = DEFAULT_BUDGET_MS
+        if budget is not None:
+            try:
+                budget_ms = parse_duration_ms(budget)
+            except DurationError as e:
+                raise ArgumentError(f"--budget: {e}") from None
+        request = ShrinkRequest(
+            trace_path=trace,
+            out=out,
+            budget_ms=budget_ms,
+            minimize=minimize,
+            jobs=jobs if jobs is not None else usable_cpus(),
+            limits={
+                "max_output_bytes": G.config.max_output_bytes,
+                "max_http_body_bytes": G.config.max_http_body_bytes,
+            },
+        )
+        done = execute_shrink(request)
+        if G.json:
+            print_json(done.document())
+            return 0
+        color = not G.no_color and sys.stdout.isatty()
+        s = done.stats
+        sys.stdout.write(pretty_text(done.summary, color=color))
+        sig = s["signature"]
+        sys.stdout.write(
+            f"shrink    {s['original']} -> {s['shrunk']} {s['unit']}, {s['candidates']}"
+            f" candidates in {s['wallMs']}ms (jobs={s['jobs']})"
+            f"{', budget spent' if s['outOfBudget'] else ''}\n"
+            f"preserved {sig['status']} {sig['kind']}/{sig['title']}\n"
+        )
+        return 0
