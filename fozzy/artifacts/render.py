@@ -216,7 +216,7 @@ dt{color:var(--muted)}dd{margin:0;word-break:break-all}
 table{border-collapse:collapse;width:100%}
 th,td{border-bottom:1px solid var(--line);padding:.3em .6em;text-align:left;vertical-align:top}
 th{background:var(--bg);font-weight:600}
-td.num{text-align:right;white-space:nowrap}
+td.num,th.num{text-align:right;white-space:nowrap}
 tr.error td{background:#ffebe9}
 ul.findings{padding-left:1.2em}ul.findings li{margin:.3em 0}
 .loc,.note{color:var(--muted)}
@@ -270,8 +270,8 @@ def _scenario_table(scenarios: list[dict[str, Any]]) -> list[str]:
     e = xml_escape
     out = [
         "<table>",
-        "<thead><tr><th>#</th><th>status</th><th>scenario</th><th>seed</th>"
-        "<th>duration</th><th>findings</th></tr></thead>",
+        '<thead><tr><th class="num">#</th><th>status</th><th>scenario</th>'
+        '<th class="num">seed</th><th class="num">duration</th><th>findings</th></tr></thead>',
         "<tbody>",
     ]
     for i, s in enumerate(scenarios, 1):
@@ -314,7 +314,8 @@ def _timeline(events: list[dict[str, Any]]) -> list[str]:
     e = xml_escape
     out = [
         "<table>",
-        "<thead><tr><th>#</th><th>time</th><th>event</th><th>details</th></tr></thead>",
+        '<thead><tr><th class="num">#</th><th class="num">time</th><th>event</th>'
+        "<th>details</th></tr></thead>",
         "<tbody>",
     ]
     for i, ev in enumerate(events[:TIMELINE_LIMIT]):
