@@ -83,6 +83,7 @@ COMMAND_MODULES = (
     "fozzy.cli.cmd_report",
     "fozzy.cli.cmd_memory",
     "fozzy.cli.cmd_shrink",
+    "fozzy.cli.cmd_doctor",
 )
 
 # Global flags are parsed by `split_globals`, not by Typer: they may appear after the
