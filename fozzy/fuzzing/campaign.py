@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FN_SEEDS = (b"", b"\x00", b"\x01\x02\x03")
-FN_BATCH_EXECS = 4000
-SCENARIO_BATCH_EXECS = 1000
+FN_BATCH_EXECS = 20_000
+SCENARIO_BATCH_EXECS = 5_000
+TIMED_BATCH_EXECS = 1 << 40  # with --time a batch ends on its clock, not on a count
 ROUND_SECONDS = 1.0  # with --time, batches sync at least this often
 
 

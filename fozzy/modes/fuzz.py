@@ -26,6 +26,7 @@ from fozzy.fuzzing.campaign import (
     FN_BATCH_EXECS,
     FN_SEEDS,
     SCENARIO_BATCH_EXECS,
+    TIMED_BATCH_EXECS,
     Budget,
     CampaignState,
     Crash,
@@ -237,6 +238,8 @@ def run_campaign(
     state = _seed_state(pool, target, initial_corpus(directory, target), pool.jobs,
                         eval_timeout)
     per_batch = SCENARIO_BATCH_EXECS if target.is_scenario else FN_BATCH_EXECS
+    if budget.deadline is not None:
+        per_batch = TIMED_BATCH_EXECS
     while not budget.exhausted(state.execs) and not (req.crash_only and state.crashes):
         items = plan_round(
             state, budget, pool.jobs, per_batch,
