@@ -23,7 +23,9 @@ MEMORY_PATH = "tests/memory.pass.fozzy.json"
 DISTRIBUTED_PATH = "explore/distributed.pass.fozzy.json"
 HOST_PATH = "host/host.pass.fozzy.json"
 GUIDE_PATH = "tests/INIT_GUIDE.md"
-FUZZ_CORPUS = "corpora/example"  # below <base>
+FUZZ_TARGET_PATH = "fuzz/kv_target.py"
+FUZZ_TARGET = f"fn:{FUZZ_TARGET_PATH}:check"
+FUZZ_CORPUS = "corpora/fn-kv"  # below <base>
 HOST_SMOKE_FILE = "host-smoke.txt"
 
 
@@ -117,6 +119,35 @@ HOST_PASS = _steps("host-pass", [
 
 FUZZ_SEED = b"fozzy-seed\n"
 
+# A property that holds for every input, so the guide's fuzz command passes until the user
+# changes the code under test; the fuzzer's job is to find where it stops holding.
+FUZZ_TARGET_SOURCE = b'''\
+"""A fuzz target of `key=value` lines: `fozzy fuzz fn:fuzz/kv_target.py:check`.
+
+The property: rendering what was parsed and parsing it again gives the same mapping.
+Replace `parse` and `render` with your own code and let the fuzzer look for inputs that
+break the round trip.
+"""
+
+
+def parse(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip():
+            out[key.strip()] = value
+    return out
+
+
+def render(kv: dict[str, str]) -> str:
+    return "".join(f"{k}={v}\\n" for k, v in sorted(kv.items()))
+
+
+def check(data: bytes) -> None:
+    kv = parse(data.decode("utf-8", errors="replace"))
+    assert parse(render(kv)) == kv, kv
+'''
+
 
 def guide(types: tuple[str, ...], base_dir: str) -> bytes:
     corpus = f"{base_dir.rstrip('/')}/{FUZZ_CORPUS}"
@@ -136,9 +167,9 @@ def guide(types: tuple[str, ...], base_dir: str) -> bytes:
             "--steps 200 --json",
         ),
         "fuzz": (
-            f"fuzz the example's inputs, starting from the seed corpus in `{corpus}`",
-            f"fozzy fuzz scenario:{EXAMPLE_PATH} --mode coverage --time 10s "
-            f"--corpus {corpus} --json",
+            f"fuzz the Python target in `{FUZZ_TARGET_PATH}`, starting from the seed corpus "
+            f"in `{corpus}`",
+            f"fozzy fuzz {FUZZ_TARGET} --mode coverage --time 10s --corpus {corpus} --json",
         ),
         "host": (
             "run the host starter against the real filesystem and a real `echo` (it lives "
@@ -210,9 +241,8 @@ def scaffold_files(types: tuple[str, ...], base_dir: str, template: str) -> list
     if "host" in types:
         files.append(ScaffoldFile(HOST_PATH, HOST_PASS))
     if "fuzz" in types:
-        if "run" not in types:
-            files.append(ScaffoldFile(EXAMPLE_PATH, EXAMPLE))  # the fuzz target
         corpus = f"{base_dir.rstrip('/')}/{FUZZ_CORPUS}"
+        files.append(ScaffoldFile(FUZZ_TARGET_PATH, FUZZ_TARGET_SOURCE))
         files.append(ScaffoldFile(f"{corpus}/seed.bin", FUZZ_SEED))
     files.append(ScaffoldFile(GUIDE_PATH, guide(types, base_dir)))
     readme = template_readme(template)

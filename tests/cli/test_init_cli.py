@@ -25,7 +25,8 @@ ALL_FILES = {
     "tests/INIT_GUIDE.md",
     "explore/distributed.pass.fozzy.json",
     "host/host.pass.fozzy.json",
-    ".fozzy/corpora/example/seed.bin",
+    "fuzz/kv_target.py",
+    ".fozzy/corpora/fn-kv/seed.bin",
 }
 
 
@@ -63,7 +64,7 @@ def test_default_init_writes_config_dirs_and_every_starter(tmp_path: Path) -> No
     assert (cfg["proc_backend"], cfg["fs_backend"], cfg["http_backend"]) == (
         "scripted", "virtual", "scripted"
     )
-    assert (tmp_path / ".fozzy/corpora/example/seed.bin").read_bytes() == b"fozzy-seed\n"
+    assert (tmp_path / ".fozzy/corpora/fn-kv/seed.bin").read_bytes() == b"fozzy-seed\n"
 
 
 def test_human_output_lists_each_file(tmp_path: Path) -> None:
@@ -148,10 +149,24 @@ def test_guide_commands_name_files_that_init_created(tmp_path: Path) -> None:
     assert "--unsafe" in guide
     for cmd in commands:
         for token in cmd.split():
-            token = token.removeprefix("scenario:")
-            if token.endswith(".fozzy.json") or "corpora/" in token:
+            if token.startswith("fn:"):
+                token = token.split(":")[1]
+            if token.endswith((".fozzy.json", ".py")) or "corpora/" in token:
                 assert (tmp_path / token).exists(), (cmd, token)
     assert "fozzy --proc-backend host --fs-backend host run host/host.pass.fozzy.json" in guide
+
+
+def test_fuzz_starter_passes_its_guide_command(tmp_path: Path) -> None:
+    init_json(tmp_path, "init", "--with", "fuzz")
+    r = fozzy(
+        tmp_path, "fuzz", "fn:fuzz/kv_target.py:check", "--det", "--seed", "7", "--runs", "500",
+        "--corpus", ".fozzy/corpora/fn-kv", "--json",
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    report = orjson.loads(r.stdout)
+    assert report["status"] == "pass"
+    assert report["fuzz"]["crashes"] == []
+    assert (tmp_path / ".fozzy/corpora/fn-kv/seed.bin").read_bytes() == b"fozzy-seed\n"
 
 
 def test_second_init_without_force_refuses_and_changes_nothing(tmp_path: Path) -> None:
@@ -210,9 +225,9 @@ def test_custom_config_is_kept_without_force_and_its_base_dir_is_used(tmp_path: 
     assert (tmp_path / "custom.toml").read_text() == original
     assert not (tmp_path / "fozzy.toml").exists()
     assert (tmp_path / "artifacts/runs").is_dir()
-    assert (tmp_path / "artifacts/corpora/example/seed.bin").is_file()
+    assert (tmp_path / "artifacts/corpora/fn-kv/seed.bin").is_file()
     assert not (tmp_path / ".fozzy").exists()
-    assert "artifacts/corpora/example" in (tmp_path / "tests/INIT_GUIDE.md").read_text()
+    assert "--corpus artifacts/corpora/fn-kv" in (tmp_path / "tests/INIT_GUIDE.md").read_text()
 
     r = fozzy(tmp_path, "--json", "--config", "custom.toml", "init")
     assert r.returncode == 2
@@ -249,7 +264,7 @@ def test_config_path_is_relative_to_cwd(tmp_path: Path) -> None:
         (["--with", "run", "--with", "memory"],
          {"tests/example.fozzy.json", "tests/run.pass.fozzy.json",
           "tests/memory.pass.fozzy.json"}),
-        (["--with", "fuzz"], {"tests/example.fozzy.json", ".fozzy/corpora/example/seed.bin"}),
+        (["--with", "fuzz"], {"fuzz/kv_target.py", ".fozzy/corpora/fn-kv/seed.bin"}),
         (["--with", "memory,all"], ALL_FILES - {"fozzy.toml", "tests/INIT_GUIDE.md"}),
         (["--with", ""], ALL_FILES - {"fozzy.toml", "tests/INIT_GUIDE.md"}),
         (["--with", "memory", "--all-tests"], ALL_FILES - {"fozzy.toml", "tests/INIT_GUIDE.md"}),
