@@ -5,6 +5,7 @@ starters it leaves where `fozzy test` looks actually pass."""
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 import sys
 import tomllib
@@ -154,6 +155,27 @@ def test_guide_commands_name_files_that_init_created(tmp_path: Path) -> None:
             if token.endswith((".fozzy.json", ".py")) or "corpora/" in token:
                 assert (tmp_path / token).exists(), (cmd, token)
     assert "fozzy --proc-backend host --fs-backend host run host/host.pass.fozzy.json" in guide
+
+
+def test_every_guide_command_but_fuzz_passes_as_written(tmp_path: Path) -> None:
+    """The fuzz command runs for 10 s; the next test runs the same target for a fixed count."""
+    init_json(tmp_path, "init")
+    guide = (tmp_path / "tests/INIT_GUIDE.md").read_text()
+    commands = [
+        shlex.split(block.strip())
+        for block in re.findall(r"```sh\n(.*?)\n\s*```", guide, flags=re.DOTALL)
+    ]
+    ran = 0
+    for argv in commands:
+        assert argv[0] == "fozzy"
+        if "fuzz" in argv:
+            continue
+        r = fozzy(tmp_path, *argv[1:])
+        assert r.returncode == 0, (argv, r.stdout + r.stderr)
+        if "--json" in argv:
+            assert orjson.loads(r.stdout)["status"] == "pass", argv
+        ran += 1
+    assert ran == 5
 
 
 def test_fuzz_starter_passes_its_guide_command(tmp_path: Path) -> None:
