@@ -1,0 +1,60 @@
+"""`ci TRACE_OR_RUN`: the gate bundle (verify, replay parity, policies, integrity, flake, perf)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+FlakeRun = Annotated[
+    list[str] | None,
+    typer.Option("--flake-run", metavar="SEL",
+                 help="A run of the same scenario (repeat, at least two) for the flake rate."),
+]
+FlakeBudget = Annotated[
+    str | None,
+    typer.Option("--flake-budget", metavar="PCT", help="Tolerated flake rate across --flake-run."),
+]
+PerfBaseline = Annotated[
+    str | None,
+    typer.Option("--perf-baseline", metavar="SEL",
+                 help="Trace or run to compare step-latency p99 against."),
+]
+MaxP99 = Annotated[
+    str | None,
+    typer.Option("--max-p99-delta-pct", metavar="PCT",
+                 help="Allowed p99 step-latency increase over --perf-baseline, in percent."),
+]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("ci", help="Gate a trace or run: every check passes or the exit code is 1.")
+    def ci(
+        selector: Annotated[str, typer.Argument(metavar="TRACE_OR_RUN",
+                                                help="A .fozzy trace or a run selector.")],
+        flake_run: FlakeRun = None,
+        flake_budget: FlakeBudget = None,
+        perf_baseline: PerfBaseline = None,
+        max_p99_delta_pct: MaxP99 = None,
+    ) -> int:
+        from fozzy.artifacts.query import parse_budget
+        from fozzy.cli.context import G
+        from fozzy.cli.output import emit
+        from fozzy.modes.ci import CiRequest, execute_ci, parse_pct
+
+        request = CiRequest(
+            selector=selector,
+            flake_runs=list(flake_run or []),
+            flake_budget=parse_budget(flake_budget),
+            perf_baseline=perf_baseline,
+            max_p99_delta_pct=parse_pct("--max-p99-delta-pct", max_p99_delta_pct),
+            strict=G.strict,
+            base_dir=G.config.base_dir,
+            limits={
+                "max_output_bytes": G.config.max_output_bytes,
+                "max_http_body_bytes": G.config.max_http_body_bytes,
+            },
+        )
+        report = execute_ci(request)
+        emit(report)
+        return 0 if report["ok"] else 1
