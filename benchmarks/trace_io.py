@@ -5,8 +5,10 @@
 The trace is built from the events and decisions a real engine run emits (repeated until the
 file reaches --mb), so its shape is what `fozzy run --record` writes. Verification must stay
 at or above 200 MB/s (the target in docs/trace-format.md); exit status 1 when it does not.
-`verifyCpuMBps` divides by the process's CPU time, which other load on the machine does not
-inflate the way it inflates wall time.
+The gate uses `verifyCpuMBps`, the size divided by the process's CPU time: on an idle machine
+it matches the wall-clock rate, and unlike wall time it is not inflated by other load (shared
+CI machines). `recordOverhead` compares `fozzy run` with and without `--record` (which also
+writes the run's events and timeline, as any recorded run does).
 """
 
 from __future__ import annotations
@@ -144,7 +146,7 @@ def main() -> int:
     else:
         for k, v in result.items():
             print(f"{k:18} {v}")
-    return 0 if result["verifyMBps"] >= VERIFY_TARGET_MBPS else 1
+    return 0 if result["verifyCpuMBps"] >= VERIFY_TARGET_MBPS else 1
 
 
 if __name__ == "__main__":
