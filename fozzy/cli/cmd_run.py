@@ -74,6 +74,6 @@ def register(app: typer.Typer) -> None:
         )
         from fozzy.trace.recorder import Recorder
 
-        with Recorder(record, record_collision) as recorder:
+        with Recorder(record, record_collision, request.backends) as recorder:
             done = execute_run(request, trace=recorder)
         return c.conclude(done.summary, flags.reporter)

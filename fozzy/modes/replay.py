@@ -20,7 +20,12 @@ from typing import Any
 from fozzy.errors import TraceError
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
 from fozzy.executor.pool import WorkerPool
-from fozzy.trace.model import host_families, host_warnings, stale_warning, trace_kind
+from fozzy.trace.model import (
+    host_warnings,
+    recorded_host_families,
+    stale_warning,
+    trace_kind,
+)
 from fozzy.trace.reader import read_trace
 
 CHECKER = "checker"
@@ -67,7 +72,7 @@ def embedded_scenario(doc: dict[str, Any], path: Path) -> dict[str, Any]:
 
 def replay_spec(doc: dict[str, Any], path: Path, req: ReplayRequest) -> dict[str, Any]:
     """The job item that replays `doc` (workers.protocol RunSpec with `replay` set)."""
-    used = host_families(doc["events"])
+    used = recorded_host_families(doc)
     backends = {k: "replay" if k in used else v for k, v in _LIVE_BACKENDS.items()}
     memory = (doc.get("memory") or {}).get("options") or {}
     return {

@@ -17,9 +17,15 @@ MODES = ("run", "test", "fuzz", "explore", "replay")
 
 # Top-level members in the order they are written; `checksum` is always last.
 MEMBER_ORDER = (
-    "format", "version", "engine", "mode", "scenario_path", "scenario", "fuzz", "explore",
-    "memory", "decisions", "events", "summary", "checksum",
+    "format", "version", "engine", "mode", "scenario_path", "scenario", "backends", "fuzz",
+    "explore", "memory", "decisions", "events", "summary", "checksum",
 )
+BACKEND_FAMILIES = ("proc", "fs", "http")
+# Decision kinds only a host backend produces (scripted proc_spawn records `proc_spawn` too).
+_HOST_ONLY_KINDS = {
+    "fs_write": "fs", "fs_read_assert": "fs", "fs_snapshot": "fs", "fs_restore": "fs",
+    "http_request": "http", "http_request_timeout": "http", "proc_spawn_timeout": "proc",
+}
 
 # Decision kinds that prove a host backend's effects were recorded (§2.5 warnings).
 HOST_DECISIONS = {
@@ -61,11 +67,14 @@ def build_trace(
     memory: dict[str, Any] | None = None,
     fuzz: dict[str, Any] | None = None,
     explore: dict[str, Any] | None = None,
+    backends: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """A trace document without its checksum (the writer seals it).
 
     `scenario` is the normalized step scenario `{version, name, steps}` exactly as it was sent
-    to the worker, so replay runs the same steps; `memory` is a worker memory report.
+    to the worker, so replay runs the same steps; `memory` is a worker memory report;
+    `backends` the proc/fs/http backends the run used, which tells replay what to answer
+    from the log.
     """
     if mode not in MODES:
         raise ValueError(f"unknown trace mode {mode!r}")
@@ -77,6 +86,8 @@ def build_trace(
         "scenario_path": scenario_path,
         "scenario": None if scenario is None else embedded_scenario(scenario),
     }
+    if backends is not None:
+        doc["backends"] = {k: backends[k] for k in BACKEND_FAMILIES if k in backends}
     if fuzz is not None:
         doc["fuzz"] = {"target": fuzz["target"], "input_hex": fuzz["input_hex"]}
     if explore is not None:
@@ -113,6 +124,19 @@ def host_families(events: list[dict[str, Any]]) -> set[str]:
         fields = ev.get("fields")
         if family and isinstance(fields, dict) and fields.get("backend") == "host":
             used.add(family)
+    return used
+
+
+def recorded_host_families(doc: dict[str, Any]) -> set[str]:
+    """The families a trace's run served from the host: its `backends` member when present,
+    else what its events and host-only decisions show (traces written without it)."""
+    backends = doc.get("backends")
+    if isinstance(backends, dict):
+        return {k for k in BACKEND_FAMILIES if backends.get(k) == "host"}
+    used = host_families(doc["events"])
+    used.update(
+        _HOST_ONLY_KINDS[d["kind"]] for d in doc["decisions"] if d.get("kind") in _HOST_ONLY_KINDS
+    )
     return used
 
 

@@ -77,6 +77,7 @@ class _Trace(msgspec.Struct, gc=False):
     mode: str | None = None
     scenario_path: str | None = None
     scenario: _Scenario | None = None
+    backends: dict[str, str] | None = None
     fuzz: _Fuzz | None = None
     explore: dict[str, Any] | None = None
     memory: dict[str, Any] | None = None

@@ -22,8 +22,14 @@ RUN_DIR_TRACE = "trace.fozzy"
 
 
 class Recorder:
-    def __init__(self, record: str | None, policy: str = DEFAULT_POLICY) -> None:
+    def __init__(
+        self,
+        record: str | None,
+        policy: str = DEFAULT_POLICY,
+        backends: dict[str, str] | None = None,
+    ) -> None:
         self.policy = policy
+        self.backends = backends
         self._explicit = record is not None
         self._target: Path | None = None if record is None else resolve_target(record, policy)
         self._written = False
@@ -52,6 +58,7 @@ class Recorder:
             events=execution.events,
             summary=summary,
             memory=execution.memory_report,
+            backends=self.backends,
         )
         write_trace(path, doc)
         self._written = True

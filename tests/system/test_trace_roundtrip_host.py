@@ -88,3 +88,25 @@ def test_host_trace_whose_recorded_output_was_edited_drifts(tmp_path: Path) -> N
     (finding,) = as_doc(rep.stdout)["findings"]
     assert finding["title"] == "replay_drift"
     assert not (tmp_path / "other.txt").exists()
+
+
+def test_recorded_host_timeout_replays_as_timeout_without_spawning(tmp_path: Path) -> None:
+    slow = "import time; open('started', 'w').write('x'); time.sleep(30)"
+    scenario = {"version": 1, "name": "slow", "steps": [
+        {"type": "proc_spawn", "cmd": sys.executable, "args": ["-c", slow], "timeout": "1s"},
+    ]}
+    (tmp_path / "slow.fozzy.json").write_text(json.dumps(scenario))
+    rec = fozzy(tmp_path, "--json", "--proc-backend", "host", "run", "slow.fozzy.json",
+                "--det", "--record", "slow.fozzy")
+    assert rec.returncode == 3, rec.stdout + rec.stderr
+    trace = as_doc((tmp_path / "slow.fozzy").read_bytes())
+    assert trace["backends"]["proc"] == "host"
+    assert [d["kind"] for d in trace["decisions"]] == ["scheduler_pick", "proc_spawn_timeout"]
+    (tmp_path / "started").unlink(missing_ok=True)
+    rep = fozzy(tmp_path, "--json", "replay", "slow.fozzy")
+    assert rep.returncode == 3, rep.stdout + rep.stderr
+    replayed = as_doc(rep.stdout)
+    assert replayed["status"] == "timeout"
+    assert [f["title"] for f in replayed["findings"]] == [
+        f["title"] for f in as_doc(rec.stdout)["findings"]]
+    assert not (tmp_path / "started").exists()
