@@ -59,8 +59,8 @@ def test_ls_lists_verified_files_the_same_for_every_selector(tmp_path: Path) -> 
     out = ok_json(tmp_path, "artifacts", "ls", "latest")
     assert out["type"] == "list"
     assert [(e["kind"], Path(e["path"]).name) for e in out["entries"]] == [
-        ("timeline", "timeline.json"), ("report", "report.json"), ("events", "events.json"),
-        ("manifest", "manifest.json")]
+        ("trace", "trace.fozzy"), ("timeline", "timeline.json"), ("report", "report.json"),
+        ("events", "events.json"), ("manifest", "manifest.json")]
     assert all(Path(e["path"]).parent == Path(rdir) for e in out["entries"])
     assert all(e["sizeBytes"] == Path(e["path"]).stat().st_size for e in out["entries"])
     for sel in (rid, rdir, "last-fail"):
@@ -100,7 +100,7 @@ def test_export_to_directory_refuses_non_empty_and_never_deletes(tmp_path: Path)
     assert done["type"] == "exported" and done["out"] == str(out)
     assert (out / "mine.txt").read_text() == "keep me"
     rdir = Path(s["identity"]["artifactsDir"])
-    for name in ("report.json", "manifest.json", "events.json", "timeline.json"):
+    for name in ("trace.fozzy", "report.json", "manifest.json", "events.json", "timeline.json"):
         assert (out / name).read_bytes() == (rdir / name).read_bytes()
     # The exported directory is itself a verifiable run directory.
     shown = ok_json(tmp_path, "report", "show", "out", "--format", "json")
@@ -119,8 +119,8 @@ def test_export_zip_is_flat_deterministic_and_not_clobbered(tmp_path: Path) -> N
     ok_json(tmp_path, "artifacts", "export", "latest", "--out", "a.ZIP")
     with zipfile.ZipFile(tmp_path / "a.ZIP") as zf:
         infos = zf.infolist()
-        assert [i.filename for i in infos] == ["timeline.json", "report.json", "events.json",
-                                              "manifest.json"]
+        assert [i.filename for i in infos] == ["trace.fozzy", "timeline.json", "report.json",
+                                              "events.json", "manifest.json"]
         assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in infos)
         assert all((i.external_attr >> 16) & 0o777 == 0o644 for i in infos)
         assert all(i.compress_type == zipfile.ZIP_DEFLATED for i in infos)
@@ -153,7 +153,7 @@ def test_pack_carries_a_verifiable_trace_and_environment(tmp_path: Path) -> None
 
 
 def test_pack_without_a_trace_says_so(tmp_path: Path) -> None:
-    run(tmp_path, FAIL, "--seed", "1")
+    assert run(tmp_path, PASS, "--seed", "1")["status"] == "pass"  # a pass keeps no trace
     message = error_of(tmp_path, "artifacts", "pack", "latest", "--out", "p.zip")
     assert "has no trace to replay" in message
     assert not (tmp_path / "p.zip").exists()

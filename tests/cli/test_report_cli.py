@@ -53,7 +53,8 @@ def test_show_is_identical_for_run_id_alias_and_directory(tmp_path: Path) -> Non
     for fmt in ("pretty", "json", "junit", "html"):
         outputs = {
             fozzy(tmp_path, "report", "show", sel, "--format", fmt).stdout
-            for sel in (ident["runId"], "latest", "last-fail", ident["artifactsDir"])
+            for sel in (ident["runId"], "latest", "last-fail", ident["artifactsDir"],
+                        ident["tracePath"])
         }
         assert len(outputs) == 1, fmt
     assert ok_json(tmp_path, "report", "show", "latest", "--format", "json") == s
