@@ -1,4 +1,4 @@
-"""`artifacts export` and `artifacts pack`: copy a run's verified files somewhere else.
+"""`artifacts export|pack|bundle`: copy a run's verified files somewhere else.
 
 Every copied file is re-checked against the digest it was verified with, from the very bytes
 that get written, so an export never carries a file that changed after resolution. Output is
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,3 +135,53 @@ def _write_dir(target: Path, items: list[Entry], *, force: bool) -> None:
             atomic_write_bytes(target / item.name, item.data)
     except OSError as e:
         raise ArtifactError(f"failed to export into {target}: {e.strerror or e}") from None
+
+
+BUNDLE_SCHEMA = "fozzy.bundle_report.v1"
+_BUNDLED_RUN_FILES = ("report.json", "manifest.json")
+
+
+def bundle_documents(
+    selection: Selection, selector: str, base_dir: str, limits: dict[str, int]
+) -> tuple[Selection, dict[str, Any]]:
+    """The gate hand-off: the run narrowed to its trace, report and manifest, plus fresh
+    verdicts — trace verify, a verification replay and a strict `ci` — computed now.
+
+    The replay writes no run directory (DECISIONS: verification replays never become
+    `latest`); a failing ci is reported in the bundle, not turned into a command error.
+    """
+    import time
+
+    from fozzy.artifacts.summary import build_summary
+    from fozzy.modes.ci import CiRequest, execute_ci, replay_trace
+    from fozzy.trace.verify import verify_trace
+
+    trace_path = selection.trace_path
+    doc = selection.trace()
+    if trace_path is None or doc is None:
+        raise ArtifactError(f'"{selector}" has no trace to bundle (record one with --record)')
+    started_ns = time.time_ns()
+    t0 = time.perf_counter_ns()
+    replayed = replay_trace(doc, trace_path, limits)
+    wall_ns = time.perf_counter_ns() - t0
+    replay_summary = build_summary(
+        status=replayed["status"], mode="replay", run_id=str(uuid.uuid4()),
+        seed=int(doc["summary"]["identity"]["seed"]), started_ns=started_ns, wall_ns=wall_ns,
+        trace_path=str(trace_path), memory=replayed.get("memory"),
+        findings=replayed["findings"],
+    )
+    ci = execute_ci(CiRequest(selector=str(trace_path), strict=True, base_dir=base_dir,
+                              limits=limits))
+    kept = [f for f in selection.files
+            if f.kind == "trace" or f.name in _BUNDLED_RUN_FILES]
+    narrowed = Selection(
+        selector=selection.selector, label=selection.label, summary=selection.summary,
+        files=kept, run_dir=selection.run_dir, trace_path=trace_path,
+    )
+    return narrowed, {
+        "trace_verify.report.json": verify_trace(trace_path, strict=False),
+        "replay.report.json": replay_summary,
+        "ci.report.json": ci,
+        "bundle.json": {"schemaVersion": BUNDLE_SCHEMA, "source": selector,
+                        "trace": str(trace_path), "ciOk": bool(ci["ok"])},
+    }

@@ -1,4 +1,4 @@
-"""`artifacts ls|diff|export|pack`: what a run left behind, and carrying it elsewhere."""
+"""`artifacts ls|diff|export|pack|bundle`: what a run left behind, and carrying it elsewhere."""
 
 from __future__ import annotations
 
@@ -81,6 +81,28 @@ def register(app: typer.Typer) -> None:
         })
         target = write_output(out, items, force=force)
         emit({"type": "exported", "out": str(target), "files": [i.name for i in items]})
+        return 0
+
+    @artifacts.command(
+        "bundle", help="Gate hand-off: trace, report, manifest, env, and fresh verify/replay/ci"
+        " reports."
+    )
+    def bundle(selector: Selector, out: Out, force: Force = False) -> int:
+        from fozzy.artifacts.export import bundle_documents, entries, write_output
+        from fozzy.artifacts.selectors import resolve
+        from fozzy.cli.cmd_info import env_info, version_info
+
+        base = G.config.base_dir
+        limits = {
+            "max_output_bytes": G.config.max_output_bytes,
+            "max_http_body_bytes": G.config.max_http_body_bytes,
+        }
+        narrowed, reports = bundle_documents(resolve(selector, base), selector, base, limits)
+        items = entries(narrowed, {"env.json": env_info(), "version.json": version_info(),
+                                   **reports})
+        target = write_output(out, items, force=force)
+        emit({"type": "exported", "out": str(target), "files": [i.name for i in items],
+              "ciOk": reports["bundle.json"]["ciOk"]})
         return 0
 
     app.add_typer(artifacts)

@@ -189,3 +189,29 @@ def test_diff_reports_files_report_and_trace_divergence(tmp_path: Path) -> None:
 def test_help_works(tmp_path: Path, sub: str) -> None:
     r = fozzy(tmp_path, "artifacts", sub, "--help")
     assert r.returncode == 0 and "RUN_OR_TRACE" in r.stdout
+
+
+def test_bundle_hands_off_trace_and_fresh_verdicts_without_a_new_run(tmp_path: Path) -> None:
+    s = run(tmp_path, FAIL, "--seed", "1")
+    runs = tmp_path / ".fozzy" / "runs"
+    out = ok_json(tmp_path, "artifacts", "bundle", "latest", "--out", "b.zip")
+    with zipfile.ZipFile(tmp_path / "b.zip") as zf:
+        assert zf.namelist() == [
+            "trace.fozzy", "report.json", "manifest.json", "env.json", "version.json",
+            "trace_verify.report.json", "replay.report.json", "ci.report.json", "bundle.json"]
+        docs = {n: orjson.loads(zf.read(n)) for n in zf.namelist() if n.endswith(".json")}
+    assert docs["report.json"] == s
+    replayed = docs["replay.report.json"]
+    assert replayed["mode"] == "replay" and replayed["status"] == "fail"
+    assert replayed["identity"]["tracePath"] == s["identity"]["tracePath"]
+    assert [f["title"] for f in replayed["findings"]] == ["assert_eq_int"]
+    assert docs["trace_verify.report.json"]["ok"] is True
+    ci = docs["ci.report.json"]
+    assert docs["bundle.json"] == {"schemaVersion": "fozzy.bundle_report.v1",
+                                   "source": "latest", "trace": s["identity"]["tracePath"],
+                                   "ciOk": ci["ok"]}
+    assert out["ciOk"] is ci["ok"] is True
+    # The verification replay wrote no run directory and did not become `latest`.
+    assert [p.name for p in runs.iterdir()] == [s["identity"]["runId"]]
+    assert ok_json(tmp_path, "report", "query", "latest", "--path", "runId") == \
+        s["identity"]["runId"]
