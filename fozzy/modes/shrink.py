@@ -28,7 +28,7 @@ from fozzy.errors import ArgumentError, FozzyError, TraceError
 from fozzy.executor.pool import WorkerPool
 from fozzy.shrink.ddmin import ShrinkStats, ddmin
 from fozzy.shrink.steps import shrink_steps
-from fozzy.trace.model import build_trace, trace_kind
+from fozzy.trace.model import build_trace, host_families, trace_kind
 from fozzy.trace.reader import read_trace
 from fozzy.trace.writer import release_target, resolve_target, write_trace
 
@@ -203,16 +203,6 @@ def _write(shrunk: _Shrunk, target: Path, doc: dict[str, Any], started_ns: int) 
 # -- steps traces ----------------------------------------------------------------------------
 
 
-def _host_families(doc: dict[str, Any]) -> list[str]:
-    families = {"capability_fs": "fs", "proc_spawn": "proc", "http_request": "http"}
-    used = {
-        families[ev["name"]]
-        for ev in doc["events"]
-        if ev.get("name") in families and (ev.get("fields") or {}).get("backend") == "host"
-    }
-    return sorted(used)
-
-
 def _run_items(
     pool: WorkerPool, items: list[dict[str, Any]], deadline_ms: int
 ) -> list[dict[str, Any]]:
@@ -229,7 +219,7 @@ def _shrink_steps(
     stats: ShrinkStats,
     budget_left: Callable[[], bool],
 ) -> _Shrunk:
-    host = _host_families(doc)
+    host = sorted(host_families(doc["events"]))
     if host:
         raise TraceError(
             f"trace was recorded with the host {'/'.join(host)} backend; shrink re-runs"

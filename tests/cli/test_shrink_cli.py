@@ -238,3 +238,15 @@ def test_explore_faults_and_schedule_are_minimised(explore_trace: Path) -> None:
 
     proc = fozzy(tmp, "shrink", str(explore_trace), "--minimize", "input")
     assert proc.returncode == 2 and "does not apply to explore traces" in proc.stderr
+
+
+def test_host_recorded_trace_is_refused_with_a_reason(tmp_path: Path) -> None:
+    steps = [{"type": "proc_spawn", "cmd": "false", "args": [], "expect_exit": 0}]
+    (tmp_path / "host.fozzy.json").write_text(
+        json.dumps({"version": 1, "name": "host", "steps": steps}))
+    fozzy(tmp_path, "--proc-backend", "host", "test", "host.fozzy.json", "--det", "--seed", "1",
+          "--record", "host.fozzy")
+    proc = fozzy(tmp_path, "shrink", "host.fozzy")
+    assert proc.returncode == 2
+    assert "recorded with the host proc backend" in proc.stderr
+    assert not (tmp_path / "host.min.fozzy").exists()
