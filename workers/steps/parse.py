@@ -44,6 +44,8 @@ def _type_name(value: Any) -> str:
 
 
 def _value(f: Field, value: Any, ptr: str) -> Any:
+    """`value` checked against `f`'s type; `ptr` is the step's pointer (the field's pointer is
+    only built on error: normalizing a suite must not pay for strings it never shows)."""
     t = f.type
     if t is T.STR or t is T.DURATION:
         if isinstance(value, str):
@@ -56,7 +58,7 @@ def _value(f: Field, value: Any, ptr: str) -> Any:
             lo, hi = INT_RANGES[t]
             if lo <= value <= hi:
                 return value
-            raise StepParseError(ptr, f"integer {value} out of range for {t.value}")
+            raise StepParseError(f"{ptr}/{f.name}", f"integer {value} out of range for {t.value}")
     elif t is T.NUMBER:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return value
@@ -69,17 +71,21 @@ def _value(f: Field, value: Any, ptr: str) -> Any:
         if isinstance(value, dict):
             for k, v in value.items():
                 if not isinstance(v, str):
-                    raise StepParseError(f"{ptr}/{k}", f"expected string, got {_type_name(v)}")
+                    raise StepParseError(
+                        f"{ptr}/{f.name}/{k}", f"expected string, got {_type_name(v)}"
+                    )
             return value
     elif t is T.STR_LIST:
         if isinstance(value, list):
             for i, v in enumerate(value):
                 if not isinstance(v, str):
-                    raise StepParseError(f"{ptr}/{i}", f"expected string, got {_type_name(v)}")
+                    raise StepParseError(
+                        f"{ptr}/{f.name}/{i}", f"expected string, got {_type_name(v)}"
+                    )
             return value
     elif t is T.STEPS:
-        return parse_steps(value, ptr)
-    raise StepParseError(ptr, f"expected {t.value}, got {_type_name(value)}")
+        return parse_steps(value, f"{ptr}/{f.name}")
+    raise StepParseError(f"{ptr}/{f.name}", f"expected {t.value}, got {_type_name(value)}")
 
 
 def parse_step(raw: Any, ptr: str) -> Step:
@@ -99,16 +105,19 @@ def parse_step(raw: Any, ptr: str) -> Step:
         raise StepParseError(f"{ptr}/type", f"unknown step type `{kind}`{extra}")
     out: Step = {"type": kind}
     for f in sdef.fields:
-        fptr = f"{ptr}/{f.name}"
         value = raw.get(f.name)
         if value is None:
             if f.required:
-                raise StepParseError(fptr, f"missing required field `{f.name}` for `{kind}`")
-            if f.name in raw and not f.nullable:
-                raise StepParseError(fptr, f"`{f.name}` must not be null")
+                raise StepParseError(
+                    f"{ptr}/{f.name}", f"missing required field `{f.name}` for `{kind}`"
+                )
+            if not f.nullable and f.name in raw:
+                raise StepParseError(f"{ptr}/{f.name}", f"`{f.name}` must not be null")
             out[f.name] = _copy_default(f.default)
-            continue
-        out[f.name] = _value(f, value, fptr)
+        elif f.type is T.STR and value.__class__ is str:
+            out[f.name] = value
+        else:
+            out[f.name] = _value(f, value, ptr)
     return out
 
 
