@@ -1,0 +1,77 @@
+"""`fozzy test` with real processes: a scenario that kills its own worker, a hung host
+process, and nothing left running afterwards."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+FOZZY = [sys.executable, "-m", "fozzy"]
+MARKER = "300.4242"  # an argument no other process on the machine uses
+
+
+def scenario(tmp: Path, name: str, steps: list[dict[str, object]]) -> None:
+    path = tmp / "tests" / f"{name}.fozzy.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"version": 1, "name": name, "steps": steps}))
+
+
+def leftovers() -> list[psutil.Process]:
+    found = []
+    for p in psutil.process_iter(["cmdline"]):
+        try:
+            if MARKER in (p.info["cmdline"] or []):
+                found.append(p)
+        except psutil.Error:
+            continue
+    return found
+
+
+def test_worker_killer_crash_hang_timeout_rest_reported_nothing_left(tmp_path: Path) -> None:
+    for i in range(4):
+        scenario(tmp_path, f"ok{i}", [{"type": "trace_event", "name": "x"}])
+    scenario(tmp_path, "killer", [
+        {"type": "proc_spawn", "cmd": "sh", "args": ["-c", "kill -9 $PPID"]}])
+    scenario(tmp_path, "hang", [{"type": "proc_spawn", "cmd": "sleep", "args": [MARKER]}])
+    scenario(tmp_path, "forker", [{"type": "proc_spawn", "cmd": "sh", "args": [
+        "-c", f"trap '' TERM; sleep {MARKER} & sleep {MARKER} & wait"]}])
+    t0 = time.monotonic()
+    proc = subprocess.run(
+        [*FOZZY, "--proc-backend", "host", "test", "--jobs", "2", "--timeout", "1s", "--json"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    elapsed = time.monotonic() - t0
+    assert proc.returncode == 4, proc.stdout + proc.stderr
+    report = json.loads(proc.stdout)
+    status = {Path(s["path"]).stem.split(".")[0]: s["status"] for s in report["scenarios"]}
+    assert status == {"forker": "timeout", "hang": "timeout", "killer": "crash",
+                      "ok0": "pass", "ok1": "pass", "ok2": "pass", "ok3": "pass"}
+    crash = next(s for s in report["scenarios"] if s["status"] == "crash")
+    assert "tests/killer.fozzy.json" in crash["findings"][0]["message"]
+    assert "SIGKILL" in crash["findings"][0]["message"]
+    assert elapsed < 60
+    deadline = time.monotonic() + 5
+    while leftovers() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert leftovers() == []
+
+
+def test_hung_scenario_times_out_within_two_seconds(tmp_path: Path) -> None:
+    scenario(tmp_path, "spin", [{"type": "proc_spawn", "cmd": "sleep", "args": [MARKER]}])
+    scenario(tmp_path, "ok", [{"type": "trace_event", "name": "x"}])
+    proc = subprocess.run(
+        [*FOZZY, "--proc-backend", "host", "test", "--jobs", "1", "--timeout", "1s", "--json"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    report = json.loads(proc.stdout)
+    rows = {Path(s["path"]).name: s for s in report["scenarios"]}
+    assert rows["spin.fozzy.json"]["status"] == "timeout"
+    assert rows["spin.fozzy.json"]["durationMs"] < 2000
+    assert rows["ok.fozzy.json"]["status"] == "pass"
+    assert proc.returncode == 3
+    assert leftovers() == []
