@@ -47,6 +47,7 @@ def register(app: typer.Typer) -> None:
         done = execute_replay(ReplayRequest(
             trace_path=trace,
             until_ms=until_ms,
+            step=step,
             capture=step or dump_events,
             reporter=chosen,
             limits={

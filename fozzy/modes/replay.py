@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fozzy.errors import TraceError
+from fozzy.errors import ArgumentError, TraceError
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
 from fozzy.executor.pool import WorkerPool
 from fozzy.trace.model import (
@@ -36,6 +36,7 @@ _LIVE_BACKENDS = {"proc": "scripted", "fs": "virtual", "http": "scripted"}
 class ReplayRequest:
     trace_path: str
     until_ms: int | None = None
+    step: bool = False
     capture: bool = False  # --step / --dump-events: keep events.json and timeline.json
     reporter: str = "pretty"
     limits: dict[str, int] = field(default_factory=dict)
@@ -139,37 +140,107 @@ def final_status(status: str, findings: list[dict[str, Any]]) -> str:
 def execute_replay(req: ReplayRequest) -> Replayed:
     path, doc = read_trace(req.trace_path)
     kind = trace_kind(doc)
-    if kind != "steps":
-        raise TraceError(
-            f"{path} is a {kind} trace; fozzy replay re-runs steps traces (record with"
-            " `fozzy run --record`)"
-        )
-    spec = replay_spec(doc, path, req)
     started_ns = time.time_ns()
     t0 = time.perf_counter_ns()
+    if kind == "steps":
+        execution = _replay_steps(doc, path, req)
+    elif req.until_ms is not None or req.step:
+        raise ArgumentError(f"--until and --step apply to steps traces, not to {kind} trace {path}")
+    elif kind == "fuzz":
+        execution = _replay_fuzz(doc, path)
+    else:
+        execution = _replay_explore(doc, path)
+    execution.started_ns = started_ns
+    execution.wall_ns = time.perf_counter_ns() - t0
+    options = ArtifactOptions(reporter=req.reporter, explicit_capture=req.capture)
+    done = finalize(execution, req.base_dir, options, trace_read=path)
+    return Replayed(done, execution.events)
+
+
+def _execution(doc: dict[str, Any], status: str, findings: list[dict[str, Any]],
+               result: dict[str, Any]) -> Execution:
+    return Execution(
+        mode="replay",
+        seed=doc["summary"]["identity"]["seed"],
+        status=final_status(status, findings),
+        started_ns=0,
+        wall_ns=0,
+        findings=findings,
+        events=result.get("events") or [],
+        decisions=result.get("decisions") or [],
+        memory_report=result.get("memory"),
+        virtual_ms=result.get("virtualMs"),
+        scenario_path=doc.get("scenario_path"),
+    )
+
+
+def _replay_steps(doc: dict[str, Any], path: Path, req: ReplayRequest) -> Execution:
+    spec = replay_spec(doc, path, req)
     with WorkerPool(1) as pool:
         result = dict(pool.run([spec], deadline_ms=lambda item: item["replay"]["until_ms"]))[0]
-    wall_ns = time.perf_counter_ns() - t0
     if result["status"] == "error":
         raise TraceError(f"{result.get('error', 'replay failed')} (trace {path})")
     findings = list(result["findings"]) + trace_checks(doc, result, spec["scenario_path"])
-    execution = Execution(
-        mode="replay",
-        seed=spec["seed"],
-        status=final_status(result["status"], findings),
-        started_ns=started_ns,
-        wall_ns=wall_ns,
-        findings=findings,
-        events=result["events"],
-        decisions=result["decisions"],
-        memory_report=result["memory"],
-        virtual_ms=result["virtualMs"],
-        scenario=spec["scenario"],
-        scenario_path=doc.get("scenario_path"),
-    )
-    options = ArtifactOptions(reporter=req.reporter, explicit_capture=req.capture)
-    done = finalize(execution, req.base_dir, options, trace_read=path)
-    return Replayed(done, result["events"])
+    execution = _execution(doc, result["status"], findings, result)
+    execution.scenario = spec["scenario"]
+    return execution
+
+
+def _worker_failure(result: dict[str, Any], path: Path, what: str) -> TraceError:
+    found = result.get("findings") or [{"message": result.get("status", "no result")}]
+    return TraceError(f"could not replay {what} trace {path}: {found[0]['message']}")
+
+
+def _status_drift(doc: dict[str, Any], status: str, file: str) -> list[dict[str, Any]]:
+    recorded = doc["summary"]["status"]
+    if status == recorded:
+        return []
+    return [_finding("replay_drift", f"replay ended {status}, the trace recorded {recorded}",
+                     file)]
+
+
+def _replay_fuzz(doc: dict[str, Any], path: Path) -> Execution:
+    """Re-run a `fn:` fuzz target on the recorded input (scenario fuzz traces embed their
+    scenario and replay as steps traces)."""
+    from fozzy.modes.fuzz import FuzzRequest, resolve_target
+
+    fuzz = doc["fuzz"]
+    target = resolve_target(FuzzRequest(target=fuzz["target"], seed=0))
+    if target.is_scenario:
+        raise TraceError(f"trace missing embedded scenario; cannot replay ({path})")
+    item = {"target": target.spec, "inputs": [fuzz["input_hex"]]}
+    with WorkerPool(1) as pool:
+        result = dict(pool.run([item], op="fuzz_eval", deadline_ms=lambda _: None))[0]
+    if "outcomes" not in result:
+        raise _worker_failure(result, path, "fuzz")
+    outcome = result["outcomes"][0]
+    findings = [] if outcome["finding"] is None else [outcome["finding"]]
+    findings += _status_drift(doc, outcome["status"], str(path))
+    return _execution(doc, outcome["status"], findings, {})
+
+
+def _replay_explore(doc: dict[str, Any], path: Path) -> Execution:
+    """Re-run the recorded schedule (the trace's scheduler picks) on the recorded cluster."""
+    from workers.cluster.explore import ReplayDrift, choices_from_decisions
+
+    scenario = (doc["explore"] or {}).get("scenario") or {}
+    cluster = {k: v for k, v in scenario.items() if k not in ("version", "name")}
+    try:
+        choices = choices_from_decisions(doc["decisions"])
+    except ReplayDrift as e:
+        raise TraceError(f"explore trace {path} has no replayable schedule: {e}") from None
+    item = {"cluster": cluster, "choices": choices}
+    with WorkerPool(1) as pool:
+        result = dict(pool.run([item], op="explore_replay", deadline_ms=lambda _: None))[0]
+    if "choices" not in result:
+        raise _worker_failure(result, path, "explore")
+    file = doc.get("scenario_path") or str(path)
+    findings = [] if result["finding"] is None else [result["finding"]]
+    if result["decisions"] != doc["decisions"]:
+        findings.append(_finding(
+            "replay_drift", "replayed schedule differs from the recorded decisions", file))
+    findings += _status_drift(doc, result["status"], file)
+    return _execution(doc, result["status"], findings, result)
 
 
 def step_lines(events: list[dict[str, Any]]) -> list[str]:

@@ -223,14 +223,54 @@ def test_until_and_step(recorded: Path) -> None:
     assert bad.returncode == 2 and "--until" in bad.stderr
 
 
+FUZZ_TRACE: dict[str, Any] = {
+    "format": "fozzy-trace", "version": 4, "mode": "fuzz", "scenario_path": None,
+    "scenario": None,
+    "fuzz": {"target": "fn:planted:parse_header", "input_hex": b"FZ\x07\x80\xad\xde\0\0".hex()},
+    "decisions": [], "events": [],
+    "summary": {"status": "fail", "mode": "fuzz", "identity": {"seed": 1}},
+}
+
+
+def test_fuzz_fn_trace_reruns_the_recorded_input(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "examples" / "fuzz" / "planted.py", tmp_path / "planted.py")
+    reseal(tmp_path / "fz.fozzy", FUZZ_TRACE)
+    proc = fozzy(tmp_path, "--json", "replay", "fz.fozzy")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    (finding,) = doc_of(proc)["findings"]
+    assert (finding["kind"], finding["title"]) == ("panic", "ValueError")
+    harmless = {**FUZZ_TRACE, "fuzz": {**FUZZ_TRACE["fuzz"], "input_hex": "00"}}
+    reseal(tmp_path / "ok.fozzy", harmless)
+    drift = fozzy(tmp_path, "--json", "replay", "ok.fozzy")
+    assert drift.returncode == 1
+    assert [f["title"] for f in doc_of(drift)["findings"]] == ["replay_drift"]
+    step = fozzy(tmp_path, "replay", "fz.fozzy", "--step")
+    assert step.returncode == 2 and "apply to steps traces" in step.stderr
+
+
+def test_explore_trace_replays_its_schedule(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "examples" / "explore" / "replication-bug.fozzy.json", tmp_path / "r.json")
+    rec = fozzy(tmp_path, "--json", "explore", "r.json", "--schedule", "dfs",
+                "--record", "e.fozzy")
+    assert rec.returncode == 1, rec.stdout + rec.stderr
+    recorded = doc_of(rec)
+    proc = fozzy(tmp_path, "--json", "replay", "e.fozzy")
+    assert proc.returncode == 1
+    replayed = doc_of(proc)
+    assert replayed["findings"] == recorded["findings"]
+    doc = load(tmp_path / "e.fozzy")
+    doc["decisions"] = doc["decisions"][:-1]
+    reseal(tmp_path / "e.fozzy", doc)
+    drift = fozzy(tmp_path, "--json", "replay", "e.fozzy")
+    assert drift.returncode == 1
+    assert "replay_drift" in [f["title"] for f in doc_of(drift)["findings"]]
+
+
 def test_traces_that_cannot_replay(tmp_path: Path) -> None:
-    base = {"format": "fozzy-trace", "version": 4, "mode": "fuzz", "scenario_path": None,
-            "scenario": None, "fuzz": {"target": "fn:x", "input_hex": "00"},
-            "decisions": [], "events": [],
-            "summary": {"status": "fail", "mode": "fuzz", "identity": {"seed": 1}}}
+    base = {**FUZZ_TRACE, "fuzz": {"target": "fn:nomodule_here:f", "input_hex": "00"}}
     reseal(tmp_path / "fz.fozzy", base)
     proc = fozzy(tmp_path, "replay", "fz.fozzy")
-    assert proc.returncode == 2 and "is a fuzz trace" in proc.stderr
+    assert proc.returncode == 2 and "could not replay fuzz trace" in proc.stderr
     reseal(tmp_path / "ns.fozzy", {**base, "fuzz": None})
     proc = fozzy(tmp_path, "replay", "ns.fozzy")
     assert proc.returncode == 2 and "trace missing embedded scenario" in proc.stderr
