@@ -34,6 +34,10 @@ Mutator = Annotated[
     list[str] | None,
     typer.Option("--mutator", metavar="NAME", help="Only these mutators (repeatable)."),
 ]
+Dictionary = Annotated[
+    str | None,
+    typer.Option("--dict", metavar="FILE", help="Tokens (AFL dictionary format) to splice in."),
+]
 CrashOnly = Annotated[bool, typer.Option("--crash-only", help="Stop at the first crash.")]
 Minimize = Annotated[
     bool, typer.Option("--minimize", "--shrink", help="Minimize each crashing input.")
@@ -93,6 +97,7 @@ def register(app: typer.Typer) -> None:
         max_input: MaxInput = 4096,
         corpus: Corpus = None,
         mutator: Mutator = None,
+        dictionary: Dictionary = None,
         crash_only: CrashOnly = False,
         minimize: Minimize = False,
         record: Record = None,
@@ -108,6 +113,7 @@ def register(app: typer.Typer) -> None:
         from fozzy.cli.context import G
         from fozzy.errors import ArgumentError
         from fozzy.executor.cpus import usable_cpus
+        from fozzy.fuzzing.dictionary import load_dictionary
         from fozzy.modes.fuzz import FuzzRequest, execute_fuzz
         from workers.engine.durations import DurationError, parse_duration_ms
 
@@ -136,6 +142,7 @@ def register(app: typer.Typer) -> None:
             max_input=max_input,
             corpus=corpus,
             mutators=list(mutator or []),
+            dictionary=load_dictionary(dictionary) if dictionary is not None else [],
             crash_only=crash_only,
             minimize=minimize,
             record=record,

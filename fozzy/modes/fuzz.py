@@ -51,6 +51,7 @@ class FuzzRequest:
     max_input: int = 4096
     corpus: str | None = None
     mutators: list[str] = field(default_factory=list)
+    dictionary: list[bytes] = field(default_factory=list)
     crash_only: bool = False
     minimize: bool = False
     record: str | None = None
@@ -105,7 +106,8 @@ def resolve_target(req: FuzzRequest) -> Target:
         module, sep, attr = spec.rpartition(":")
         if not sep or not module or not attr:
             raise ArgumentError(f"fuzz target must be fn:<module>:<callable>, got {text!r}")
-        return Target(f"fn:{spec}", {"kind": "fn", "spec": spec, "cwd": os.getcwd()},
+        return Target(f"fn:{spec}", {"kind": "fn", "spec": spec, "cwd": os.getcwd(),
+                                     "dictionary": [t.hex() for t in req.dictionary]},
                       list(FN_SEEDS))
     path = text[len("scenario:"):].strip() if text.startswith("scenario:") else text
     if not path or not (text.startswith("scenario:") or path.endswith(".fozzy.json")):
@@ -135,8 +137,9 @@ def _scenario_target(req: FuzzRequest, path: str) -> Target:
         "cwd": os.getcwd(), "replay": None,
     }
     seed_input = encode_scenario_input(ScenarioInput(req.seed, scn.doc["steps"]))
-    return Target(f"scenario:{path}", {"kind": "scenario", "doc": scn.doc, "run": run},
-                  [seed_input])
+    spec = {"kind": "scenario", "doc": scn.doc, "run": run,
+            "dictionary": [t.hex() for t in req.dictionary]}
+    return Target(f"scenario:{path}", spec, [seed_input])
 
 
 def _check_scenario_input(data: bytes, where: Path) -> None:

@@ -136,3 +136,43 @@ def test_batches_are_reproducible() -> None:
            "corpus": [b"seed".hex()], "seen": [], "seed": 42, "execs": 500, "time_ms": 60_000,
            "mode": "coverage"}
     assert fuzz_batch(job) == fuzz_batch(job)
+
+
+@settings(max_examples=300)
+@given(st.integers(0, 2**32))
+def test_absolute_urls_keep_their_host_under_mutation(seed: int) -> None:
+    steps = parse_steps([{"type": "http_request", "method": "GET",
+                          "path": "http://127.0.0.1:8765/v1/x?q=1"}], "/steps")
+    base = ScenarioInput(1, steps)
+    ctx = MutationContext((), (b"http://evil.example", b"//other"), 4096)
+    made = mutate_scenario(base, random.Random(seed), ctx, ("field",))
+    assert made is not None
+    path = made[0].steps[0]["path"]
+    if path != steps[0]["path"]:  # the mutation may have hit headers/body instead
+        assert path.startswith("http://127.0.0.1:8765")
+
+
+def test_service_5xx_and_signal_deaths_are_findings_without_assertions() -> None:
+    from workers.fuzz.campaign import target_misbehaviour
+
+    ok = [{"kind": "http_request", "method": "GET", "path": "/", "status_code": 404}]
+    assert target_misbehaviour(ok) is None
+    bad = target_misbehaviour(
+        [{"kind": "http_request", "method": "POST", "path": "http://h/x", "status_code": 503}])
+    assert bad is not None and bad["title"] == "http_5xx" and "503" in bad["message"]
+    killed = target_misbehaviour([{"kind": "proc_spawn", "cmd": "x", "args": [], "exit_code": -1}])
+    assert killed is not None and killed["title"] == "proc_killed_by_signal"
+
+
+def test_dictionary_file_format(tmp_path: Path) -> None:
+    import pytest
+
+    from fozzy.errors import FozzyError
+    from fozzy.fuzzing.dictionary import load_dictionary
+
+    f = tmp_path / "d.dict"
+    f.write_text('# comment\nmagic="FZ\\x21\\x37"\n"plain"\nq="a\\"b\\\\c"\n')
+    assert load_dictionary(str(f)) == [b"FZ!7", b"plain", b'a"b\\c']
+    f.write_text("not a token\n")
+    with pytest.raises(FozzyError, match="expected"):
+        load_dictionary(str(f))

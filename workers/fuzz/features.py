@@ -53,11 +53,15 @@ def scenario_features(rt: Runtime, result: dict[str, Any]) -> set[int]:
             if name == "proc_spawn":
                 for line in str(f.get("stdout", "")).splitlines()[:64]:
                     feats.add(fid(f"stdout|{line[:200]}"))
-            elif name == "http_request" and "body" in f:
-                feats.add(fid(f"http_body|{str(f['body'])[:200]}"))
     for key, n in counts.items():
         feats.add(fid(key))
         feats.add(fid(f"{key}#{_bucket(n)}"))
+    for d in result["decisions"]:
+        # Host observations: what a real service or program answered is its coverage.
+        if d["kind"] == "http_request":
+            feats.add(fid(f"http|{d.get('status_code')}|{str(d.get('body', ''))[:200]}"))
+        elif d["kind"] in ("http_request_timeout", "proc_spawn_timeout"):
+            feats.add(fid(f"timeout|{d['kind']}"))
     for finding in result["findings"]:
         feats.add(fid(f"finding|{finding['kind']}|{finding['title']}"))
     feats.add(fid(f"status|{result['status']}"))

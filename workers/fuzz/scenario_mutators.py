@@ -10,6 +10,7 @@ with the registry's validation rules and discarded if invalid, so they stay runn
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -91,7 +92,20 @@ def _is_input_step(sdef: StepDef, s: Step) -> bool:
     return has_input and not sets_oracle
 
 
+_AUTHORITY = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
+
+
 def _mutate_str(value: str, rng: random.Random, ctx: MutationContext, names: Sequence[str]) -> str:
+    """Byte mutations and dictionary swaps; an absolute URL keeps its scheme, host and port
+    (only the path and query change), so fuzzing never sends a request anywhere else."""
+    m = _AUTHORITY.match(value)
+    if m is not None:
+        return m.group(0) + _mutate_plain(value[m.end():], rng, ctx, names)
+    return _mutate_plain(value, rng, ctx, names)
+
+
+def _mutate_plain(value: str, rng: random.Random, ctx: MutationContext,
+                  names: Sequence[str]) -> str:
     if ctx.dictionary and rng.random() < 0.15:
         return rng.choice(ctx.dictionary).decode(errors="replace")
     data, _ = mutate_bytes(value.encode(), rng, ctx, names)
