@@ -286,3 +286,32 @@ def test_cli_run_with_host_backend_times_out_with_exit_3(tmp_path: Path) -> None
     assert proc.returncode == 3, proc.stdout + proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["status"] == "timeout"
+
+
+def test_cli_record_then_replay_has_no_live_effect(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.fozzy.json"
+    scenario.write_text(json.dumps({
+        "version": 1, "name": "roundtrip",
+        "steps": [
+            {"type": "fs_write", "path": "out/a.txt", "data": "x"},
+            {"type": "proc_spawn", "cmd": "sh", "args": ["-c", "cat out/a.txt; echo ran >> m"],
+             "expect_stdout": "x"},
+            {"type": "proc_spawn", "cmd": "sleep", "args": ["30"], "timeout": "300ms"},
+        ],
+    }))
+
+    def fozzy(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([PY, "-m", "fozzy", *args, "--json"], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=60)
+
+    rec = fozzy("run", str(scenario), "--proc-backend", "host", "--fs-backend", "host",
+                "--det", "--record", "t.fozzy")
+    assert rec.returncode == 3, rec.stdout + rec.stderr
+    assert (tmp_path / "m").read_text() == "ran\n"
+    (tmp_path / "m").unlink()
+    (tmp_path / "out" / "a.txt").unlink()
+    rep = fozzy("replay", "t.fozzy")
+    assert rep.returncode == 3, rep.stdout + rep.stderr
+    assert json.loads(rep.stdout)["virtualMs"] == json.loads(rec.stdout)["virtualMs"]
+    assert not (tmp_path / "m").exists()
+    assert not (tmp_path / "out" / "a.txt").exists()
