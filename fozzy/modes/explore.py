@@ -96,6 +96,9 @@ def check_request(req: ExploreRequest) -> None:
     if req.schedules is not None and req.schedule in ("fifo", *SYSTEMATIC):
         raise ArgumentError(f"--schedules applies to random, pct and coverage_guided;"
                             f" {req.schedule} decides its own schedules")
+    if req.steps is not None and req.schedule == "fifo":
+        raise ArgumentError("--steps bounds the choices a strategy makes before fifo completes"
+                            " the schedule; with --schedule fifo it would change nothing")
     if req.pct_depth is not None and req.schedule != "pct":
         raise ArgumentError("--pct-depth applies only to --schedule pct")
 

@@ -134,6 +134,8 @@ def test_fault_file_turns_the_correct_scenario_into_a_finding(work: Path) -> Non
     (["--nodes", "3"], "--nodes applies only to scenarios that declare node_count"),
     (["--schedule", "bfs", "--schedules", "3"], "--schedules applies to"),
     (["--pct-depth", "2"], "--pct-depth applies only to --schedule pct"),
+    (["--steps", "3"], "with --schedule fifo it would change nothing"),
+    (["--schedule", "random", "--steps", "-1"], "--steps must be >= 0"),
     (["--time", "soon"], "--time"),
 ])
 def test_bad_flags_are_one_line_errors_and_run_nothing(

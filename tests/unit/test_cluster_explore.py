@@ -230,3 +230,23 @@ def test_worker_loop_serves_the_explore_op() -> None:
     reply = protocol.decode(pipe.outbox[0])
     assert reply["i"] == 0
     assert reply["result"]["violations"][0]["finding"]["title"] == "kv_all_equal"
+
+
+def test_steps_budget_hands_the_rest_of_a_schedule_to_fifo() -> None:
+    import random
+
+    from workers.cluster.schedule import RandomPicker, apply, fifo_choice
+
+    prep = prepare(_cluster("replication-bug"))
+    fifo = run_schedule(prep).choices
+    assert run_schedule(prep, RandomPicker(random.Random(1)), budget=0).choices == fifo
+    tails = set()
+    for seed in range(20):
+        run = run_schedule(prep, RandomPicker(random.Random(seed)), budget=3)
+        c = prep.fresh()
+        for i, ch in enumerate(run.choices):
+            if i >= 3:
+                assert ch == fifo_choice(c)
+            apply(c, ch)
+        tails.add(tuple(run.choices[:3]))
+    assert len(tails) > 1
