@@ -22,8 +22,10 @@ import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import psutil
+if TYPE_CHECKING:
+    import psutil
 
 MIB = 1024 * 1024
 DEFAULT_MAX_OUTPUT_BYTES = 8 * MIB
@@ -126,6 +128,8 @@ class _Tree:
     samples: int = 0
 
     def sample(self) -> None:
+        import psutil
+
         try:
             if self.root is None:
                 self.root = psutil.Process(self.pid)
@@ -142,6 +146,8 @@ class _Tree:
 
     def escaped(self) -> list[psutil.Process]:
         """Descendants that left the child's process group (setsid/setpgid) but still run."""
+        import psutil
+
         out = []
         for p in self.seen.values():
             if p.pid == self.pid:
@@ -164,6 +170,8 @@ def _signal_group(pgid: int, sig: int) -> bool:
 
 
 def _signal_procs(procs: list[psutil.Process], sig: int) -> None:
+    import psutil
+
     for p in procs:
         with contextlib.suppress(psutil.Error):
             p.send_signal(sig)
@@ -194,6 +202,8 @@ def kill_tree(
 
 
 def _running(p: psutil.Process) -> bool:
+    import psutil
+
     try:
         return bool(p.is_running() and p.status() != psutil.STATUS_ZOMBIE)
     except psutil.Error:
@@ -210,7 +220,6 @@ def run_process(
     deadline: float | None,
     max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES,
     *,
-    env: dict[str, str] | None = None,
     sample_rss: bool = True,
     term_grace: float = TERM_GRACE_S,
     flush_grace: float = FLUSH_GRACE_S,
@@ -232,7 +241,6 @@ def run_process(
     proc = subprocess.Popen(
         argv,
         cwd=cwd,
-        env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
