@@ -281,6 +281,7 @@ def execute_explore(req: ExploreRequest) -> tuple[Finalized, dict[str, Any]]:
         decisions=[] if schedule is None else schedule["decisions"],
         scenario=effective_doc,
         scenario_path=os.path.abspath(req.scenario_path),
+        extra={"explore": report},
     )
     trace_explore = {"scenario_path": execution.scenario_path, "scenario": effective_doc,
                      **report}
