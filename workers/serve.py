@@ -52,6 +52,7 @@ Handler = Callable[[dict[str, Any]], dict[str, Any]]
 # Job kinds a worker serves: op → "module:function" taking one item and returning its result.
 OPS = {
     "run": "workers.engine.loop:run_scenario",
+    "load": "workers.scenario_core:load_batch",
     "fuzz": "workers.fuzz.campaign:fuzz_batch",
     "fuzz_eval": "workers.fuzz.campaign:evaluate_inputs",
     "explore": "workers.cluster.explore:explore_batch",
@@ -59,13 +60,22 @@ OPS = {
 }
 
 
+_RESOLVED: dict[str, Handler] = {}
+
+
 def _handler(op: object) -> Handler:
+    """The function serving `op`, resolved once per worker (a suite sends thousands of items,
+    and an import lookup per item is a measurable share of a tiny scenario's cost)."""
+    fn = _RESOLVED.get(str(op))
+    if fn is not None:
+        return fn
     target = OPS.get(str(op))
     if target is None:
         raise ValueError(f"unknown job op {op!r}")
     module, _, name = target.partition(":")
-    fn: Handler = getattr(importlib.import_module(module), name)
-    return fn
+    resolved: Handler = getattr(importlib.import_module(module), name)
+    _RESOLVED[str(op)] = resolved
+    return resolved
 
 
 def main(conn: Connection) -> None:

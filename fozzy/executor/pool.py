@@ -8,6 +8,13 @@ worker's whole process tree killed and becomes `timeout`; a worker that dies tur
 held into `crash`. Either way the not-yet-run items of that job go back to the front of the
 queue and a fresh worker takes over, within a restart budget.
 
+Per-message cost is what limits a suite of tiny scenarios, so the receiving side avoids it:
+one persistent `poll` set covers every worker's pipe and sentinel, and each wake-up reads all
+bytes a worker has written in one `os.read`, splitting them into frames itself. With
+`depth=2` a worker gets its next job while it still runs the last batch of the current one,
+so it never idles waiting for the coordinator (only for jobs small enough that the send can
+never block on a worker that is busy writing results).
+
 The API mirrors `concurrent.futures.Executor.map` with results in completion order
 (`run` yields `(index, result)`), which is the seam a remote backend would fill.
 """
@@ -16,10 +23,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import signal
 import time
 from collections import deque
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +41,11 @@ from workers.engine.findings import HANG, PANIC, finding
 
 DEFAULT_GRACE_MS = 500
 STOP_JOIN_SECONDS = 2.0
+READ_BYTES = 1 << 20
+# A second job is only queued behind a running one when it fits well inside a socket buffer,
+# so that sending it can never wait on a worker that is itself waiting to send results.
+PREFETCH_MAX_BYTES = 64 * 1024
+_POLL_IN = select.POLLIN | select.POLLHUP | select.POLLERR
 
 # An item's wall-clock budget before the coordinator steps in; None means no deadline.
 DeadlineFn = Callable[[dict[str, Any]], int | None]
@@ -109,6 +122,10 @@ def kill_tree(pid: int) -> None:
     psutil.wait_procs(descendants, timeout=STOP_JOIN_SECONDS)
 
 
+def _readable_now(fd: int) -> bool:
+    return bool(select.select([fd], [], [], 0)[0])
+
+
 def _set_parent_death_signal(coordinator: int) -> None:
     """Linux: have the kernel kill the worker if the coordinator dies without closing it."""
     try:
@@ -139,16 +156,41 @@ def _worker_entry(conn: Any, inherited: list[Any], coordinator: int) -> None:
 class _Worker:
     proc: Any
     conn: Any
+    fd: int  # the coordinator's end of the pipe
+    sentinel: int  # readable once the process has exited
     job: list[int] = field(default_factory=list)  # global indices of the job in flight
     done: int = 0  # items of `job` already answered
     started: float = 0.0  # monotonic start of the item being run
     deadline: float | None = None
     budget_ms: int | None = None  # the current item's deadline budget, for messages
     eof: bool = False  # the pipe closed: the worker is gone or going
+    hold: bool = False  # its next job was too big to queue behind the running one
+    inbox: bytearray = field(default_factory=bytearray)  # bytes read, not yet a whole frame
 
     @property
     def busy(self) -> bool:
         return self.done < len(self.job)
+
+    def frames(self) -> list[bytes]:
+        """Take the complete messages out of `inbox`, in the framing of multiprocess
+        `send_bytes` (4-byte big-endian length, or -1 then an 8-byte length)."""
+        buf = self.inbox
+        pos, end = 0, len(buf)
+        out: list[bytes] = []
+        while end - pos >= 4:
+            size = int.from_bytes(buf[pos : pos + 4], "big", signed=True)
+            head = 4
+            if size == -1:
+                if end - pos < 12:
+                    break
+                size = int.from_bytes(buf[pos + 4 : pos + 12], "big")
+                head = 12
+            if end - pos - head < size:
+                break
+            out.append(bytes(buf[pos + head : pos + head + size]))
+            pos += head + size
+        del buf[:pos]
+        return out
 
     @property
     def pid(self) -> int:
@@ -174,6 +216,8 @@ class WorkerPool:
         self._ctx = multiprocess.get_context("fork")
         self._workers: list[_Worker] = []
         self._closed = False
+        self._poller = select.poll()
+        self._by_fd: dict[int, tuple[_Worker, bool]] = {}  # fd → (worker, is its pipe)
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -199,14 +243,24 @@ class WorkerPool:
         except OSError as e:
             raise PoolError(f"failed to start a worker process: {e}") from None
         child.close()
-        worker = _Worker(proc, parent)
+        worker = _Worker(proc, parent, int(parent.fileno()), int(proc.sentinel))
         self._workers.append(worker)
+        for fd, is_pipe in ((worker.fd, True), (worker.sentinel, False)):
+            self._poller.register(fd, _POLL_IN)
+            self._by_fd[fd] = (worker, is_pipe)
         return worker
+
+    def _forget(self, worker: _Worker) -> None:
+        for fd in (worker.fd, worker.sentinel):
+            if self._by_fd.get(fd, (None,))[0] is worker:
+                self._poller.unregister(fd)
+                del self._by_fd[fd]
 
     def _retire(self, worker: _Worker) -> None:
         """Kill a worker's process tree and forget it."""
         kill_tree(worker.pid)
         worker.proc.join(STOP_JOIN_SECONDS)
+        self._forget(worker)
         with contextlib.suppress(OSError):
             worker.conn.close()
         self._workers.remove(worker)
@@ -229,24 +283,28 @@ class WorkerPool:
         batch_size: int = 1,
         op: str = "run",
         deadline_ms: DeadlineFn = item_timeout_ms,
+        depth: int = 1,
     ) -> Generator[tuple[int, dict[str, Any]], None, None]:
         """Run every item once and yield `(index, result)` as results arrive.
 
         An item's deadline is `deadline_ms(item)` plus the grace, from the moment its worker
         starts it. Results for hung or dead workers are synthesized (`timeout` / `crash`).
+        `depth` is how many jobs a worker may hold (2 = the next one waits in its pipe).
         Stopping the iteration early kills whatever is still in flight.
         """
         if self._closed:
             raise RuntimeError("pool is closed")
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
+        if depth not in (1, 2):
+            raise ValueError("depth must be 1 or 2")
         queue: deque[int] = deque(range(len(items)))
         pending = len(items)
         while len(self._workers) < min(self.jobs, pending):
             self._spawn()
         try:
             while pending:
-                self._dispatch(queue, items, batch_size, op, deadline_ms)
+                self._dispatch(queue, items, batch_size, op, deadline_ms, depth)
                 for index, result in self._collect(queue, items, deadline_ms):
                     pending -= 1
                     yield index, result
@@ -261,19 +319,29 @@ class WorkerPool:
         batch_size: int,
         op: str,
         deadline_ms: DeadlineFn,
+        depth: int,
     ) -> None:
         for w in [w for w in self._workers if not w.busy and not w.proc.is_alive()]:
             self._replace(w)  # died while idle: no item to blame, but it costs a restart
         for w in self._workers:
             if not queue:
                 return
-            if w.busy:
+            outstanding = len(w.job) - w.done
+            if outstanding and (depth == 1 or w.hold or outstanding > batch_size):
                 continue
             job = [queue.popleft() for _ in range(min(batch_size, len(queue)))]
-            w.job, w.done = job, 0
-            self._start_item(w, items, deadline_ms)
+            data = protocol.encode({"op": op, "items": [items[i] for i in job]})
+            if outstanding and len(data) > PREFETCH_MAX_BYTES:
+                queue.extendleft(reversed(job))
+                w.hold = True
+                continue
+            if outstanding:
+                w.job, w.done = w.job[w.done :] + job, 0
+            else:
+                w.job, w.done, w.hold = job, 0, False
+                self._start_item(w, items, deadline_ms)
             try:
-                w.conn.send_bytes(protocol.encode({"op": op, "items": [items[i] for i in job]}))
+                w.conn.send_bytes(data)
             except OSError:
                 # The worker is already gone; the sentinel reports it on the next wait.
                 continue
@@ -289,47 +357,73 @@ class WorkerPool:
 
     def _collect(
         self, queue: deque[int], items: list[dict[str, Any]], deadline_ms: DeadlineFn
-    ) -> Iterator[tuple[int, dict[str, Any]]]:
+    ) -> list[tuple[int, dict[str, Any]]]:
         """Wait for the next events on busy workers and turn them into results."""
         busy = [w for w in self._workers if w.busy]
         deadlines = [w.deadline for w in busy if w.deadline is not None]
-        timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
-        by_handle: dict[Any, _Worker] = {}
-        for w in busy:
-            by_handle[w.conn] = w
-            by_handle[w.proc.sentinel] = w
-        ready = multiprocess.connection.wait(list(by_handle), timeout)
-        handled: set[int] = set()
-        for handle in ready:
-            w = by_handle[handle]
-            if id(w) in handled:
+        timeout = None
+        if deadlines:
+            timeout = max(0, int((min(deadlines) - time.monotonic()) * 1000) + 1)
+        # Resolve fds to workers before handling anything: handling may replace a worker,
+        # and its successor can be given the very same fd numbers.
+        ready: dict[int, tuple[_Worker, bool]] = {}
+        for fd, _ in self._poller.poll(timeout):
+            entry = self._by_fd.get(fd)
+            if entry is None or not entry[0].busy:
                 continue
-            handled.add(id(w))
-            yield from self._drain(w, items, deadline_ms)
+            w, is_pipe = entry
+            ready[id(w)] = (w, ready.get(id(w), (w, False))[1] or is_pipe)
+        out: list[tuple[int, dict[str, Any]]] = []
+        for w, pipe_ready in ready.values():
+            if w not in self._workers:
+                continue
+            self._drain(w, items, deadline_ms, pipe_ready, out)
             if w.busy and (w.eof or not w.proc.is_alive()):
-                yield self._crashed(w, queue, items)
+                out.append(self._crashed(w, queue, items))
         now = time.monotonic()
         for w in busy:
-            if id(w) not in handled and w.busy and w.deadline is not None and now >= w.deadline:
-                yield self._hung(w, queue, items)
+            if id(w) not in ready and w.busy and w.deadline is not None and now >= w.deadline:
+                out.append(self._hung(w, queue, items))
+        return out
 
     def _drain(
-        self, w: _Worker, items: list[dict[str, Any]], deadline_ms: DeadlineFn
-    ) -> Iterator[tuple[int, dict[str, Any]]]:
-        """Every message the worker has already sent (there may be several, or a final EOF)."""
-        while w.busy:
+        self,
+        w: _Worker,
+        items: list[dict[str, Any]],
+        deadline_ms: DeadlineFn,
+        readable: bool,
+        out: list[tuple[int, dict[str, Any]]],
+    ) -> None:
+        """Every message the worker has already sent (there may be many, or a final EOF).
+
+        One `os.read` takes whatever is in the pipe when it was reported readable; when only
+        the sentinel fired (the process exited), the pipe is read until it is empty. The item
+        now at the head of the worker's job started when the last of these results was sent.
+        """
+        while True:
+            if not readable and not _readable_now(w.fd):
+                break
             try:
-                if not w.conn.poll():
-                    return
-                message = protocol.decode(w.conn.recv_bytes())
-            except (EOFError, OSError):
+                chunk = os.read(w.fd, READ_BYTES)
+            except OSError:
+                chunk = b""
+            if not chunk:
                 w.eof = True
-                return
-            index = w.job[w.done]
+            w.inbox += chunk
+            if readable or w.eof:
+                break
+        frames = w.frames()
+        if not frames:
+            return
+        job = w.job
+        for frame in frames:
+            if w.done >= len(job):
+                break
+            message = protocol.decode(frame)
+            index = job[w.done]
             w.done += 1
-            self._start_item(w, items, deadline_ms)
             if "error" in message:
-                yield index, synthetic_result(
+                out.append((index, synthetic_result(
                     "crash",
                     finding(
                         PANIC,
@@ -338,9 +432,10 @@ class WorkerPool:
                         f" {message['error']}",
                     ),
                     0,
-                )
+                )))
             else:
-                yield index, message["result"]
+                out.append((index, message["result"]))
+        self._start_item(w, items, deadline_ms)
 
     def _requeue_rest(self, w: _Worker, queue: deque[int]) -> None:
         queue.extendleft(reversed(w.job[w.done + 1 :]))

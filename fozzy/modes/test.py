@@ -2,10 +2,13 @@
 
 Everything is decided before the first scenario runs: discovery, loading and validating every
 selected file, the per-scenario seeds (from the suite seed and each path, never from a worker
-or a position), and every `--record` target. Results stream back in completion order and are
-folded as they arrive; the report lists scenarios in input order, so it is the same for any
-`--jobs`. Nothing a scenario does can stop the suite: a hang becomes `timeout`, a dead worker
-`crash`, and the rest carries on.
+or a position), and every `--record` target. Loading and validation are the pool's first phase
+(the `"load"` op, in parallel, batches of paths out and normalized documents back as JSON
+text); only when every file passed does the second phase run anything, and the documents go
+back to the workers as the same bytes, never decoded on the coordinator. Results stream back
+in completion order and are folded as they arrive; the report lists scenarios in input order,
+so it is the same for any `--jobs`. Nothing a scenario does can stop the suite: a hang becomes
+`timeout`, a dead worker `crash`, and the rest carries on.
 """
 
 from __future__ import annotations
@@ -19,13 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fozzy.artifacts.summary import build_summary, collapse_findings
+import orjson
+
+from fozzy.artifacts.summary import build_summary, collapse_findings, memory_summary
 from fozzy.errors import FozzyError, ScenarioError, worst
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
 from fozzy.executor.pool import PoolError, WorkerPool
 from fozzy.scenario.discover import Selected, discover, scenario_seed
-from fozzy.scenario.load import Scenario, load_scenario
-from fozzy.scenario.validate import require_steps, validate_scenario
+from fozzy.scenario.validate import error_for
+from workers.scenario_core import ScenarioProblem
 
 FAILED = ("fail", "timeout", "crash", "error")
 
@@ -54,7 +59,8 @@ class Entry:
     """One selected scenario and, once it ran, its outcome (the report's `scenarios` row)."""
 
     selected: Selected
-    scenario: Scenario | None
+    name: str
+    doc: str | None  # the normalized document as JSON text (runnable entries only)
     seed: int
     skip_reason: str | None = None
     record_to: Path | None = None
@@ -77,26 +83,53 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower()[:48] or "scenario"
 
 
-def select(req: TestRequest) -> list[Entry]:
+def load_batch_size(count: int, jobs: int) -> int:
+    """Paths per `load` job: few round trips, but enough jobs to keep every worker busy."""
+    return max(1, min(128, count // (jobs * 4)))
+
+
+def load_all(selected: list[Selected], pool: WorkerPool) -> list[dict[str, Any]]:
+    """Phase one: every selected file read, classified and validated on the pool; one answer
+    per file, in input order (see `workers.scenario_core.load_batch`)."""
+    size = load_batch_size(len(selected), pool.jobs)
+    jobs = [{"paths": [s.path for s in selected[i : i + size]]}
+            for i in range(0, len(selected), size)]
+    answers: list[list[dict[str, Any]]] = [[] for _ in jobs]
+    for index, result in pool.run(jobs, op="load", deadline_ms=lambda item: None, depth=2):
+        if "scenarios" not in result:
+            messages = "; ".join(f["message"] for f in result.get("findings", []))
+            raise FozzyError(f"could not load the selected scenarios: {messages}")
+        answers[index] = result["scenarios"]
+    return [row for batch in answers for row in batch]
+
+
+def select(req: TestRequest, pool: WorkerPool) -> list[Entry]:
     """Discover, load, classify, filter and validate; any bad file aborts before running."""
-    loaded = [(s, load_scenario(s.path)) for s in discover(req.patterns)]
+    selected = discover(req.patterns)
+    loaded = load_all(selected, pool)
+    for row in loaded:
+        if "problem" in row:
+            raise error_for(ScenarioProblem.from_dict(row["problem"]))
     cwd = os.getcwd()
     entries: list[Entry] = []
     distributed: list[str] = []
-    for sel, scn in loaded:
+    for sel, row in zip(selected, loaded, strict=True):
         seed = scenario_seed(req.seed, sel.key, cwd)
-        if req.filter is not None and req.filter not in sel.path and req.filter not in scn.name:
-            entries.append(Entry(sel, scn, seed, skip_reason=f"filtered out by {req.filter!r}"))
+        name: str = row["name"]
+        if req.filter is not None and req.filter not in sel.path and req.filter not in name:
+            entries.append(Entry(sel, name, None, seed,
+                                 skip_reason=f"filtered out by {req.filter!r}"))
             continue
-        if scn.variant == "distributed":
+        if row["variant"] == "distributed":
             if not req.skip_distributed:
                 distributed.append(sel.path)
                 continue
-            entries.append(Entry(sel, scn, seed, skip_reason="distributed: use fozzy explore"))
+            entries.append(Entry(sel, name, None, seed,
+                                 skip_reason="distributed: use fozzy explore"))
             continue
-        require_steps(scn)
-        validate_scenario(scn)
-        entries.append(Entry(sel, scn, seed))
+        if row["gate"] is not None:
+            raise error_for(ScenarioProblem.from_dict(row["gate"]))
+        entries.append(Entry(sel, name, row["doc"], seed))
     if distributed:
         raise ScenarioError(
             "fozzy test discovered distributed scenario(s) that must be run with"
@@ -112,10 +145,10 @@ def select(req: TestRequest) -> list[Entry]:
 
 def reserve_records(req: TestRequest, entries: list[Entry]) -> None:
     """Resolve every trace target (collision policy included) before anything runs."""
-    from fozzy.trace.writer import release_target, resolve_target
-
     if req.record is None:
         return
+    from fozzy.trace.writer import release_target, resolve_target
+
     runnable = [e for e in entries if e.runnable]
     base = Path(req.record)
     stem = base.name[: -len(".fozzy")] if base.name.endswith(".fozzy") else base.name
@@ -125,7 +158,7 @@ def reserve_records(req: TestRequest, entries: list[Entry]) -> None:
             if len(runnable) == 1:
                 wanted = base
             else:
-                name = entry.scenario.name if entry.scenario else entry.selected.path
+                name = entry.name or entry.selected.path
                 wanted = base.with_name(f"{stem}.{ordinal}-{_slug(name)}.fozzy")
             entry.record_to = resolve_target(wanted, req.record_collision)
             reserved.append(entry.record_to)
@@ -135,19 +168,13 @@ def reserve_records(req: TestRequest, entries: list[Entry]) -> None:
         raise
 
 
-def _spec(req: TestRequest, entry: Entry, cwd: str) -> dict[str, Any]:
-    assert entry.scenario is not None
+def _spec(base: dict[str, Any], entry: Entry) -> dict[str, Any]:
+    assert entry.doc is not None
     return {
-        "scenario": entry.scenario.doc,
+        **base,
+        "scenario": orjson.Fragment(entry.doc),
         "scenario_path": entry.selected.path,
         "seed": entry.seed,
-        "det": req.det,
-        "timeout_ms": req.timeout_ms,
-        "backends": req.backends,
-        "memory": req.memory,
-        "limits": req.limits,
-        "cwd": cwd,
-        "replay": None,
         "trim": entry.record_to is None,
     }
 
@@ -155,7 +182,7 @@ def _spec(req: TestRequest, entry: Entry, cwd: str) -> dict[str, Any]:
 def _row(req: TestRequest, entry: Entry, result: dict[str, Any]) -> dict[str, Any]:
     row: dict[str, Any] = {
         "path": entry.selected.path,
-        "name": entry.scenario.name if entry.scenario else "",
+        "name": entry.name,
         "seed": entry.seed,
         "status": result["status"],
         "durationMs": -(-int(result.get("wallNs", 0)) // 1_000_000),
@@ -193,7 +220,7 @@ def _write_scenario_trace(entry: Entry, result: dict[str, Any], started_ns: int)
     from fozzy.trace.model import build_trace
     from fozzy.trace.writer import write_trace
 
-    assert entry.record_to is not None and entry.scenario is not None
+    assert entry.record_to is not None and entry.doc is not None
     summary = build_summary(
         status=result["status"] if result["status"] != "error" else "fail",
         mode="test",
@@ -209,7 +236,7 @@ def _write_scenario_trace(entry: Entry, result: dict[str, Any], started_ns: int)
     doc = build_trace(
         mode="test",
         scenario_path=entry.selected.path,
-        scenario=entry.scenario.doc,
+        scenario=orjson.loads(entry.doc),
         decisions=result["decisions"],
         events=result["events"],
         summary=summary,
@@ -219,8 +246,6 @@ def _write_scenario_trace(entry: Entry, result: dict[str, Any], started_ns: int)
 
 
 def _memory_of(result: dict[str, Any]) -> dict[str, Any] | None:
-    from fozzy.artifacts.summary import memory_summary
-
     return memory_summary(result.get("memory"))
 
 
@@ -254,12 +279,20 @@ def batch_size_for(count: int, jobs: int) -> int:
 
 def execute_test(req: TestRequest, progress: Progress | None = None) -> tuple[Finalized, bool]:
     """Run the suite; returns the finalized run and whether it was interrupted."""
-    entries = select(req)
-    reserve_records(req, entries)
+    with WorkerPool(1 if req.fail_fast else max(1, req.jobs)) as pool:
+        entries = select(req, pool)
+        reserve_records(req, entries)
+        return _execute(req, entries, pool, progress)
+
+
+def _execute(
+    req: TestRequest, entries: list[Entry], pool: WorkerPool, progress: Progress | None
+) -> tuple[Finalized, bool]:
     runnable = [e for e in entries if e.runnable]
-    cwd = os.getcwd()
-    specs = [_spec(req, e, cwd) for e in runnable]
-    jobs = 1 if req.fail_fast else max(1, min(req.jobs, len(specs)))
+    base = {"det": req.det, "timeout_ms": req.timeout_ms, "backends": req.backends,
+            "memory": req.memory, "limits": req.limits, "cwd": os.getcwd(), "replay": None}
+    specs = [_spec(base, e) for e in runnable]
+    jobs = min(pool.jobs, len(specs))
     if progress is not None:
         progress.on_start(len(specs))
     started_ns = time.time_ns()
@@ -267,23 +300,24 @@ def execute_test(req: TestRequest, progress: Progress | None = None) -> tuple[Fi
     interrupted = False
     aborted: str | None = None
     try:
-        with WorkerPool(jobs) as pool:
-            for index, result in pool.run(
-                specs, batch_size=1 if req.fail_fast else batch_size_for(len(specs), jobs)
-            ):
-                entry = runnable[index]
-                if result["status"] == "error":
-                    raise ScenarioError(
-                        f"{entry.selected.path}: {result.get('error') or 'worker error'}"
-                    )
-                entry.row = _row(req, entry, result)
-                entry.row["_memory"] = _memory_of(result)
-                if entry.record_to is not None:
-                    _write_scenario_trace(entry, result, started_ns)
-                if progress is not None:
-                    progress.on_result(entry)
-                if req.fail_fast and result["status"] != "pass":
-                    break
+        for index, result in pool.run(
+            specs,
+            batch_size=1 if req.fail_fast else batch_size_for(len(specs), jobs),
+            depth=1 if req.fail_fast else 2,
+        ):
+            entry = runnable[index]
+            if result["status"] == "error":
+                raise ScenarioError(
+                    f"{entry.selected.path}: {result.get('error') or 'worker error'}"
+                )
+            entry.row = _row(req, entry, result)
+            entry.row["_memory"] = _memory_of(result)
+            if entry.record_to is not None:
+                _write_scenario_trace(entry, result, started_ns)
+            if progress is not None:
+                progress.on_result(entry)
+            if req.fail_fast and result["status"] != "pass":
+                break
     except KeyboardInterrupt:
         interrupted = True
     except PoolError as e:
@@ -295,11 +329,12 @@ def execute_test(req: TestRequest, progress: Progress | None = None) -> tuple[Fi
 
 
 def _release_unwritten(entries: list[Entry]) -> None:
-    from fozzy.trace.writer import release_target
+    unwritten = [e.record_to for e in entries if e.record_to is not None and e.row is None]
+    if unwritten:
+        from fozzy.trace.writer import release_target
 
-    for e in entries:
-        if e.record_to is not None and e.row is None:
-            release_target(e.record_to)
+        for path in unwritten:
+            release_target(path)
 
 
 def _finish(
@@ -316,8 +351,8 @@ def _finish(
             reason = e.skip_reason or ("interrupted" if interrupted else "not reached")
             if aborted is not None and e.skip_reason is None:
                 reason = f"not run: {aborted}"
-            rows.append({"path": e.selected.path, "name": e.scenario.name if e.scenario else "",
-                         "seed": e.seed, "status": "skipped", "reason": reason, "findings": []})
+            rows.append({"path": e.selected.path, "name": e.name, "seed": e.seed,
+                         "status": "skipped", "reason": reason, "findings": []})
         else:
             rows.append(e.row)
     executed = [r for r in rows if r["status"] != "skipped"]
