@@ -10,8 +10,6 @@ import io
 from typing import Any
 
 import orjson
-from rich.console import Console
-from rich.text import Text
 
 _STATUS_STYLE = {
     "pass": "bold green", "fail": "bold red", "timeout": "bold yellow", "crash": "bold magenta",
@@ -31,7 +29,12 @@ def finding_line(f: dict[str, Any]) -> str:
 
 
 def pretty_text(summary: dict[str, Any], *, color: bool) -> str:
-    """The block `run`/`test`/`replay` print (§3.4); labels dim and the status coloured."""
+    """The block `run`/`test`/`replay` print (§3.4); labels dim and the status coloured.
+
+    rich is imported here, not at module load: writing report files must not pay for it."""
+    from rich.console import Console
+    from rich.text import Text
+
     buf = io.StringIO()
     console = Console(
         file=buf,
