@@ -25,7 +25,7 @@ import orjson
 
 from workers.cluster.spec import SpecError, parse_distributed, validate_distributed
 from workers.engine.durations import DurationError, parse_duration_ms
-from workers.steps.parse import StepParseError, parse_steps
+from workers.steps.parse import StepParseError, json_type_name, parse_steps
 from workers.steps.registry import INT_RANGES, CheckError, Step, T, registry
 
 ARGUMENT_CATEGORY = "invalid argument"
@@ -103,7 +103,7 @@ def parse_doc(raw: Any, path: str) -> Loaded:
     """Classify an already-decoded document (§1.3 order) and normalize the winning variant."""
     if not isinstance(raw, dict):
         raise ScenarioProblem(
-            PARSE, path, f"expected a JSON object at the top level, got {_kind(raw)}"
+            PARSE, path, f"expected a JSON object at the top level, got {json_type_name(raw)}"
         )
     failures: dict[str, StepParseError] = {}
     for variant in ("steps", "suites", "distributed"):
@@ -141,29 +141,15 @@ def _header(raw: dict[str, Any]) -> int:
         raise StepParseError("/version", "missing required field `version`")
     lo, hi = INT_RANGES[T.U32]
     if not isinstance(version, int) or isinstance(version, bool):
-        raise StepParseError("/version", f"expected u32, got {_kind(version)}")
+        raise StepParseError("/version", f"expected u32, got {json_type_name(version)}")
     if not lo <= version <= hi:
         raise StepParseError("/version", f"integer {version} out of range for u32")
     name = raw.get("name")
     if name is None:
         raise StepParseError("/name", "missing required field `name`")
     if not isinstance(name, str):
-        raise StepParseError("/name", f"expected string, got {_kind(name)}")
+        raise StepParseError("/name", f"expected string, got {json_type_name(name)}")
     return version
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object" if isinstance(value, dict) else "null"
 
 
 # -- duplicate keys ---------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from typing import Any
 
 from workers.engine.durations import DurationError, parse_duration_ms
 from workers.engine.quote import q
-from workers.steps.parse import StepParseError
+from workers.steps.parse import StepParseError, json_type_name
 from workers.steps.registry import INT_RANGES, Field, Role, T, opt, req
 
 Spec = dict[str, Any]
@@ -124,20 +124,6 @@ class SpecError(ValueError):
         self.category = category
 
 
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
-
-
 def _scalar(f: Field, value: Any, ptr: str) -> Any:
     t = f.type
     if t in (T.STR, T.DURATION) and isinstance(value, str):
@@ -152,19 +138,19 @@ def _scalar(f: Field, value: Any, ptr: str) -> Any:
     if t is T.STR_LIST and isinstance(value, list):
         for i, item in enumerate(value):
             if not isinstance(item, str):
-                raise StepParseError(f"{ptr}/{i}", f"expected string, got {_type_name(item)}")
+                raise StepParseError(f"{ptr}/{i}", f"expected string, got {json_type_name(item)}")
         return list(value)
-    raise StepParseError(ptr, f"expected {t.value}, got {_type_name(value)}")
+    raise StepParseError(ptr, f"expected {t.value}, got {json_type_name(value)}")
 
 
 def _parse_kind(raw: Any, ptr: str, table: dict[str, Kind], what: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
-        raise StepParseError(ptr, f"expected {what} object, got {_type_name(raw)}")
+        raise StepParseError(ptr, f"expected {what} object, got {json_type_name(raw)}")
     kind = raw.get("type")
     if kind is None:
         raise StepParseError(f"{ptr}/type", f"missing {what} `type`")
     if not isinstance(kind, str):
-        raise StepParseError(f"{ptr}/type", f"expected string, got {_type_name(kind)}")
+        raise StepParseError(f"{ptr}/type", f"expected string, got {json_type_name(kind)}")
     decl = table.get(kind)
     if decl is None:
         hint = difflib.get_close_matches(kind, list(table), n=1, cutoff=0.5)
@@ -189,7 +175,7 @@ def _parse_kind(raw: Any, ptr: str, table: dict[str, Kind], what: str) -> dict[s
 
 def _parse_list(raw: Any, ptr: str, table: dict[str, Kind], what: str) -> list[dict[str, Any]]:
     if not isinstance(raw, list):
-        raise StepParseError(ptr, f"expected array of {what}s, got {_type_name(raw)}")
+        raise StepParseError(ptr, f"expected array of {what}s, got {json_type_name(raw)}")
     return [_parse_kind(item, f"{ptr}/{i}", table, what) for i, item in enumerate(raw)]
 
 
@@ -200,7 +186,7 @@ def parse_distributed(raw: Any, ptr: str = "/distributed") -> Spec:
     with an empty node list still classifies as distributed and gets that rule's message.
     """
     if not isinstance(raw, dict):
-        raise StepParseError(ptr, f"expected distributed object, got {_type_name(raw)}")
+        raise StepParseError(ptr, f"expected distributed object, got {json_type_name(raw)}")
     nodes = raw.get("nodes")
     count = raw.get("node_count")
     if "steps" not in raw or raw["steps"] is None:

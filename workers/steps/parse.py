@@ -27,7 +27,8 @@ def _closest(name: str, choices: list[str]) -> str | None:
     return match[0] if match else None
 
 
-def _type_name(value: Any) -> str:
+def json_type_name(value: Any) -> str:
+    """How error messages name a JSON value's type."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -72,7 +73,7 @@ def _value(f: Field, value: Any, ptr: str) -> Any:
             for k, v in value.items():
                 if not isinstance(v, str):
                     raise StepParseError(
-                        f"{ptr}/{f.name}/{k}", f"expected string, got {_type_name(v)}"
+                        f"{ptr}/{f.name}/{k}", f"expected string, got {json_type_name(v)}"
                     )
             return value
     elif t is T.STR_LIST:
@@ -80,23 +81,23 @@ def _value(f: Field, value: Any, ptr: str) -> Any:
             for i, v in enumerate(value):
                 if not isinstance(v, str):
                     raise StepParseError(
-                        f"{ptr}/{f.name}/{i}", f"expected string, got {_type_name(v)}"
+                        f"{ptr}/{f.name}/{i}", f"expected string, got {json_type_name(v)}"
                     )
             return value
     elif t is T.STEPS:
         return parse_steps(value, f"{ptr}/{f.name}")
-    raise StepParseError(f"{ptr}/{f.name}", f"expected {t.value}, got {_type_name(value)}")
+    raise StepParseError(f"{ptr}/{f.name}", f"expected {t.value}, got {json_type_name(value)}")
 
 
 def parse_step(raw: Any, ptr: str) -> Step:
     """One step, normalized; raises StepParseError naming the pointer of the bad member."""
     if not isinstance(raw, dict):
-        raise StepParseError(ptr, f"expected step object, got {_type_name(raw)}")
+        raise StepParseError(ptr, f"expected step object, got {json_type_name(raw)}")
     kind = raw.get("type")
     if kind is None:
         raise StepParseError(f"{ptr}/type", "missing step `type`")
     if not isinstance(kind, str):
-        raise StepParseError(f"{ptr}/type", f"expected string, got {_type_name(kind)}")
+        raise StepParseError(f"{ptr}/type", f"expected string, got {json_type_name(kind)}")
     reg = registry()
     sdef = reg.get(kind)
     if sdef is None:
@@ -131,5 +132,5 @@ def _copy_default(default: Any) -> Any:
 
 def parse_steps(raw: Any, ptr: str) -> list[Step]:
     if not isinstance(raw, list):
-        raise StepParseError(ptr, f"expected array of steps, got {_type_name(raw)}")
+        raise StepParseError(ptr, f"expected array of steps, got {json_type_name(raw)}")
     return [parse_step(item, f"{ptr}/{i}") for i, item in enumerate(raw)]
