@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from fozzy.cli import common as c
 from fozzy.cli.context import G
 from fozzy.cli.output import emit
 
@@ -93,10 +94,7 @@ def register(app: typer.Typer) -> None:
         from fozzy.cli.cmd_info import env_info, version_info
 
         base = G.config.base_dir
-        limits = {
-            "max_output_bytes": G.config.max_output_bytes,
-            "max_http_body_bytes": G.config.max_http_body_bytes,
-        }
+        limits = c.host_limits(G.config)
         narrowed, reports = bundle_documents(resolve(selector, base), selector, base, limits)
         items = entries(narrowed, {"env.json": env_info(), "version.json": version_info(),
                                    **reports})

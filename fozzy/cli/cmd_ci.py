@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from fozzy.cli import common as c
+
 FlakeRun = Annotated[
     list[str] | None,
     typer.Option("--flake-run", metavar="SEL",
@@ -50,10 +52,7 @@ def register(app: typer.Typer) -> None:
             max_p99_delta_pct=parse_pct("--max-p99-delta-pct", max_p99_delta_pct),
             strict=G.strict,
             base_dir=G.config.base_dir,
-            limits={
-                "max_output_bytes": G.config.max_output_bytes,
-                "max_http_body_bytes": G.config.max_http_body_bytes,
-            },
+            limits=c.host_limits(G.config),
         )
         report = execute_ci(request)
         emit(report)

@@ -43,10 +43,7 @@ def register(app: typer.Typer) -> None:
             config_backends={"proc": G.config.proc_backend, "fs": G.config.fs_backend,
                              "http": G.config.http_backend},
             memory=c.memory_options(G.config),
-            limits={
-                "max_output_bytes": G.config.max_output_bytes,
-                "max_http_body_bytes": G.config.max_http_body_bytes,
-            },
+            limits=c.host_limits(G.config),
             base_dir=G.config.base_dir,
             config_path=G.config_path,
         )

@@ -154,10 +154,7 @@ def register(app: typer.Typer) -> None:
                 fail_on_leak=fail_on_leak, leak_budget=leak_budget,
             ),
             backends=G.backends(),
-            limits={
-                "max_output_bytes": G.config.max_output_bytes,
-                "max_http_body_bytes": G.config.max_http_body_bytes,
-            },
+            limits=c.host_limits(G.config),
             base_dir=G.config.base_dir,
         )
         if request.jobs < 1:

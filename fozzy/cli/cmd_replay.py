@@ -50,10 +50,7 @@ def register(app: typer.Typer) -> None:
             step=step,
             capture=step or dump_events,
             reporter=chosen,
-            limits={
-                "max_output_bytes": G.config.max_output_bytes,
-                "max_http_body_bytes": G.config.max_http_body_bytes,
-            },
+            limits=c.host_limits(G.config),
             base_dir=G.config.base_dir,
         ))
         # Stdout carries exactly one JSON document in --json mode: the listings go aside.

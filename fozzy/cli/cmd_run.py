@@ -66,10 +66,7 @@ def register(app: typer.Typer) -> None:
             reporter=flags.reporter,
             memory=flags.memory,
             backends=G.backends(),
-            limits={
-                "max_output_bytes": G.config.max_output_bytes,
-                "max_http_body_bytes": G.config.max_http_body_bytes,
-            },
+            limits=c.host_limits(G.config),
             base_dir=G.config.base_dir,
         )
         from fozzy.trace.recorder import Recorder

@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from fozzy.cli import common as c
+
 Out = Annotated[
     str | None,
     typer.Option("--out", metavar="PATH",
@@ -58,10 +60,7 @@ def register(app: typer.Typer) -> None:
             budget_ms=budget_ms,
             minimize=minimize,
             jobs=jobs if jobs is not None else usable_cpus(),
-            limits={
-                "max_output_bytes": G.config.max_output_bytes,
-                "max_http_body_bytes": G.config.max_http_body_bytes,
-            },
+            limits=c.host_limits(G.config),
         )
         done = execute_shrink(request)
         if G.json:

@@ -128,10 +128,7 @@ def register(app: typer.Typer) -> None:
             reporter=flags.reporter,
             memory=flags.memory,
             backends=G.backends(),
-            limits={
-                "max_output_bytes": G.config.max_output_bytes,
-                "max_http_body_bytes": G.config.max_http_body_bytes,
-            },
+            limits=c.host_limits(G.config),
             base_dir=G.config.base_dir,
             jobs=jobs or usable_cpus(),
             filter=filter_,

@@ -211,3 +211,11 @@ def conclude(summary: dict[str, Any], reporter: str) -> int:
         emit_error(violation, "strict_mode")
         return 2
     return exit_code(summary["status"])
+
+
+def host_limits(config: Config) -> dict[str, int]:
+    """The streaming byte caps every job carries to its worker (config `max_*_bytes`)."""
+    return {
+        "max_output_bytes": config.max_output_bytes,
+        "max_http_body_bytes": config.max_http_body_bytes,
+    }
