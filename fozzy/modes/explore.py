@@ -202,20 +202,22 @@ class ExploreTrace:
     """The TraceWriter for explore: a non-pass run always records (to `--record` or the
     run directory's trace.fozzy); a passing one only with `--record`."""
 
-    def __init__(self, req: ExploreRequest, explore: dict[str, Any]) -> None:
+    def __init__(
+        self, req: ExploreRequest, explore: dict[str, Any], record: Path | None
+    ) -> None:
         self.req = req
         self.explore = explore
         self._in_run_dir: Path | None = None
+        self._record = record  # reserved before the search, so a collision fails early
 
     @property
     def requested(self) -> bool:
         return self.req.record is not None
 
     def target(self, run_dir: Path, status: str) -> Path | None:
-        from fozzy.trace.writer import resolve_target
 
-        if self.req.record is not None:
-            return resolve_target(self.req.record, self.req.record_collision)
+        if self._record is not None:
+            return self._record
         if status == "pass":
             return None
         # Inside the fresh run directory, which finalize creates: reserved at write time.
@@ -237,9 +239,23 @@ class ExploreTrace:
 
 def execute_explore(req: ExploreRequest) -> tuple[Finalized, dict[str, Any]]:
     """Run the search and finalize; returns the run and the explore report for display."""
+    from fozzy.trace.writer import release_target, resolve_target
+
     check_request(req)
     scn = load_explorable(req.scenario_path)
     cluster = effective(req, scn)
+    record = None if req.record is None else resolve_target(req.record, req.record_collision)
+    try:
+        return _explore_and_finalize(req, scn, cluster, record)
+    except BaseException:
+        if record is not None:
+            release_target(record)
+        raise
+
+
+def _explore_and_finalize(
+    req: ExploreRequest, scn: Scenario, cluster: dict[str, Any], record: Path | None
+) -> tuple[Finalized, dict[str, Any]]:
     started_ns = time.time_ns()
     t0 = time.perf_counter_ns()
     with WorkerPool(req.jobs) as pool:
@@ -286,5 +302,5 @@ def execute_explore(req: ExploreRequest) -> tuple[Finalized, dict[str, Any]]:
     trace_explore = {"scenario_path": execution.scenario_path, "scenario": effective_doc,
                      **report}
     done = finalize(execution, req.base_dir, ArtifactOptions(reporter=req.reporter),
-                    trace=ExploreTrace(req, trace_explore))
+                    trace=ExploreTrace(req, trace_explore, record))
     return done, report

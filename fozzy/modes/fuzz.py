@@ -388,6 +388,7 @@ class CrashTraces:
             scenario=scenario, decisions=result.get("decisions", []),
             events=result.get("events", []), summary=summary, memory=result.get("memory"),
             fuzz={"target": self.target_.name, "input_hex": rc.input.hex()},
+            backends=self.req.backends if self.target_.is_scenario else None,
         )
         write_trace(path, trace)
 

@@ -215,7 +215,9 @@ def reproduce_command(req: TestRequest, entry: Entry) -> str:
     return " ".join(parts)
 
 
-def _write_scenario_trace(entry: Entry, result: dict[str, Any], started_ns: int) -> None:
+def _write_scenario_trace(
+    entry: Entry, result: dict[str, Any], started_ns: int, backends: dict[str, str]
+) -> None:
     """Each recorded trace is standalone: its own run id, the scenario's seed, its path."""
     from fozzy.trace.model import build_trace
     from fozzy.trace.writer import write_trace
@@ -241,6 +243,7 @@ def _write_scenario_trace(entry: Entry, result: dict[str, Any], started_ns: int)
         events=result["events"],
         summary=summary,
         memory=result["memory"],
+        backends=backends,
     )
     write_trace(entry.record_to, doc)
 
@@ -313,7 +316,7 @@ def _execute(
             entry.row = _row(req, entry, result)
             entry.row["_memory"] = _memory_of(result)
             if entry.record_to is not None:
-                _write_scenario_trace(entry, result, started_ns)
+                _write_scenario_trace(entry, result, started_ns, req.backends)
             if progress is not None:
                 progress.on_result(entry)
             if req.fail_fast and result["status"] != "pass":

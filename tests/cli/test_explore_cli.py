@@ -166,3 +166,22 @@ def test_nodes_override_resizes_node_count_scenarios(work: Path) -> None:
     proc = fozzy(work, "explore", "replication-bug.fozzy.json", "--nodes", "2")
     assert proc.returncode == 2
     assert 'unknown node "n2"' in proc.stderr
+
+
+def test_record_collision_error_fails_before_searching(work: Path) -> None:
+    (work / "taken.fozzy").write_text("x")
+    proc = fozzy(work, "explore", "replication-ok.fozzy.json", "--schedule", "bfs",
+                 "--record", "taken.fozzy", "--record-collision", "error")
+    assert proc.returncode == 2
+    assert "record collision" in proc.stderr
+    assert not (work / ".fozzy" / "runs").exists()
+    assert (work / "taken.fozzy").read_text() == "x"
+
+
+def test_json_summary_carries_the_explore_report(work: Path) -> None:
+    code, doc = explore_json(work, "replication-ok.fozzy.json", "--schedule", "bfs")
+    assert code == 0
+    assert doc["explore"]["schedule"] == "bfs"
+    assert doc["explore"]["distinctStates"] > 0
+    report = json.loads(Path(doc["identity"]["reportPath"]).read_text())
+    assert report["explore"] == doc["explore"]

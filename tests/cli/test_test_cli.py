@@ -187,6 +187,7 @@ def test_record_writes_one_verified_trace_per_scenario(tmp_path: Path) -> None:
         assert doc["summary"]["identity"]["tracePath"] == p
         assert doc["summary"]["identity"]["seed"] == row["seed"]
         assert doc["summary"]["mode"] == "test"
+        assert doc["backends"] == {"proc": "scripted", "fs": "virtual", "http": "scripted"}
         verify = fozzy(tmp_path, "trace", "verify", p, "--json")
         assert verify.returncode == 0, verify.stdout
     _, again = run_suite(tmp_path, "--det", "--seed", "3", "--record", "out/run.fozzy")

@@ -75,3 +75,33 @@ def test_hung_scenario_times_out_within_two_seconds(tmp_path: Path) -> None:
     assert rows["ok.fozzy.json"]["status"] == "pass"
     assert proc.returncode == 3
     assert leftovers() == []
+
+
+def test_ctrl_c_stops_workers_and_writes_a_partial_report(tmp_path: Path) -> None:
+    import signal
+
+    for i in range(3):
+        scenario(tmp_path, f"q{i}", [{"type": "trace_event", "name": "x"}])
+    scenario(tmp_path, "z-slow", [{"type": "proc_spawn", "cmd": "sleep", "args": [MARKER]}])
+    proc = subprocess.Popen(
+        [*FOZZY, "--proc-backend", "host", "test", "--jobs", "1", "--json"], cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not leftovers() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert leftovers(), "the slow scenario's process never started"
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    report = json.loads(out)
+    rows = {Path(s["path"]).name: s for s in report["scenarios"]}
+    assert [rows[f"q{i}.fozzy.json"]["status"] for i in range(3)] == ["pass"] * 3
+    assert rows["z-slow.fozzy.json"]["status"] == "skipped"
+    assert rows["z-slow.fozzy.json"]["reason"] == "interrupted"
+    assert any(f["title"] == "interrupted" for f in report["findings"])
+    assert Path(report["identity"]["reportPath"]).exists()
+    end = time.monotonic() + 5
+    while leftovers() and time.monotonic() < end:
+        time.sleep(0.1)
+    assert leftovers() == []
