@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from fozzy.errors import FozzyError
 
@@ -25,8 +25,7 @@ PRUNED_DIRS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Selected:
+class Selected(NamedTuple):
     path: str  # as the user will see it: as typed for literal files, walk-relative otherwise
     key: str   # normalized absolute path, for de-duplication and seeds
 
@@ -117,26 +116,34 @@ def _glob_root(pattern: str) -> str:
     return str(Path(prefix.rstrip("/") or ("/" if pattern.startswith("/") else ".")))
 
 
+def _under(root: str, cwd: str) -> tuple[int, str]:
+    """How to turn a path `_walk(root)` returned into its key without normalizing it again:
+    drop the first `cut` characters (the root as written) and prepend `base` (the root's key).
+    Below the root every component is a plain directory entry name."""
+    cut = 0 if root == "." else len(root) if root.endswith("/") else len(root) + 1
+    root_key = os.path.normpath(os.path.join(cwd, root))
+    return cut, root_key if root_key.endswith("/") else root_key + "/"
+
+
 def discover(patterns: list[str]) -> list[Selected]:
     """Resolve patterns (or the default glob) to a sorted, de-duplicated list of files."""
     pats = patterns or [DEFAULT_PATTERN]
     cwd = os.getcwd()
     chosen: dict[str, Selected] = {}
     missing: list[str] = []
-
-    def add(path: str) -> None:
-        key = os.path.normpath(os.path.join(cwd, path))
-        if key not in chosen:
-            chosen[key] = Selected(path, key)
-
     for pat in pats:
         if not is_glob(pat):
             if os.path.isfile(pat):
-                add(pat)
+                key = os.path.normpath(os.path.join(cwd, pat))
+                chosen.setdefault(key, Selected(pat, key))
             elif os.path.isdir(pat):
-                for f in _walk(str(Path(pat))):
+                root = str(Path(pat))
+                cut, base = _under(root, cwd)
+                for f in _walk(root):
                     if f.endswith(SCENARIO_SUFFIX):
-                        add(f)
+                        key = base + f[cut:]
+                        if key not in chosen:
+                            chosen[key] = Selected(f, key)
             else:
                 missing.append(pat)
             continue
@@ -144,14 +151,17 @@ def discover(patterns: list[str]) -> list[Selected]:
         root = _glob_root(pat)
         if os.path.isdir(root):
             absolute = os.path.isabs(pat)
+            cut, base = _under(root, cwd)
             for f in _walk(root):
-                if rx.match(f) or (absolute and rx.match(os.path.normpath(os.path.join(cwd, f)))):
-                    add(f)
+                key = base + f[cut:]
+                if (rx.match(f) or (absolute and rx.match(key))) and key not in chosen:
+                    chosen[key] = Selected(f, key)
     if missing:
         raise FozzyError(f"explicit scenario path(s) not found: {', '.join(missing)}")
     if not chosen:
         raise FozzyError(f"no scenario files matched (patterns=[{', '.join(pats)}])")
-    return sorted(chosen.values(), key=lambda s: s.key.split("/"))
+    # Component-wise order: NUL sorts below every character a path component can hold.
+    return sorted(chosen.values(), key=lambda s: s.key.replace("/", "\0"))
 
 
 def scenario_seed(suite_seed: int, key: str, cwd: str | None = None) -> int:
