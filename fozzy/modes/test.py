@@ -28,7 +28,7 @@ from fozzy.artifacts.summary import build_summary, collapse_findings, memory_sum
 from fozzy.errors import FozzyError, ScenarioError, worst
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
 from fozzy.executor.pool import PoolError, WorkerPool
-from fozzy.scenario.discover import Selected, discover, scenario_seed
+from fozzy.scenario.discover import Selected, discover, scenario_seeds
 from fozzy.scenario.validate import error_for
 from workers.scenario_core import ScenarioProblem
 
@@ -110,11 +110,10 @@ def select(req: TestRequest, pool: WorkerPool) -> list[Entry]:
     for row in loaded:
         if "problem" in row:
             raise error_for(ScenarioProblem.from_dict(row["problem"]))
-    cwd = os.getcwd()
+    seeds = scenario_seeds(req.seed, [s.key for s in selected])
     entries: list[Entry] = []
     distributed: list[str] = []
-    for sel, row in zip(selected, loaded, strict=True):
-        seed = scenario_seed(req.seed, sel.key, cwd)
+    for sel, row, seed in zip(selected, loaded, seeds, strict=True):
         name: str = row["name"]
         if req.filter is not None and req.filter not in sel.path and req.filter not in name:
             entries.append(Entry(sel, name, None, seed,
@@ -314,7 +313,7 @@ def _execute(
                     f"{entry.selected.path}: {result.get('error') or 'worker error'}"
                 )
             entry.row = _row(req, entry, result)
-            entry.row["_memory"] = _memory_of(result)
+            entry.row["_memory"] = None if result.get("memory") is None else _memory_of(result)
             if entry.record_to is not None:
                 _write_scenario_trace(entry, result, started_ns, req.backends)
             if progress is not None:
@@ -359,7 +358,7 @@ def _finish(
         else:
             rows.append(e.row)
     executed = [r for r in rows if r["status"] != "skipped"]
-    status = worst([r["status"] for r in executed]) if executed else "pass"
+    status = worst(list({r["status"] for r in executed})) if executed else "pass"
     if aborted is not None:
         status = worst([status, "crash"])
     memory = _aggregate_memory(rows)

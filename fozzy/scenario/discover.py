@@ -167,12 +167,21 @@ def discover(patterns: list[str]) -> list[Selected]:
 def scenario_seed(suite_seed: int, key: str, cwd: str | None = None) -> int:
     """Per-scenario seed from the suite seed and the path relative to the working directory,
     so adding or removing other scenarios never changes this one's seed."""
+    return scenario_seeds(suite_seed, [key], cwd)[0]
+
+
+def scenario_seeds(suite_seed: int, keys: list[str], cwd: str | None = None) -> list[int]:
+    """`scenario_seed` for a whole suite at once (the shared work done once)."""
     import blake3
 
     base = cwd or os.getcwd()
-    if key.startswith(base + "/") and base != "/":
-        rel = key[len(base) + 1 :]
-    else:
-        rel = os.path.relpath(key, base).replace(os.sep, "/")
-    digest = blake3.blake3(suite_seed.to_bytes(8, "little") + rel.encode()).digest()
-    return int.from_bytes(digest[:8], "little")
+    prefix = base + "/"
+    head = suite_seed.to_bytes(8, "little")
+    seeds: list[int] = []
+    for key in keys:
+        if key.startswith(prefix) and base != "/":
+            rel = key[len(prefix) :]
+        else:
+            rel = os.path.relpath(key, base).replace(os.sep, "/")
+        seeds.append(int.from_bytes(blake3.blake3(head + rel.encode()).digest()[:8], "little"))
+    return seeds
