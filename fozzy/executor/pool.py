@@ -22,6 +22,7 @@ The API mirrors `concurrent.futures.Executor.map` with results in completion ord
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import select
 import signal
@@ -29,15 +30,14 @@ import time
 from collections import deque
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import Any
-
-import multiprocess
-import multiprocess.connection
-import psutil
+from typing import TYPE_CHECKING, Any
 
 from fozzy.errors import FozzyError
 from workers import protocol
 from workers.engine.findings import HANG, PANIC, finding
+
+if TYPE_CHECKING:
+    import psutil
 
 DEFAULT_GRACE_MS = 500
 STOP_JOIN_SECONDS = 2.0
@@ -107,6 +107,8 @@ def kill_tree(pid: int) -> None:
     Descendants are waited for here; the root is left for its parent to reap (for a worker,
     `Process.join`, which also records the exit status), so no one reaps a pid twice.
     """
+    import psutil
+
     try:
         root = psutil.Process(pid)
         descendants = root.children(recursive=True)
@@ -120,6 +122,21 @@ def kill_tree(pid: int) -> None:
         if os.getpgid(pid) == pid:
             os.killpg(pid, signal.SIGKILL)
     psutil.wait_procs(descendants, timeout=STOP_JOIN_SECONDS)
+
+
+def _children(pid: int) -> list[int] | None:
+    """Direct children of `pid` from /proc (Linux), None when that cannot be read. A worker
+    that has none has no descendants to clean up, and finding that out this way spares
+    every run the psutil import and its whole-system process scan."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+        out: list[int] = []
+        for task in tasks:
+            with open(f"/proc/{pid}/task/{task}/children", "rb") as fh:
+                out += [int(x) for x in fh.read().split()]
+    except (OSError, ValueError):
+        return None
+    return out
 
 
 def _readable_now(fd: int) -> bool:
@@ -172,7 +189,7 @@ class _Worker:
         return self.done < len(self.job)
 
     def frames(self) -> list[bytes]:
-        """Take the complete messages out of `inbox`, in the framing of multiprocess
+        """Take the complete messages out of `inbox`, in the framing of multiprocessing
         `send_bytes` (4-byte big-endian length, or -1 then an 8-byte length)."""
         buf = self.inbox
         pos, end = 0, len(buf)
@@ -213,7 +230,7 @@ class WorkerPool:
         self.grace_ms = grace_ms
         self.restart_budget = 4 * jobs if restart_budget is None else restart_budget
         self.restarts = 0
-        self._ctx = multiprocess.get_context("fork")
+        self._ctx = multiprocessing.get_context("fork")
         self._workers: list[_Worker] = []
         self._closed = False
         self._poller = select.poll()
@@ -483,8 +500,11 @@ class WorkerPool:
         self._closed = True
         trees: dict[int, list[psutil.Process]] = {}
         for w in self._workers:
-            with contextlib.suppress(psutil.Error):
-                trees[w.pid] = psutil.Process(w.pid).children(recursive=True)
+            if _children(w.pid) != []:
+                import psutil
+
+                with contextlib.suppress(psutil.Error):
+                    trees[w.pid] = psutil.Process(w.pid).children(recursive=True)
             if w.busy:
                 continue
             with contextlib.suppress(OSError):
@@ -496,9 +516,13 @@ class WorkerPool:
             if w.proc.is_alive():
                 kill_tree(w.pid)
                 w.proc.join(STOP_JOIN_SECONDS)
-            for child in trees.get(w.pid, []):
-                with contextlib.suppress(psutil.Error):
-                    child.kill()
+            leftovers = trees.get(w.pid)
+            if leftovers:
+                import psutil
+
+                for child in leftovers:
+                    with contextlib.suppress(psutil.Error):
+                        child.kill()
             with contextlib.suppress(OSError):
                 w.conn.close()
         self._workers.clear()

@@ -6,12 +6,16 @@ from __future__ import annotations
 import os
 import signal
 import struct
+import subprocess
 import threading
+import time
 from typing import Any
 
+import psutil
 import pytest
 
 from fozzy.executor.pool import PREFETCH_MAX_BYTES, WorkerPool, _Worker
+from workers import serve
 from workers.steps.parse import parse_steps
 
 
@@ -111,3 +115,32 @@ def test_big_jobs_are_not_queued_behind_a_worker_busy_writing_big_results() -> N
 def test_depth_is_validated() -> None:
     with WorkerPool(1) as pool, pytest.raises(ValueError, match="depth"):
         list(pool.run([OK], depth=3))
+
+
+def leak_child(item: dict[str, Any]) -> dict[str, Any]:
+    """A job op that leaves a process behind in its own session (what a buggy host backend
+    could do): closing the pool must still kill it."""
+    proc = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    return {"pid": proc.pid}
+
+
+def gone(pid: int) -> bool:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_close_kills_what_an_idle_worker_left_behind(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(serve.OPS, "leak", "tests.unit.test_pool_pipeline:leak_child")
+    pool = WorkerPool(1)
+    [(_, result)] = list(pool.run([{}], op="leak"))
+    leaked = int(result["pid"])
+    assert psutil.pid_exists(leaked)
+    pool.close()
+    assert gone(leaked)
