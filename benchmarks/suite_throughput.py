@@ -120,16 +120,16 @@ def peak_rss_mb(cwd: Path, expect: int) -> float:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     status = Path(f"/proc/{proc.pid}/status")
     peak_kb = 0
-    out = b""
-    while proc.poll() is None:
+    while True:
         try:
             for line in status.read_text().splitlines():
                 if line.startswith("VmHWM:"):
                     peak_kb = max(peak_kb, int(line.split()[1]))
         except (OSError, ValueError):
             pass
-        try:
+        try:  # drains the pipes while it runs; returns everything once it has exited
             out, _ = proc.communicate(timeout=0.02)
+            break
         except subprocess.TimeoutExpired:
             continue
     if proc.returncode != 0 or json.loads(out)["tests"]["passed"] != expect:
