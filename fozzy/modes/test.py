@@ -27,12 +27,13 @@ import orjson
 from fozzy.artifacts.summary import build_summary, collapse_findings, memory_summary
 from fozzy.errors import FozzyError, ScenarioError, worst
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
-from fozzy.executor.pool import PoolError, WorkerPool
+from fozzy.executor.pool import PREFETCH_MAX_BYTES, PoolError, WorkerPool
 from fozzy.scenario.discover import Selected, discover, scenario_seeds
 from fozzy.scenario.validate import error_for
 from workers.scenario_core import ScenarioProblem
 
 FAILED = ("fail", "timeout", "crash", "error")
+SPEC_OVERHEAD_BYTES = 300  # a run spec's bytes besides its scenario (paths, seed, options)
 
 
 @dataclass
@@ -273,10 +274,16 @@ def _suite_findings(entries: list[Entry]) -> list[dict[str, Any]]:
     return collapse_findings(out)
 
 
-def batch_size_for(count: int, jobs: int) -> int:
+def batch_size_for(count: int, jobs: int, item_bytes: int = 0) -> int:
     """Small scenarios travel in batches (one pipe round trip for many), but each worker
-    still gets several batches so the load balances."""
-    return max(1, min(64, count // (jobs * 8)))
+    still gets several batches so the load balances. A batch also stays under half the pool's
+    prefetch limit, so the next one can wait in the worker's pipe; big scenarios (the long
+    ones, as a rule) go a few or one at a time, so the workers finish together instead of one
+    of them running a last batch of long scenarios alone."""
+    by_count = max(1, min(64, count // (jobs * 8)))
+    if item_bytes <= 0:
+        return by_count
+    return max(1, min(by_count, PREFETCH_MAX_BYTES // 2 // item_bytes))
 
 
 def execute_test(req: TestRequest, progress: Progress | None = None) -> tuple[Finalized, bool]:
@@ -295,6 +302,7 @@ def _execute(
             "memory": req.memory, "limits": req.limits, "cwd": os.getcwd(), "replay": None}
     specs = [_spec(base, e) for e in runnable]
     jobs = min(pool.jobs, len(specs))
+    item_bytes = SPEC_OVERHEAD_BYTES + sum(len(e.doc or "") for e in runnable) // len(runnable)
     if progress is not None:
         progress.on_start(len(specs))
     started_ns = time.time_ns()
@@ -304,7 +312,7 @@ def _execute(
     try:
         for index, result in pool.run(
             specs,
-            batch_size=1 if req.fail_fast else batch_size_for(len(specs), jobs),
+            batch_size=1 if req.fail_fast else batch_size_for(len(specs), jobs, item_bytes),
             depth=1 if req.fail_fast else 2,
         ):
             entry = runnable[index]
