@@ -158,8 +158,7 @@ def reserve_records(req: TestRequest, entries: list[Entry]) -> None:
             if len(runnable) == 1:
                 wanted = base
             else:
-                name = entry.name or entry.selected.path
-                wanted = base.with_name(f"{stem}.{ordinal}-{_slug(name)}.fozzy")
+                wanted = base.with_name(f"{stem}.{ordinal}-{_slug(entry.name)}.fozzy")
             entry.record_to = resolve_target(wanted, req.record_collision)
             reserved.append(entry.record_to)
     except FozzyError:
