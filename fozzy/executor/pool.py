@@ -22,7 +22,6 @@ The API mirrors `concurrent.futures.Executor.map` with results in completion ord
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import select
 import signal
@@ -189,7 +188,7 @@ class _Worker:
         return self.done < len(self.job)
 
     def frames(self) -> list[bytes]:
-        """Take the complete messages out of `inbox`, in the framing of multiprocessing
+        """Take the complete messages out of `inbox`, in the framing of multiprocess
         `send_bytes` (4-byte big-endian length, or -1 then an 8-byte length)."""
         buf = self.inbox
         pos, end = 0, len(buf)
@@ -230,7 +229,9 @@ class WorkerPool:
         self.grace_ms = grace_ms
         self.restart_budget = 4 * jobs if restart_budget is None else restart_budget
         self.restarts = 0
-        self._ctx = multiprocessing.get_context("fork")
+        import multiprocess  # the project's process library (issues 2 and 4); loaded on use
+
+        self._ctx = multiprocess.get_context("fork")
         self._workers: list[_Worker] = []
         self._closed = False
         self._poller = select.poll()
