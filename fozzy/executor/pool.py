@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 DEFAULT_GRACE_MS = 500
 STOP_JOIN_SECONDS = 2.0
 READ_BYTES = 1 << 20
+MEM_POLL_MS = 100  # how often worker memory is sampled when a limit is set
 # A second job is only queued behind a running one when it fits well inside a socket buffer,
 # so that sending it can never wait on a worker that is itself waiting to send results.
 PREFETCH_MAX_BYTES = 64 * 1024
@@ -121,6 +122,23 @@ def kill_tree(pid: int) -> None:
         if os.getpgid(pid) == pid:
             os.killpg(pid, signal.SIGKILL)
     psutil.wait_procs(descendants, timeout=STOP_JOIN_SECONDS)
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory of a worker and everything it started (host processes count against
+    the worker's limit too); 0 when the process is already gone."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    total = 0
+    for p in procs:
+        with contextlib.suppress(psutil.Error):
+            total += p.memory_info().rss
+    return total
 
 
 def _children(pid: int) -> list[int] | None:
@@ -222,10 +240,12 @@ class WorkerPool:
         *,
         grace_ms: int = DEFAULT_GRACE_MS,
         restart_budget: int | None = None,
+        mem_limit_mb: int | None = None,
     ) -> None:
         if jobs < 1:
             raise ValueError("a pool needs at least one worker")
         self.jobs = jobs
+        self.mem_limit_mb = mem_limit_mb
         self.grace_ms = grace_ms
         self.restart_budget = 4 * jobs if restart_budget is None else restart_budget
         self.restarts = 0
@@ -382,6 +402,8 @@ class WorkerPool:
         timeout = None
         if deadlines:
             timeout = max(0, int((min(deadlines) - time.monotonic()) * 1000) + 1)
+        if self.mem_limit_mb is not None:
+            timeout = MEM_POLL_MS if timeout is None else min(timeout, MEM_POLL_MS)
         # Resolve fds to workers before handling anything: handling may replace a worker,
         # and its successor can be given the very same fd numbers.
         ready: dict[int, tuple[_Worker, bool]] = {}
@@ -402,6 +424,12 @@ class WorkerPool:
         for w in busy:
             if id(w) not in ready and w.busy and w.deadline is not None and now >= w.deadline:
                 out.append(self._hung(w, queue, items))
+        if self.mem_limit_mb is not None:
+            for w in busy:
+                if w in self._workers and w.busy:
+                    rss = tree_rss(w.pid)
+                    if rss > self.mem_limit_mb * 1024 * 1024:
+                        out.append(self._over_memory(w, queue, items, rss))
         return out
 
     def _drain(
@@ -492,6 +520,22 @@ class WorkerPool:
         )
         self._replace(w)
         return index, synthetic_result("timeout", found, int(elapsed * 1e9))
+
+    def _over_memory(
+        self, w: _Worker, queue: deque[int], items: list[dict[str, Any]], rss: int
+    ) -> tuple[int, dict[str, Any]]:
+        index = w.job[w.done]
+        elapsed = time.monotonic() - w.started
+        self._requeue_rest(w, queue)
+        found = finding(
+            PANIC,
+            "worker_memory_limit",
+            f"worker process {w.pid} running {item_label(items[index])} used"
+            f" {rss // (1024 * 1024)} MiB, over the {self.mem_limit_mb} MiB worker limit;"
+            " killed with its process tree",
+        )
+        self._replace(w)
+        return index, synthetic_result("crash", found, int(elapsed * 1e9))
 
     # -- shutdown ------------------------------------------------------------------------
     def close(self) -> None:

@@ -53,6 +53,7 @@ class TestRequest:
     skip_distributed: bool = False
     record: str | None = None
     record_collision: str = "append"
+    worker_mem_mb: int | None = None
 
 
 @dataclass
@@ -287,7 +288,9 @@ def batch_size_for(count: int, jobs: int, item_bytes: int = 0) -> int:
 
 def execute_test(req: TestRequest, progress: Progress | None = None) -> tuple[Finalized, bool]:
     """Run the suite; returns the finalized run and whether it was interrupted."""
-    with WorkerPool(1 if req.fail_fast else max(1, req.jobs)) as pool:
+    with WorkerPool(
+        1 if req.fail_fast else max(1, req.jobs), mem_limit_mb=req.worker_mem_mb
+    ) as pool:
         entries = select(req, pool)
         reserve_records(req, entries)
         return _execute(req, entries, pool, progress)

@@ -105,3 +105,33 @@ def test_ctrl_c_stops_workers_and_writes_a_partial_report(tmp_path: Path) -> Non
     while leftovers() and time.monotonic() < end:
         time.sleep(0.1)
     assert leftovers() == []
+
+
+def test_worker_memory_limit_crashes_only_the_hungry_scenario(tmp_path: Path) -> None:
+    hog = f"import time; b = bytearray(300 * 1024 * 1024); time.sleep({MARKER})"
+    scenario(tmp_path, "hog", [{"type": "proc_spawn", "cmd": sys.executable, "args": ["-c", hog]}])
+    for i in range(3):
+        scenario(tmp_path, f"ok{i}", [{"type": "trace_event", "name": "x"}])
+    proc = subprocess.run(
+        [*FOZZY, "--proc-backend", "host", "test", "--jobs", "2", "--worker-mem-mb", "150",
+         "--json"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 4, proc.stdout + proc.stderr
+    report = json.loads(proc.stdout)
+    rows = {Path(s["path"]).stem.split(".")[0]: s for s in report["scenarios"]}
+    assert rows["hog"]["status"] == "crash"
+    assert rows["hog"]["findings"][0]["title"] == "worker_memory_limit"
+    assert "150 MiB" in rows["hog"]["findings"][0]["message"]
+    assert all(rows[f"ok{i}"]["status"] == "pass" for i in range(3))
+    end = time.monotonic() + 5
+    while leftovers() and time.monotonic() < end:
+        time.sleep(0.1)
+    assert leftovers() == []
+
+
+def test_worker_memory_limit_must_be_positive(tmp_path: Path) -> None:
+    scenario(tmp_path, "ok", [{"type": "trace_event", "name": "x"}])
+    proc = subprocess.run([*FOZZY, "test", "--worker-mem-mb", "0"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "--worker-mem-mb" in proc.stderr
