@@ -322,3 +322,13 @@ def test_cli_run_never_answering_server_exits_3(base: str, tmp_path: Path) -> No
     )
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert json.loads(proc.stdout)["status"] == "timeout"
+
+
+def test_non_latin1_header_values_are_sent_as_utf8(base: str) -> None:
+    # Regression: http.client refused such values client-side, before any byte was sent
+    # (fuzzing header values hit it at once).
+    r = host([req(f"{base}/echo", "post", headers={"X-Token": "žluť \ufffd"}, body="b",
+                  expect_status=201)])
+    assert r["status"] == "pass", r["findings"]
+    body = json.loads(host_decisions(r)[0]["body"])
+    assert body["x-token"].encode("latin-1").decode("utf-8") == "žluť \ufffd"

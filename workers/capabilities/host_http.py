@@ -13,14 +13,10 @@ stays HEAD), 307/308 keep method and body, credentials are dropped when the orig
 from __future__ import annotations
 
 import contextlib
-import http.client
-import socket
-import ssl
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import orjson
@@ -47,6 +43,10 @@ from workers.steps.http import (
     match_http_rule,
 )
 from workers.steps.registry import Step
+
+if TYPE_CHECKING:
+    import http.client
+    import threading
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 BODY_CHUNK = 8 * 1024
@@ -85,6 +85,8 @@ class _Watchdog:
     that completed in time is never reported as a timeout."""
 
     def __init__(self, deadline: float | None) -> None:
+        import threading
+
         self.lock = threading.Lock()
         self.conn: http.client.HTTPConnection | None = None
         self.fired = False
@@ -103,6 +105,8 @@ class _Watchdog:
             self.fired = True
             sock = None if self.conn is None else self.conn.sock
         if sock is not None:
+            import socket
+
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
 
@@ -117,12 +121,16 @@ class _Watchdog:
 
 
 def _connection(url: str, timeout: float | None) -> tuple[http.client.HTTPConnection, str]:
+    import http.client
+
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"unsupported url {url!r}")
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     conn: http.client.HTTPConnection
     if parts.scheme == "https":
+        import ssl
+
         conn = http.client.HTTPSConnection(
             parts.hostname, parts.port, timeout=timeout, context=ssl.create_default_context()
         )
@@ -155,6 +163,8 @@ def fetch(
     """One HTTP exchange (redirects followed) that ends by `deadline` (a `time.monotonic()`
     value; already past = timeout without sending) and never holds more than `max_body_bytes`
     of body. Response header names are lower-cased; repeated headers are joined with `, `."""
+    import http.client
+
     t0 = time.monotonic()
     if deadline is not None and deadline <= t0:
         return HttpOutcome(TIMEOUT)
@@ -193,7 +203,10 @@ def _exchange(
                 raise TimeoutError("deadline reached")
         if previous is not None:
             previous.close()
-        conn.request(method, target, body=payload, headers=headers)
+        # Values go out as UTF-8 bytes: http.client would otherwise insist on Latin-1 and
+        # refuse any other text before a byte reached the server.
+        wire = {k: v.encode() for k, v in headers.items()}
+        conn.request(method, target, body=payload, headers=wire)
         resp = conn.getresponse()
         location_header = resp.getheader("location")
         if resp.status in _REDIRECTS and location_header:
