@@ -332,3 +332,10 @@ def test_non_latin1_header_values_are_sent_as_utf8(base: str) -> None:
     assert r["status"] == "pass", r["findings"]
     body = json.loads(host_decisions(r)[0]["body"])
     assert body["x-token"].encode("latin-1").decode("utf-8") == "žluť \ufffd"
+
+
+def test_unencoded_path_characters_are_percent_encoded(base: str) -> None:
+    r = host([req(f"{base}/ok?q=a b&u=ž", expect_status=200)])
+    assert r["status"] == "pass", r["findings"]
+    r = host([req(f"{base}/o\x7fk", expect_status=404)])
+    assert r["status"] == "pass", r["findings"]

@@ -144,12 +144,15 @@ def test_absolute_urls_keep_their_host_under_mutation(seed: int) -> None:
     steps = parse_steps([{"type": "http_request", "method": "GET",
                           "path": "http://127.0.0.1:8765/v1/x?q=1"}], "/steps")
     base = ScenarioInput(1, steps)
-    ctx = MutationContext((), (b"http://evil.example", b"//other"), 4096)
+    ctx = MutationContext((), (b"http://evil.example", b"//other", b"v=", b"@x.y"), 4096)
     made = mutate_scenario(base, random.Random(seed), ctx, ("field",))
     assert made is not None
     path = made[0].steps[0]["path"]
     if path != steps[0]["path"]:  # the mutation may have hit headers/body instead
+        from urllib.parse import urlsplit
+
         assert path.startswith("http://127.0.0.1:8765")
+        assert urlsplit(path).hostname == "127.0.0.1" and urlsplit(path).port == 8765
 
 
 def test_service_5xx_and_signal_deaths_are_findings_without_assertions() -> None:

@@ -126,7 +126,7 @@ def _connection(url: str, timeout: float | None) -> tuple[http.client.HTTPConnec
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"unsupported url {url!r}")
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    target = _request_target(parts.path, parts.query)
     conn: http.client.HTTPConnection
     if parts.scheme == "https":
         import ssl
@@ -137,6 +137,19 @@ def _connection(url: str, timeout: float | None) -> tuple[http.client.HTTPConnec
     else:
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     return conn, target
+
+
+# Everything RFC 3986 allows in a path or query, plus `%` so existing escapes stay as sent.
+_TARGET_SAFE = "/?&=%:@!$'()*+,;~-._[]"
+
+
+def _request_target(path: str, query: str) -> str:
+    """The request line's target, percent-encoding what cannot go on the wire as is
+    (spaces, control characters, non-ASCII text as UTF-8), as browsers and clients do."""
+    from urllib.parse import quote
+
+    target = quote(path or "/", safe=_TARGET_SAFE)
+    return target + (f"?{quote(query, safe=_TARGET_SAFE)}" if query else "")
 
 
 def _origin(url: str) -> tuple[str, str | None, int | None]:

@@ -99,9 +99,12 @@ def _mutate_str(value: str, rng: random.Random, ctx: MutationContext, names: Seq
     """Byte mutations and dictionary swaps; an absolute URL keeps its scheme, host and port
     (only the path and query change), so fuzzing never sends a request anywhere else."""
     m = _AUTHORITY.match(value)
-    if m is not None:
-        return m.group(0) + _mutate_plain(value[m.end():], rng, ctx, names)
-    return _mutate_plain(value, rng, ctx, names)
+    if m is None:
+        return _mutate_plain(value, rng, ctx, names)
+    rest = _mutate_plain(value[m.end():], rng, ctx, names)
+    if not rest.startswith(("/", "?", "#")):
+        rest = "/" + rest  # anything else would run into the authority (a new port or host)
+    return m.group(0) + rest
 
 
 def _mutate_plain(value: str, rng: random.Random, ctx: MutationContext,
