@@ -172,8 +172,10 @@ def initial_corpus(directory: Path, target: Target) -> list[bytes]:
 
 
 def _batch_item(target: Target, req: FuzzRequest, state: CampaignState, batch_no: int,
-                execs: int, budget: Budget) -> dict[str, Any]:
+                execs: int, budget: Budget, fresh: list[bytes]) -> dict[str, Any]:
     return {
+        "fresh": [c.hex() for c in fresh],
+        "crash_only": req.crash_only,
         "target": target.spec,
         "corpus": [c.hex() for c in state.corpus],
         "seen": sorted(state.seen),
@@ -243,10 +245,15 @@ def run_campaign(
     per_batch = SCENARIO_BATCH_EXECS if target.is_scenario else FN_BATCH_EXECS
     if budget.deadline is not None:
         per_batch = TIMED_BATCH_EXECS
+    # The starting corpus gets the deterministic dictionary stage once, split across the
+    # first round's batches; later entries get it from the worker that found them.
+    unexplored = list(state.corpus) if req.dictionary else []
     while not budget.exhausted(state.execs) and not (req.crash_only and state.crashes):
         items = plan_round(
             state, budget, pool.jobs, per_batch,
-            lambda n, execs, _: _batch_item(target, req, state, n, execs, budget),
+            lambda n, execs, _: _batch_item(
+                target, req, state, n, execs, budget, unexplored[n % pool.jobs::pool.jobs]
+                if state.rounds == 0 else []),
         )
         if not items:
             break

@@ -179,3 +179,26 @@ def test_dictionary_file_format(tmp_path: Path) -> None:
     f.write_text("not a token\n")
     with pytest.raises(FozzyError, match="expected"):
         load_dictionary(str(f))
+
+
+def test_dictionary_stage_puts_tokens_at_token_boundaries() -> None:
+    from workers.fuzz.bytes_mutators import boundaries
+    from workers.fuzz.bytes_mutators import dictionary_stage as bytes_stage
+
+    assert boundaries(b"v=1;data=x") == [0, 2, 4, 9, 10]
+    out = list(bytes_stage(b"v=1;data=x", [b"FZ!7"]))
+    assert b"v=1;data=FZ!7x" in out and b"FZ!7v=1;data=x" in out
+    assert len(out) == len(set(out))
+
+
+def test_scenario_dictionary_stage_reaches_bodies_and_header_values() -> None:
+    from workers.fuzz.scenario_mutators import dictionary_stage
+
+    steps = parse_steps([{"type": "http_request", "method": "POST",
+                          "path": "http://127.0.0.1:9/v1/r", "headers": {"x-f": "none"},
+                          "body": "v=1;data=x", "expect_status": 200}], "/steps")
+    variants = [v.steps[0] for v in dictionary_stage(ScenarioInput(3, steps), [b"TOK"])]
+    assert any(v["body"] == "v=1;data=TOKx" for v in variants)
+    assert any(v["headers"] == {"x-f": "TOK"} for v in variants)
+    assert all(v["path"].startswith("http://127.0.0.1:9/") for v in variants)
+    assert all(v["expect_status"] == 200 for v in variants)

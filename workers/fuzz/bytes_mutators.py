@@ -7,9 +7,11 @@ reproducible. Names are stable: `--mutator NAME` selects them.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+_DIGITS = re.compile(rb"[0-9]{1,18}")
 INTERESTING_8 = (0, 1, 16, 32, 64, 100, 127, 128, 255)
 INTERESTING_16 = (0, 128, 255, 256, 512, 1000, 1024, 4096, 32767, 32768, 65535)
 INTERESTING_32 = (0, 1, 32768, 65535, 65536, 100663045, 2147483647, 2147483648, 4294967295)
@@ -98,11 +100,41 @@ def splice(data: bytes, rng: random.Random, ctx: MutationContext) -> bytes:
     return data[: rng.randrange(len(data) + 1)] + other[rng.randrange(len(other) + 1) :]
 
 
+_DELIMS = frozenset(b"=;&/:, \t\n|?#")
+
+
+def _position(data: bytes, rng: random.Random, limit: int) -> int:
+    """A position in 0..limit, half the time at a token boundary (either end, or just after
+    a delimiter such as `=`, `;`, `/`): where text formats put their fields."""
+    if rng.random() < 0.5:
+        cuts = [0, limit] + [i + 1 for i, b in enumerate(data[:limit]) if b in _DELIMS]
+        return rng.choice(cuts)
+    return rng.randrange(limit + 1)
+
+
+def boundaries(data: bytes) -> list[int]:
+    """Token boundaries: both ends and just after each delimiter."""
+    return sorted({0, len(data), *(i + 1 for i, b in enumerate(data) if b in _DELIMS)})
+
+
+def dictionary_stage(data: bytes, tokens: Sequence[bytes]) -> Iterator[bytes]:
+    """AFL's deterministic dictionary stage, at token boundaries: every token inserted at,
+    and written over, every boundary. Run once per new corpus entry, it finds a magic value
+    in the right place in a handful of executions instead of by chance."""
+    seen = {data}
+    for token in tokens:
+        for i in boundaries(data):
+            for out in (data[:i] + token + data[i:], data[:i] + token + data[i + len(token):]):
+                if out not in seen:
+                    seen.add(out)
+                    yield out
+
+
 def dict_insert(data: bytes, rng: random.Random, ctx: MutationContext) -> bytes:
     if not ctx.dictionary:
         return insert_bytes(data, rng, ctx)
     word = rng.choice(ctx.dictionary)
-    i = rng.randrange(len(data) + 1)
+    i = _position(data, rng, len(data))
     return data[:i] + word + data[i:]
 
 
@@ -112,8 +144,21 @@ def dict_overwrite(data: bytes, rng: random.Random, ctx: MutationContext) -> byt
     word = rng.choice(ctx.dictionary)
     if len(data) <= len(word):
         return word
-    i = rng.randrange(len(data) - len(word) + 1)
+    i = _position(data, rng, len(data) - len(word))
     return data[:i] + word + data[i + len(word) :]
+
+
+def ascii_int(data: bytes, rng: random.Random, ctx: MutationContext) -> bytes:
+    """Change a decimal number written in the data (a version, a length, an id) the way
+    numbers are worth changing: ±1, doubled, halved, zero, a boundary, a random value."""
+    runs = [(m.start(), m.end()) for m in _DIGITS.finditer(data)]
+    if not runs:
+        return interesting(data, rng, ctx)
+    start, end = rng.choice(runs)
+    value = int(data[start:end])
+    new = rng.choice((value + 1, value - 1, value * 2, value // 2, 0, 255, 65535,
+                      2**31 - 1, rng.randrange(1 << 32)))
+    return data[:start] + str(abs(new)).encode() + data[end:]
 
 
 BYTE_MUTATORS: dict[str, ByteMutator] = {
@@ -127,6 +172,7 @@ BYTE_MUTATORS: dict[str, ByteMutator] = {
     "splice": splice,
     "dict_insert": dict_insert,
     "dict_overwrite": dict_overwrite,
+    "ascii_int": ascii_int,
 }
 
 

@@ -15,13 +15,15 @@ from __future__ import annotations
 import functools
 import random
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
 from workers.fuzz.bytes_mutators import BYTE_MUTATORS, MutationContext, mutate_bytes
+from workers.fuzz.bytes_mutators import dictionary_stage as bytes_dictionary_stage
 from workers.fuzz.features import scenario_features
 from workers.fuzz.pyfn import FnTarget, load_target, run_fn
 from workers.fuzz.scenario_mutators import (
@@ -30,6 +32,7 @@ from workers.fuzz.scenario_mutators import (
     literals,
     mutate_scenario,
 )
+from workers.fuzz.scenario_mutators import dictionary_stage as scenario_dictionary_stage
 
 _FN_CACHE: dict[tuple[str, str], FnTarget] = {}
 
@@ -138,6 +141,34 @@ def _consider(
     return None
 
 
+T_ = TypeVar("T_")
+
+
+def _going(job: dict[str, Any], state: BatchState, budget: int, deadline: float) -> bool:
+    """Budget and clock left, and (with `crash_only`) no crash found yet."""
+    if job.get("crash_only") and state.crashes:
+        return False
+    return state.execs < budget and time.monotonic() < deadline
+
+
+def _next_staged(stages: deque[Iterator[T_]]) -> T_ | None:
+    """The next input of the oldest unfinished deterministic stage, if any."""
+    while stages:
+        item = next(stages[0], None)
+        if item is not None:
+            return item
+        stages.popleft()
+    return None
+
+
+def pick_parent(corpus: list[bytes], rng: random.Random) -> bytes:
+    """Half the time one of the newest entries: what just reached new coverage is where the
+    next step deeper is likeliest (a simple power schedule); otherwise any entry."""
+    if len(corpus) > 4 and rng.random() < 0.5:
+        return corpus[-1 - rng.randrange(4)]
+    return rng.choice(corpus)
+
+
 def _outcome_json(out: Outcome) -> dict[str, Any]:
     return {
         "status": out.status, "signature": out.signature, "finding": out.finding,
@@ -177,13 +208,20 @@ def fuzz_batch(job: dict[str, Any]) -> dict[str, Any]:
     else:
         fn = fn_target(target["spec"], target["cwd"])
         byte_names = [n for n in names if n in BYTE_MUTATORS]
-        dictionary = fn.dictionary + tuple(bytes.fromhex(h) for h in target.get("dictionary") or ())
-        while state.execs < budget and time.monotonic() < deadline:
-            ctx = MutationContext(state.corpus if coverage else seeds, dictionary, max_input)
-            parent = rng.choice(state.corpus if coverage else seeds) if seeds else b""
-            data, _ = mutate_bytes(parent, rng, ctx, byte_names)
+        tokens = tuple(bytes.fromhex(h) for h in target.get("dictionary") or ())
+        dictionary = fn.dictionary + tokens
+        stages: deque[Iterator[bytes]] = deque(
+            bytes_dictionary_stage(bytes.fromhex(h), tokens) for h in job.get("fresh") or ()
+        )
+        while _going(job, state, budget, deadline):
+            data = _next_staged(stages)
+            if data is None:
+                ctx = MutationContext(state.corpus if coverage else seeds, dictionary, max_input)
+                parent = pick_parent(state.corpus if coverage else seeds, rng) if seeds else b""
+                data, _ = mutate_bytes(parent, rng, ctx, byte_names)
             out = run_fn_input(fn, data, coverage)
-            _consider(state, out, coverage, functools.partial(bytes, data))
+            if _consider(state, out, coverage, functools.partial(bytes, data)) and tokens:
+                stages.append(bytes_dictionary_stage(data, tokens))
     return {
         "execs": state.execs,
         "new": state.new,
@@ -206,8 +244,14 @@ def _scenario_loop(
     byte_names = [n for n in names if n in BYTE_MUTATORS]
     if names and not byte_names and "field" in scen_names:
         byte_names = list(BYTE_MUTATORS)
-    given = {bytes.fromhex(h) for h in target.get("dictionary") or ()}
-    dictionary = tuple(sorted(literals(target["doc"]["steps"]) | given))
+    given = sorted({bytes.fromhex(h) for h in target.get("dictionary") or ()})
+    stages: deque[Iterator[ScenarioInput]] = deque(
+        scenario_dictionary_stage(_scenario_input(bytes.fromhex(h)), given)
+        for h in job.get("fresh") or ()
+    )
+    own = sorted(literals(target["doc"]["steps"]) - set(given))
+    # User tokens are the protocol's vocabulary: weight them as much as all literals together.
+    dictionary = tuple(own + given * max(1, len(own) // max(1, len(given))))
     parsed: dict[bytes, ScenarioInput] = {}
 
     def decode(data: bytes) -> ScenarioInput:
@@ -218,15 +262,19 @@ def _scenario_loop(
     # String fields splice with the scenario's own literals, not with whole encoded inputs.
     ctx = MutationContext(dictionary, dictionary, int(job.get("max_input") or 4096))
     barren = 0
-    while state.execs < budget and time.monotonic() < deadline and barren < 64:
-        parent = decode(rng.choice(state.corpus if coverage else seeds))
-        made = mutate_scenario(parent, rng, ctx, scen_names, byte_names)
-        if made is None:
-            barren += 1  # no selected mutator applies to this scenario
-            continue
-        barren = 0
-        child = made[0]
+    while _going(job, state, budget, deadline) and barren < 64:
+        child = _next_staged(stages)
+        if child is None:
+            parent = decode(pick_parent(state.corpus if coverage else seeds, rng))
+            made = mutate_scenario(parent, rng, ctx, scen_names, byte_names)
+            if made is None:
+                barren += 1  # no selected mutator applies to this scenario
+                continue
+            barren = 0
+            child = made[0]
         out = run_scenario_input(target, child)
         kept = _consider(state, out, coverage, functools.partial(encode_scenario_input, child))
         if kept is not None:
             parsed[kept] = child
+            if given:
+                stages.append(scenario_dictionary_stage(child, given))

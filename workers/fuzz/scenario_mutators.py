@@ -9,6 +9,7 @@ with the registry's validation rules and discarded if invalid, so they stay runn
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from collections.abc import Iterator, Sequence
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workers.fuzz.bytes_mutators import MutationContext, mutate_bytes
+from workers.fuzz.bytes_mutators import dictionary_stage as bytes_dictionary_stage
 from workers.steps.registry import INT_RANGES, CheckError, Field, Role, Step, StepDef, T, registry
 
 SCENARIO_MUTATORS = ("field", "duplicate_step", "swap_steps", "seed")
@@ -242,3 +244,45 @@ def mutate_scenario(
         # Moving or repeating whole valid steps keeps every per-step rule satisfied.
         return ScenarioInput(base.seed, steps), op
     return None
+
+
+def dictionary_stage(base: ScenarioInput, tokens: Sequence[bytes]) -> Iterator[ScenarioInput]:
+    """The deterministic dictionary stage over every string input of the scenario (header
+    values included): each token at each token boundary, inserted and overwritten. URLs keep
+    their authority, as in random mutation."""
+    for path, f in _input_slots(base.steps):
+        step = _step_at(base.steps, path)
+        value = step[f.name]
+        if f.type is T.STR and isinstance(value, str):
+            for variant in _string_variants(value, tokens):
+                steps, target = _copy_path(base.steps, path)
+                target[f.name] = variant
+                if _valid([target]):
+                    yield ScenarioInput(base.seed, steps)
+        elif f.type is T.STR_MAP and isinstance(value, dict):
+            for key in sorted(value):
+                for variant in _string_variants(value[key], tokens):
+                    steps, target = _copy_path(base.steps, path)
+                    target[f.name] = {**value, key: variant}
+                    if _valid([target]):
+                        yield ScenarioInput(base.seed, steps)
+
+
+def _string_variants(value: str, tokens: Sequence[bytes]) -> Iterator[str]:
+    """The field's value replaced by each token (fields are often whole tokens: a flag, a
+    mode), then the boundary insertions and overwrites."""
+    m = _AUTHORITY.match(value)
+    head, rest = (m.group(0), value[m.end():]) if m else ("", value)
+    wholes = [t for t in tokens if t != rest.encode()]
+    for data in itertools.chain(wholes, bytes_dictionary_stage(rest.encode(), tokens)):
+        text = data.decode(errors="replace")
+        if head and not text.startswith(("/", "?", "#")):
+            continue
+        yield head + text
+
+
+def _step_at(steps: list[Step], path: Path) -> Step:
+    step = steps[path[0]]
+    for i in path[1:]:
+        step = step["steps"][i]
+    return step
