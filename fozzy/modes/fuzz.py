@@ -134,7 +134,7 @@ def _scenario_target(req: FuzzRequest, path: str) -> Target:
     run = {
         "scenario_path": path, "det": True, "timeout_ms": req.timeout_ms,
         "backends": req.backends, "memory": req.memory, "limits": req.limits,
-        "cwd": os.getcwd(), "replay": None,
+        "cwd": os.getcwd(), "replay": None, "service_oracle": True,
     }
     seed_input = encode_scenario_input(ScenarioInput(req.seed, scn.doc["steps"]))
     spec = {"kind": "scenario", "doc": scn.doc, "run": run,

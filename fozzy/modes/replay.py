@@ -91,6 +91,8 @@ def replay_spec(doc: dict[str, Any], path: Path, req: ReplayRequest) -> dict[str
             "until_ms": req.until_ms,
             "recorded_status": doc["summary"]["status"],
         },
+        # A fuzz campaign judged this run with the service oracle; its replay must too.
+        "service_oracle": doc.get("fuzz") is not None,
     }
 
 

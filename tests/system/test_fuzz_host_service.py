@@ -69,6 +69,11 @@ def test_coverage_finds_the_planted_500_and_property_mode_does_not(
     trace = json.loads(Path(doc["identity"]["tracePath"]).read_text())
     body = trace["scenario"]["steps"][-1]["body"]
     assert "v=2" in body and "FZ!7" in body
+    replay = subprocess.run([*FOZZY, "replay", doc["identity"]["tracePath"], "--json"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert replay.returncode == 1, replay.stdout + replay.stderr
+    replayed = json.loads(replay.stdout)
+    assert [f["title"] for f in replayed["findings"]] == ["http_5xx"]
     code, doc = campaign(tmp_path, "property", 3000)
     assert code == 0, doc.get("findings")
     assert doc["fuzz"]["crashes"] == []

@@ -156,7 +156,7 @@ def test_absolute_urls_keep_their_host_under_mutation(seed: int) -> None:
 
 
 def test_service_5xx_and_signal_deaths_are_findings_without_assertions() -> None:
-    from workers.fuzz.campaign import target_misbehaviour
+    from workers.engine.oracles import target_misbehaviour
 
     ok = [{"kind": "http_request", "method": "GET", "path": "/", "status_code": 404}]
     assert target_misbehaviour(ok) is None

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from workers.engine.findings import ASSERTION, HANG, StepFailed, finding
+from workers.engine.oracles import target_misbehaviour
 from workers.engine.replay import ReplayDiverged, attach_replay, finish_replay
 from workers.engine.runtime import Runtime
 from workers.steps.registry import Step, registry
@@ -97,6 +98,11 @@ def execute(spec: dict[str, Any]) -> tuple[Runtime, dict[str, Any]]:
         # Not a finding: the trace no longer describes this scenario. The coordinator turns
         # status `error` with its message into a command error (exit 2).
         return rt, {**_result(rt, "error", None, t0), "error": str(drift)}
+    if status == PASS and spec.get("service_oracle"):
+        misbehaved = target_misbehaviour(rt.decisions)
+        if misbehaved is not None:
+            rt.findings.append(misbehaved)
+            status = FAIL
     status, memory = rt.mem.finish(rt, status)
     if replay is not None:
         status = finish_replay(rt, status)

@@ -71,10 +71,6 @@ def run_scenario_input(target: dict[str, Any], inp: ScenarioInput) -> Outcome:
     spec = dict(target["run"], scenario=doc, seed=inp.seed)
     rt, result = execute(spec)
     feats = scenario_features(rt, result)
-    if result["status"] == "pass":
-        misbehaved = target_misbehaviour(result["decisions"])
-        if misbehaved is not None:
-            result["status"], result["findings"] = "fail", [misbehaved]
     finding = result["findings"][0] if result["findings"] else None
     sig = ""
     if result["status"] != "pass" and finding is not None:
@@ -85,20 +81,6 @@ def run_scenario_input(target: dict[str, Any], inp: ScenarioInput) -> Outcome:
         )
         sig = f"{result['status']}|{finding['kind']}|{finding['title']}|{failed_kind}"
     return Outcome(feats, result["status"], finding, sig)
-
-
-def target_misbehaviour(decisions: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """What a real system did wrong even where the scenario asserts nothing: a 5xx answer
-    from a host HTTP service, or a host process killed by a signal."""
-    for d in decisions:
-        if d["kind"] == "http_request" and int(d.get("status_code") or 0) >= 500:
-            return {"kind": "target_behavior", "title": "http_5xx",
-                    "message": f"{d['method']} {d['path']} answered {d['status_code']}"}
-        if d["kind"] == "proc_spawn" and d.get("exit_code") == -1:
-            return {"kind": "target_behavior", "title": "proc_killed_by_signal",
-                    "message": f"host process {d['cmd']} {d.get('args', [])} was killed by"
-                               " a signal"}
-    return None
 
 
 def fn_target(spec: str, cwd: str) -> FnTarget:
