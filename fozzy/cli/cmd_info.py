@@ -75,7 +75,7 @@ USAGE_ITEMS = (
     ("fozzy fuzz", "searching inputs for failures", "fozzy fuzz scenario:FILE --time 30s"),
     ("fozzy explore", "searching distributed fault schedules",
      "fozzy explore FILE --schedule pct --faults crash-first"),
-    ("fozzy corpus", "managing fuzz corpora", "fozzy corpus ls DIR"),
+    ("fozzy corpus", "managing fuzz corpora", "fozzy corpus list DIR"),
     ("fozzy ci", "gating CI on a recorded trace", "fozzy ci TRACE"),
     ("fozzy doctor", "checking a scenario for nondeterminism",
      "fozzy doctor --deep --scenario FILE"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -121,6 +122,19 @@ def test_usage_lists_registered_commands_only(tmp_path: Path) -> None:
     assert {"init", "version", "env", "usage"} <= named
     for it in items:
         assert it["how"].startswith(it["command"]), it
+
+
+def test_every_usage_suggestion_is_a_real_command_line(tmp_path: Path) -> None:
+    """A suggestion naming a subcommand that does not exist (`corpus ls` for `corpus list`)
+    sends the reader to an error; `--help` on the suggested line, minus its optional
+    `[...]` parts, resolves every command and subcommand the line names."""
+    items = ok_json(tmp_path, "usage")["items"]
+    for it in items:
+        line = re.sub(r"\s*\[[^\]]*\]", "", it["how"]).split()
+        assert line[0] == "fozzy", it
+        r = fozzy(tmp_path, *line[1:], "--help")
+        assert r.returncode == 0, (it["how"], r.stdout + r.stderr)
+        assert "Usage:" in r.stdout, it["how"]
 
 
 def test_usage_human_layout(tmp_path: Path) -> None:
