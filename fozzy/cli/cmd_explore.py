@@ -91,7 +91,7 @@ def register(app: typer.Typer) -> None:
         jobs: Jobs = None,
         shrink: Shrink = False,
         record: Record = None,
-        record_collision: RecordCollision = "error",
+        record_collision: RecordCollision = "append",
         reporter: c.Reporter = None,
     ) -> int:
         from fozzy.cli.context import G

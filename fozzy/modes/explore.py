@@ -54,7 +54,7 @@ class ExploreRequest:
     reporter: str = "pretty"
     base_dir: str = ".fozzy"
     record: str | None = None
-    record_collision: str = "error"
+    record_collision: str = "append"
 
 
 @dataclass

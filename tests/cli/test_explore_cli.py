@@ -101,9 +101,23 @@ def test_pass_writes_a_trace_only_when_asked(work: Path) -> None:
     code, s = explore_json(work, "replication-ok.fozzy.json", "--record", "ok.fozzy")
     assert code == 0
     assert Path(s["identity"]["tracePath"]).name == "ok.fozzy"
-    again = fozzy(work, "explore", "replication-ok.fozzy.json", "--record", "ok.fozzy")
-    assert again.returncode == 2
-    assert "record collision" in again.stderr
+    first = (work / "ok.fozzy").read_bytes()
+    code, s = explore_json(work, "replication-ok.fozzy.json", "--record", "ok.fozzy")
+    assert code == 0
+    assert Path(s["identity"]["tracePath"]).name == "ok.1.fozzy"
+    assert (work / "ok.fozzy").read_bytes() == first
+
+
+def test_record_collision_default_is_append_like_every_mode(work: Path) -> None:
+    """DECISIONS.md: `append` is the collision default for every mode, so a second explore
+    recording to a taken name keeps the first trace and numbers the new one."""
+    (work / "taken.fozzy").write_text("x")
+    code, s = explore_json(work, "replication-bug.fozzy.json", "--schedule", "dfs",
+                           "--record", "taken.fozzy")
+    assert code == 1
+    assert Path(s["identity"]["tracePath"]).name == "taken.1.fozzy"
+    assert (work / "taken.fozzy").read_text() == "x"
+    assert json.loads((work / "taken.1.fozzy").read_text())["mode"] == "explore"
 
 
 def test_time_limit_on_an_unfinished_search_is_a_timeout(work: Path) -> None:
