@@ -28,7 +28,7 @@ from fozzy.errors import ArgumentError, FozzyError, TraceError
 from fozzy.executor.pool import WorkerPool
 from fozzy.shrink.ddmin import ShrinkStats, ddmin
 from fozzy.shrink.steps import shrink_steps
-from fozzy.trace.model import build_trace, host_families, trace_kind
+from fozzy.trace.model import build_trace, recorded_host_families, trace_kind
 from fozzy.trace.reader import read_trace
 from fozzy.trace.writer import release_target, resolve_target, write_trace
 
@@ -131,6 +131,8 @@ def execute_shrink(req: ShrinkRequest) -> ShrinkOutcome:
     summary = doc["summary"]
     if summary["status"] == "pass":
         raise TraceError(f"trace {path} passed: there is no failure to shrink")
+    if kind == "steps":
+        _refuse_host(doc)
     wanted = signature(summary["status"], summary.get("findings") or [])
     target = resolve_target(req.out if req.out is not None else default_out(path))
     started_ns = time.time_ns()
@@ -203,6 +205,20 @@ def _write(shrunk: _Shrunk, target: Path, doc: dict[str, Any], started_ns: int) 
 # -- steps traces ----------------------------------------------------------------------------
 
 
+def _refuse_host(doc: dict[str, Any]) -> None:
+    """Shrink re-runs candidates on scripted/virtual backends, which cannot reproduce what a
+    host backend did. The trace's `backends` member decides, not its host events: a host step
+    that timed out or failed before emitting an event would otherwise slip through and only
+    fail later as a baseline that "no longer reproduces"."""
+    host = sorted(recorded_host_families(doc))
+    if host:
+        raise TraceError(
+            f"trace was recorded with host backends ({', '.join(host)}); shrink re-runs"
+            " candidates on scripted/virtual backends, which cannot reproduce host effects"
+            " (record the scenario with scripted rules to shrink it)"
+        )
+
+
 def _run_items(
     pool: WorkerPool, items: list[dict[str, Any]], deadline_ms: int
 ) -> list[dict[str, Any]]:
@@ -219,13 +235,6 @@ def _shrink_steps(
     stats: ShrinkStats,
     budget_left: Callable[[], bool],
 ) -> _Shrunk:
-    host = sorted(host_families(doc["events"]))
-    if host:
-        raise TraceError(
-            f"trace was recorded with the host {'/'.join(host)} backend; shrink re-runs"
-            " candidates on scripted/virtual backends, which cannot reproduce host effects"
-            " (record the scenario with scripted rules to shrink it)"
-        )
     scenario = doc["scenario"]
     base: dict[str, Any] = {
         "scenario": scenario,

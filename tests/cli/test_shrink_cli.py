@@ -248,5 +248,27 @@ def test_host_recorded_trace_is_refused_with_a_reason(tmp_path: Path) -> None:
           "--record", "host.fozzy")
     proc = fozzy(tmp_path, "shrink", "host.fozzy")
     assert proc.returncode == 2
-    assert "recorded with the host proc backend" in proc.stderr
+    assert "recorded with host backends (proc)" in proc.stderr
     assert not (tmp_path / "host.min.fozzy").exists()
+
+
+def test_host_trace_without_host_events_is_refused_too(tmp_path: Path) -> None:
+    """A host step that times out emits no host event; the trace's `backends` member still
+    says the run used the host, so shrink refuses up front instead of re-running it on
+    scripted backends and blaming the baseline for "no longer reproducing"."""
+    steps = [{"type": "proc_spawn", "cmd": "sleep", "args": ["5"]}]
+    (tmp_path / "slow.fozzy.json").write_text(
+        json.dumps({"version": 1, "name": "slow", "steps": steps}))
+    run = fozzy(tmp_path, "--json", "--proc-backend", "host", "run", "slow.fozzy.json",
+                "--timeout", "500ms")
+    assert run.returncode == 3, run.stdout + run.stderr
+    trace = Path(json.loads(run.stdout)["identity"]["tracePath"])
+    doc = json.loads(trace.read_text())
+    assert doc["backends"]["proc"] == "host"
+    assert not any(ev["name"].startswith("proc") for ev in doc["events"])
+    proc = fozzy(tmp_path, "shrink", str(trace), "--out", "slow.min.fozzy")
+    assert proc.returncode == 2
+    assert "recorded with host backends (proc)" in proc.stderr
+    assert "no longer reproduces" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "slow.min.fozzy").exists()
