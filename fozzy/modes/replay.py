@@ -71,8 +71,27 @@ def embedded_scenario(doc: dict[str, Any], path: Path) -> dict[str, Any]:
     return {"version": 1, "name": scn["name"], "steps": steps}
 
 
+def _refuse_worker_crash(doc: dict[str, Any], path: Path) -> None:
+    """A worker that died mid-scenario never returned its decisions, so the trace's log stops
+    where the crash happened and the replay would only report drift against the missing
+    remainder. Saying so names the actual finding instead of a misleading drift."""
+    summary = doc["summary"]
+    if summary["status"] != "crash":
+        return
+    crash = next((f for f in summary.get("findings") or [] if f["title"] == "worker_crash"), None)
+    if crash is None:
+        return
+    count = len(doc["decisions"])
+    raise TraceError(
+        f"trace {path} recorded a run that crashed its worker (status crash, worker_crash:"
+        f" {crash['message']}); its decision log ends at the crash ({count} decision"
+        f"{'' if count == 1 else 's'} recorded), so it cannot be replayed past that point"
+    )
+
+
 def replay_spec(doc: dict[str, Any], path: Path, req: ReplayRequest) -> dict[str, Any]:
     """The job item that replays `doc` (workers.protocol RunSpec with `replay` set)."""
+    _refuse_worker_crash(doc, path)
     used = recorded_host_families(doc)
     backends = {k: "replay" if k in used else v for k, v in _LIVE_BACKENDS.items()}
     memory = (doc.get("memory") or {}).get("options") or {}

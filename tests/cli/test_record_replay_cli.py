@@ -280,3 +280,31 @@ def test_traces_that_cannot_replay(tmp_path: Path) -> None:
     proc = fozzy(tmp_path, "replay", "bs.fozzy")
     assert proc.returncode == 2 and "invalid embedded scenario" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_crashed_worker_trace_names_the_crash_not_a_drift(tmp_path: Path) -> None:
+    """A worker killed mid-scenario returns no decisions, so its trace's log ends at the
+    crash; replay refuses it (exit 2) by naming the crash rather than "drift at step 0"."""
+    steps = [{"type": "set_kv", "key": "a", "value": "1"},
+             {"type": "proc_spawn", "cmd": "sh", "args": ["-c", "kill -9 $PPID"]}]
+    (tmp_path / "boom.fozzy.json").write_text(
+        json.dumps({"version": 1, "name": "boom", "steps": steps}))
+    run = fozzy(tmp_path, "--json", "--proc-backend", "host", "run", "boom.fozzy.json")
+    assert run.returncode == 4, run.stdout + run.stderr
+    summary = doc_of(run)
+    assert summary["status"] == "crash"
+    assert summary["findings"][0]["title"] == "worker_crash"
+    trace = Path(summary["identity"]["tracePath"])
+    runs = set((tmp_path / ".fozzy" / "runs").iterdir())
+    proc = fozzy(tmp_path, "replay", str(trace))
+    assert proc.returncode == 2
+    assert "crashed its worker (status crash, worker_crash:" in proc.stderr
+    assert "killed by SIGKILL" in proc.stderr
+    assert "decision log ends at the crash (0 decisions recorded)" in proc.stderr
+    assert "drift" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert set((tmp_path / ".fozzy" / "runs").iterdir()) == runs
+    gate = fozzy(tmp_path, "--json", "ci", str(trace))
+    assert gate.returncode == 1
+    outcome = next(c for c in doc_of(gate)["checks"] if c["name"] == "replay_outcome")
+    assert "crashed its worker" in outcome["detail"] and "drift" not in outcome["detail"]
