@@ -7,6 +7,8 @@ Entries dropped are this corpus's own `*.bin` inputs; nothing else in the direct
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +39,13 @@ def keep_set(sizes: list[int], features: list[set[int]]) -> set[int]:
 
 
 def minimize_corpus(directory: Path, target_text: str, jobs: int, base_dir: str) -> Minimized:
-    from fozzy.modes.fuzz import FuzzRequest, _check_scenario_input, _evaluate, resolve_target
+    from fozzy.modes.fuzz import (
+        FuzzRequest,
+        _check_scenario_input,
+        _evaluate,
+        exec_timeout_ms,
+        resolve_target,
+    )
 
     check_dir(directory)
     files = list_inputs(directory)
@@ -48,8 +56,13 @@ def minimize_corpus(directory: Path, target_text: str, jobs: int, base_dir: str)
     if target.is_scenario:
         for p, d in zip(files, data, strict=True):
             _check_scenario_input(d, p)
-    with WorkerPool(max(1, min(jobs, len(data)))) as pool:
-        outcomes = _evaluate(pool, target, data, pool.jobs, 600_000)
+    scratch = Path(tempfile.mkdtemp(prefix="fozzy-cmin-"))
+    try:
+        with WorkerPool(max(1, min(jobs, len(data)))) as pool:
+            outcomes = _evaluate(pool, target, data, pool.jobs, 600_000, scratch,
+                                 exec_timeout_ms(FuzzRequest(target=target_text, seed=0), target))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     features = [set(o["features"]) for o in outcomes]
     keep = keep_set([len(d) for d in data], features)
     removed = [p for i, p in enumerate(files) if i not in keep]

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fozzy.errors import ArgumentError, FozzyError
+from fozzy.errors import ArgumentError, FozzyError, worst
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
 from fozzy.executor.pool import WorkerPool
 from fozzy.fuzzing.campaign import (
@@ -31,13 +33,13 @@ from fozzy.fuzzing.campaign import (
     CampaignState,
     Crash,
     batch_seed,
-    chunks,
     plan_round,
     round_time_ms,
 )
 from fozzy.fuzzing.corpus import content_name, load_inputs, write_input
 
 GRACE_MS = 10_000  # beyond a batch's own time budget before the pool steps in
+CAMPAIGN_RESTARTS = 10_000
 
 
 @dataclass
@@ -171,8 +173,24 @@ def initial_corpus(directory: Path, target: Target) -> list[bytes]:
     return inputs or list(target.seeds)
 
 
+DEFAULT_FN_EXEC_TIMEOUT_MS = 1000  # a call to an fn: target running longer is a hang finding
+
+
+def exec_timeout_ms(req: FuzzRequest, target: Target) -> int | None:
+    """fn: targets run in the worker's own interpreter, so each call gets an alarm; scenario
+    runs carry the scenario timeout in their RunSpec instead."""
+    if target.is_scenario:
+        return None
+    return req.timeout_ms or DEFAULT_FN_EXEC_TIMEOUT_MS
+
+
 def _batch_item(target: Target, req: FuzzRequest, state: CampaignState, batch_no: int,
-                execs: int, budget: Budget, fresh: list[bytes]) -> dict[str, Any]:
+                execs: int, budget: Budget, fresh: list[bytes], scratch: Path
+                ) -> dict[str, Any]:
+    time_ms = round_time_ms(budget)
+    per_exec = exec_timeout_ms(req, target)
+    # The pool's backstop: the batch's own clock, or (--runs) every exec hitting its alarm.
+    deadline = time_ms if per_exec is None else min(time_ms, execs * per_exec)
     return {
         "fresh": [c.hex() for c in fresh],
         "crash_only": req.crash_only,
@@ -181,44 +199,75 @@ def _batch_item(target: Target, req: FuzzRequest, state: CampaignState, batch_no
         "seen": sorted(state.seen),
         "seed": batch_seed(req.seed, batch_no),
         "execs": execs,
-        "time_ms": round_time_ms(budget),
+        "time_ms": time_ms,
+        "deadline_ms": deadline + GRACE_MS,
+        "exec_timeout_ms": per_exec,
+        "cur_input": str(scratch / f"batch-{batch_no}.cur"),
         "mode": req.mode,
         "mutators": req.mutators,
         "max_input": req.max_input,
     }
 
 
-def _pool_error(result: dict[str, Any], what: str) -> None:
-    """Worker-side failures (unimportable fn target, a batch that hung or crashed its worker)
-    are the campaign's, not a finding of some input."""
+def _worker_lost(result: dict[str, Any]) -> bool:
+    """The pool's synthetic result for an item whose worker died or hung."""
     if "error" in result:
-        raise FozzyError(f"{what}: {result['error']}")
-    if "findings" in result and result.get("status") in ("timeout", "crash"):
-        message = result["findings"][0]["message"] if result["findings"] else result["status"]
-        raise FozzyError(f"{what}: {message}")
+        raise FozzyError(f"fuzz target failed in the worker: {result['error']}")
+    findings = result.get("findings") or []
+    if findings and findings[0].get("title") == "worker_error":
+        # The handler itself raised (an unimportable target, say): bad input, not a crash.
+        raise FozzyError(findings[0]["message"])
+    return "findings" in result and result.get("status") in ("timeout", "crash")
+
+
+def _lost_crash(result: dict[str, Any], cur_input: str, at_exec: int) -> Crash | None:
+    """The input a dead or hung worker was running (from its current-input file)."""
+    try:
+        data = Path(cur_input).read_bytes()
+    except OSError:
+        return None
+    found = result["findings"][0] if result["findings"] else {}
+    return Crash(f"{result['status']}|{found.get('title', 'worker')}", data, result["status"],
+                 found, at_exec)
 
 
 def _evaluate(pool: WorkerPool, target: Target, inputs: list[bytes], jobs: int,
-              timeout_ms: int) -> list[dict[str, Any]]:
-    """Run inputs once each (split across workers); outcomes in input order."""
-    if not inputs:
-        return []
+              timeout_ms: int, scratch: Path, per_exec: int | None = None
+              ) -> list[dict[str, Any]]:
+    """Run inputs once each (split across workers); outcomes in input order. An input that
+    kills or hangs its worker gets a crash/timeout outcome and the rest of its chunk runs on."""
+    outcomes: list[dict[str, Any] | None] = [None] * len(inputs)
     size = max(1, -(-len(inputs) // jobs))
-    items = [{"target": target.spec, "inputs": [c.hex() for c in part]}
-             for part in chunks(inputs, size)]
-    results = dict(pool.run(items, op="fuzz_eval", deadline_ms=lambda _: timeout_ms))
-    outcomes: list[dict[str, Any]] = []
-    for i in range(len(items)):
-        _pool_error(results[i], f"fuzz target {target.name}")
-        outcomes.extend(results[i]["outcomes"])
-    return outcomes
+    pending = [list(range(i, min(i + size, len(inputs)))) for i in range(0, len(inputs), size)]
+    while pending:
+        items = [{"target": target.spec, "inputs": [inputs[j].hex() for j in chunk],
+                  "exec_timeout_ms": per_exec, "cur_input": str(scratch / f"eval-{n}.cur")}
+                 for n, chunk in enumerate(pending)]
+        results = dict(pool.run(items, op="fuzz_eval", deadline_ms=lambda _: timeout_ms))
+        retry: list[list[int]] = []
+        for n, chunk in enumerate(pending):
+            res = results[n]
+            if not _worker_lost(res):
+                for j, out in zip(chunk, res["outcomes"], strict=True):
+                    outcomes[j] = out
+                continue
+            lost = _lost_crash(res, str(scratch / f"eval-{n}.cur"), 0)
+            at = next((k for k, j in enumerate(chunk) if lost and inputs[j] == lost.input), 0)
+            outcomes[chunk[at]] = {
+                "status": res["status"], "finding": lost.finding if lost else None,
+                "signature": lost.signature if lost else res["status"], "features": [],
+            }
+            if chunk[at + 1:]:
+                retry.append(chunk[at + 1:])
+        pending = retry
+    return [o for o in outcomes if o is not None]
 
 
 def _seed_state(pool: WorkerPool, target: Target, corpus: list[bytes], jobs: int,
-                eval_timeout_ms: int) -> CampaignState:
+                eval_timeout_ms: int, scratch: Path, per_exec: int | None) -> CampaignState:
     state = CampaignState(corpus=list(corpus))
-    for data, out in zip(corpus, _evaluate(pool, target, corpus, jobs, eval_timeout_ms),
-                         strict=True):
+    evaluated = _evaluate(pool, target, corpus, jobs, eval_timeout_ms, scratch, per_exec)
+    for data, out in zip(corpus, evaluated, strict=True):
         state.execs += 1
         state.seen |= set(out["features"])
         if out["status"] != "pass" and out["signature"] not in state.crashes:
@@ -232,6 +281,7 @@ def run_campaign(
     target: Target,
     pool: WorkerPool,
     directory: Path,
+    scratch: Path,
     on_progress: Callable[[Stats], None] = lambda s: None,
 ) -> tuple[CampaignState, float]:
     budget = Budget(
@@ -241,7 +291,7 @@ def run_campaign(
     t0 = time.monotonic()
     eval_timeout = (req.timeout_ms or 60_000) * 4 + GRACE_MS
     state = _seed_state(pool, target, initial_corpus(directory, target), pool.jobs,
-                        eval_timeout)
+                        eval_timeout, scratch, exec_timeout_ms(req, target))
     per_batch = SCENARIO_BATCH_EXECS if target.is_scenario else FN_BATCH_EXECS
     if budget.deadline is not None:
         per_batch = TIMED_BATCH_EXECS
@@ -253,14 +303,19 @@ def run_campaign(
             state, budget, pool.jobs, per_batch,
             lambda n, execs, _: _batch_item(
                 target, req, state, n, execs, budget, unexplored[n % pool.jobs::pool.jobs]
-                if state.rounds == 0 else []),
+                if state.rounds == 0 else [], scratch),
         )
         if not items:
             break
-        results = dict(pool.run(items, op="fuzz", deadline_ms=lambda it: it["time_ms"]
-                                + GRACE_MS))
-        for i in range(len(items)):
-            _pool_error(results[i], f"fuzz batch {i} of round {state.rounds}")
+        results = dict(pool.run(items, op="fuzz", deadline_ms=lambda it: it["deadline_ms"]))
+        for i, item in enumerate(items):
+            if _worker_lost(results[i]):
+                state.execs += int(item["execs"])  # the batch's count, as far as it got
+                lost = _lost_crash(results[i], item["cur_input"], state.execs)
+                if lost is not None and lost.signature not in state.crashes:
+                    state.crashes[lost.signature] = lost
+                    write_input(directory / "crashes", lost.input, "crash")
+                continue
             added, fresh = state.merge(results[i])
             for data in added:
                 write_input(directory, data)
@@ -275,18 +330,18 @@ MINIMIZE_SECONDS = 30.0
 
 
 def _signature_oracle(pool: WorkerPool, target: Target, signature: str,
-                      encode: Callable[[Any], bytes], timeout_ms: int
-                      ) -> Callable[[list[Any]], list[bool]]:
+                      encode: Callable[[Any], bytes], timeout_ms: int, scratch: Path,
+                      per_exec: int | None) -> Callable[[list[Any]], list[bool]]:
     def still_fails(candidates: list[Any]) -> list[bool]:
         inputs = [encode(c) for c in candidates]
-        outcomes = _evaluate(pool, target, inputs, pool.jobs, timeout_ms)
+        outcomes = _evaluate(pool, target, inputs, pool.jobs, timeout_ms, scratch, per_exec)
         return [o["signature"] == signature for o in outcomes]
 
     return still_fails
 
 
-def minimize_crash(pool: WorkerPool, target: Target, crash: Crash,
-                   timeout_ms: int) -> bytes:
+def minimize_crash(pool: WorkerPool, target: Target, crash: Crash, timeout_ms: int,
+                   scratch: Path, per_exec: int | None) -> bytes:
     """The smallest input found that fails with the same signature (steps for scenario
     targets, bytes for fn targets), within a per-crash time budget."""
     from fozzy.shrink.ddmin import ShrinkStats, ddmin
@@ -309,10 +364,12 @@ def minimize_crash(pool: WorkerPool, target: Target, crash: Crash,
         def encode_steps(steps: list[dict[str, Any]]) -> bytes:
             return encode_scenario_input(ScenarioInput(seed, steps))
 
-        oracle = _signature_oracle(pool, target, crash.signature, encode_steps, timeout_ms)
+        oracle = _signature_oracle(pool, target, crash.signature, encode_steps, timeout_ms,
+                                   scratch, per_exec)
         steps = shrink_steps(value["steps"], oracle, stats, budget_left)
         return encode_steps(steps)
-    byte_oracle = _signature_oracle(pool, target, crash.signature, bytes, timeout_ms)
+    byte_oracle = _signature_oracle(pool, target, crash.signature, bytes, timeout_ms, scratch,
+                                    per_exec)
     return bytes(ddmin(list(crash.input), byte_oracle, stats, budget_left))
 
 
@@ -429,11 +486,21 @@ def execute_fuzz(
     timeout_ms = (req.timeout_ms or 60_000) * 4 + GRACE_MS
     started_ns = time.time_ns()
     t0 = time.perf_counter_ns()
-    with WorkerPool(req.jobs) as pool:
-        state, elapsed = run_campaign(req, target, pool, directory, on_progress)
-        crashes = list(state.crashes.values())
-        minimized = [minimize_crash(pool, target, c, timeout_ms) if req.minimize else c.input
-                     for c in crashes]
+    scratch = Path(tempfile.mkdtemp(prefix="fozzy-fuzz-"))
+    per_exec = exec_timeout_ms(req, target)
+    # Crashes are what a campaign looks for: a worker lost to one is replaced, not a reason
+    # to stop.
+    with WorkerPool(req.jobs, restart_budget=CAMPAIGN_RESTARTS) as pool:
+        try:
+            state, elapsed = run_campaign(req, target, pool, directory, scratch, on_progress)
+            crashes = list(state.crashes.values())
+            minimized = [
+                minimize_crash(pool, target, c, timeout_ms, scratch, per_exec)
+                if req.minimize else c.input
+                for c in crashes
+            ]
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
         for c, small in zip(crashes, minimized, strict=True):
             if small != c.input:
                 write_input(directory / "crashes", small, "crash", ".min.bin")
@@ -447,7 +514,7 @@ def execute_fuzz(
     execution = Execution(
         mode="fuzz",
         seed=req.seed,
-        status="fail" if crashes else "pass",
+        status=worst([c.status for c in crashes]) if crashes else "pass",
         started_ns=started_ns,
         wall_ns=wall_ns,
         findings=collapse_findings(findings),

@@ -29,6 +29,7 @@ from fozzy.trace.model import (
 from fozzy.trace.reader import read_trace
 
 CHECKER = "checker"
+REPLAY_GRACE_MS = 10_000
 _LIVE_BACKENDS = {"proc": "scripted", "fs": "virtual", "http": "scripted"}
 
 
@@ -223,18 +224,24 @@ def _status_drift(doc: dict[str, Any], status: str, file: str) -> list[dict[str,
 def _replay_fuzz(doc: dict[str, Any], path: Path) -> Execution:
     """Re-run a `fn:` fuzz target on the recorded input (scenario fuzz traces embed their
     scenario and replay as steps traces)."""
-    from fozzy.modes.fuzz import FuzzRequest, resolve_target
+    from fozzy.modes.fuzz import DEFAULT_FN_EXEC_TIMEOUT_MS, FuzzRequest, resolve_target
 
     fuzz = doc["fuzz"]
     target = resolve_target(FuzzRequest(target=fuzz["target"], seed=0))
     if target.is_scenario:
         raise TraceError(f"trace missing embedded scenario; cannot replay ({path})")
-    item = {"target": target.spec, "inputs": [fuzz["input_hex"]]}
+    per_exec = DEFAULT_FN_EXEC_TIMEOUT_MS
+    item = {"target": target.spec, "inputs": [fuzz["input_hex"]], "exec_timeout_ms": per_exec}
     with WorkerPool(1) as pool:
-        result = dict(pool.run([item], op="fuzz_eval", deadline_ms=lambda _: None))[0]
-    if "outcomes" not in result:
+        result = dict(pool.run([item], op="fuzz_eval",
+                               deadline_ms=lambda _: per_exec + REPLAY_GRACE_MS))[0]
+    if "outcomes" in result:
+        outcome = result["outcomes"][0]
+    elif result.get("status") in ("crash", "timeout") and result.get("findings"):
+        # The input killed or hung its worker again: that is the recorded failure reproduced.
+        outcome = {"status": result["status"], "finding": result["findings"][0]}
+    else:
         raise _worker_failure(result, path, "fuzz")
-    outcome = result["outcomes"][0]
     findings = [] if outcome["finding"] is None else [outcome["finding"]]
     findings += _status_drift(doc, outcome["status"], str(path))
     return _execution(doc, outcome["status"], findings, {})

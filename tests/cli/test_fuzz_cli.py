@@ -145,3 +145,41 @@ def test_corpus_minimize_keeps_coverage(tmp_path: Path) -> None:
     assert doc["filesBefore"] == 4 and doc["filesAfter"] == 2
     kept = sorted(p.read_bytes() for p in (tmp_path / "c").glob("*.bin"))
     assert kept == [b"FZ\x01\x00abcd", b"xxxxxxxx"]
+
+
+BOOM = '''import os
+
+
+def kill(data: bytes) -> None:
+    if data[:1] == b"K":
+        os._exit(3)
+
+
+def hang(data: bytes) -> None:
+    if data[:1] == b"H":
+        while True:
+            pass
+'''
+
+
+def test_fn_input_that_kills_its_worker_is_a_crash_that_replays(tmp_path: Path) -> None:
+    (tmp_path / "boom.py").write_text(BOOM)
+    code, doc = fuzz_json(tmp_path, "fn:boom.py:kill", "--det", "--runs", "20000",
+                          "--crash-only", "--corpus", "c")
+    assert code == 4, doc
+    crash = doc["fuzz"]["crashes"][0]
+    assert crash["signature"] == "crash|worker_crash"
+    saved = list((tmp_path / "c" / "crashes").glob("crash-*.bin"))
+    assert saved and saved[0].read_bytes()[:1] == b"K"
+    replay = fozzy(tmp_path, "replay", doc["identity"]["tracePath"])
+    assert replay.returncode == 4, replay.stdout + replay.stderr
+
+
+def test_fn_input_that_hangs_is_a_timeout_finding(tmp_path: Path) -> None:
+    (tmp_path / "boom.py").write_text(BOOM)
+    code, doc = fuzz_json(tmp_path, "fn:boom.py:hang", "--det", "--runs", "5000",
+                          "--timeout", "200ms", "--crash-only", "--corpus", "c")
+    assert code == 3, doc
+    assert doc["findings"][0]["kind"] == "hang"
+    replay = fozzy(tmp_path, "replay", doc["identity"]["tracePath"])
+    assert replay.returncode == 3, replay.stdout + replay.stderr

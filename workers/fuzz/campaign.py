@@ -13,6 +13,7 @@ scenario}` or `{"kind": "fn", "spec": "module:callable", "cwd": str}`.
 from __future__ import annotations
 
 import functools
+import os
 import random
 import time
 from collections import deque
@@ -90,13 +91,33 @@ def fn_target(spec: str, cwd: str) -> FnTarget:
     return _FN_CACHE[key]
 
 
-def run_fn_input(target: FnTarget, data: bytes, coverage: bool) -> Outcome:
-    out = run_fn(target, data, coverage)
+def run_fn_input(
+    target: FnTarget, data: bytes, coverage: bool, timeout_s: float | None = None
+) -> Outcome:
+    out = run_fn(target, data, coverage, timeout_s)
     if out.error is None:
         return Outcome(out.arcs, "pass", None, "")
+    status = "timeout" if out.error["kind"] == "hang" else "fail"
     loc = out.error.get("location") or {}
-    sig = f"fail|{out.error['title']}|{loc.get('file')}:{loc.get('line')}"
-    return Outcome(out.arcs, "fail", out.error, sig)
+    sig = f"{status}|{out.error['title']}|{loc.get('file')}:{loc.get('line')}"
+    return Outcome(out.arcs, status, out.error, sig)
+
+
+class CurrentInput:
+    """The input about to run, kept in a file the coordinator reads if this worker dies or
+    hangs mid-batch (AFL's `.cur_input`): the one input the batch's result cannot report."""
+
+    def __init__(self, path: str | None) -> None:
+        self.fd = None if path is None else os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+
+    def set(self, data: bytes) -> None:
+        if self.fd is not None:
+            os.pwrite(self.fd, data, 0)
+            os.ftruncate(self.fd, len(data))
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
 
 
 def _consider(
@@ -163,14 +184,23 @@ def evaluate_inputs(job: dict[str, Any]) -> dict[str, Any]:
     and the oracle for minimizing a crashing input."""
     target = job["target"]
     outcomes: list[dict[str, Any]] = []
-    if target["kind"] == "scenario":
-        for h in job["inputs"]:
-            out = run_scenario_input(target, _scenario_input(bytes.fromhex(h)))
-            outcomes.append(_outcome_json(out))
-    else:
-        fn = fn_target(target["spec"], target["cwd"])
-        for h in job["inputs"]:
-            outcomes.append(_outcome_json(run_fn_input(fn, bytes.fromhex(h), True)))
+    current = CurrentInput(job.get("cur_input"))
+    try:
+        if target["kind"] == "scenario":
+            for h in job["inputs"]:
+                current.set(bytes.fromhex(h))
+                out = run_scenario_input(target, _scenario_input(bytes.fromhex(h)))
+                outcomes.append(_outcome_json(out))
+        else:
+            fn = fn_target(target["spec"], target["cwd"])
+            timeout_ms = job.get("exec_timeout_ms")
+            timeout_s = None if timeout_ms is None else timeout_ms / 1000.0
+            for h in job["inputs"]:
+                current.set(bytes.fromhex(h))
+                out = run_fn_input(fn, bytes.fromhex(h), True, timeout_s)
+                outcomes.append(_outcome_json(out))
+    finally:
+        current.close()
     return {"outcomes": outcomes}
 
 
@@ -195,15 +225,23 @@ def fuzz_batch(job: dict[str, Any]) -> dict[str, Any]:
         stages: deque[Iterator[bytes]] = deque(
             bytes_dictionary_stage(bytes.fromhex(h), tokens) for h in job.get("fresh") or ()
         )
-        while _going(job, state, budget, deadline):
-            data = _next_staged(stages)
-            if data is None:
-                ctx = MutationContext(state.corpus if coverage else seeds, dictionary, max_input)
-                parent = pick_parent(state.corpus if coverage else seeds, rng) if seeds else b""
-                data, _ = mutate_bytes(parent, rng, ctx, byte_names)
-            out = run_fn_input(fn, data, coverage)
-            if _consider(state, out, coverage, functools.partial(bytes, data)) and tokens:
-                stages.append(bytes_dictionary_stage(data, tokens))
+        timeout_ms = job.get("exec_timeout_ms")
+        timeout_s = None if timeout_ms is None else timeout_ms / 1000.0
+        current = CurrentInput(job.get("cur_input"))
+        try:
+            while _going(job, state, budget, deadline):
+                data = _next_staged(stages)
+                if data is None:
+                    pool = state.corpus if coverage else seeds
+                    ctx = MutationContext(pool, dictionary, max_input)
+                    parent = pick_parent(pool, rng) if seeds else b""
+                    data, _ = mutate_bytes(parent, rng, ctx, byte_names)
+                current.set(data)
+                out = run_fn_input(fn, data, coverage, timeout_s)
+                if _consider(state, out, coverage, functools.partial(bytes, data)) and tokens:
+                    stages.append(bytes_dictionary_stage(data, tokens))
+        finally:
+            current.close()
     return {
         "execs": state.execs,
         "new": state.new,
@@ -244,6 +282,7 @@ def _scenario_loop(
     # String fields splice with the scenario's own literals, not with whole encoded inputs.
     ctx = MutationContext(dictionary, dictionary, int(job.get("max_input") or 4096))
     barren = 0
+    current = CurrentInput(job.get("cur_input"))
     while _going(job, state, budget, deadline) and barren < 64:
         child = _next_staged(stages)
         if child is None:
@@ -254,9 +293,12 @@ def _scenario_loop(
                 continue
             barren = 0
             child = made[0]
+        if current.fd is not None:
+            current.set(encode_scenario_input(child))
         out = run_scenario_input(target, child)
         kept = _consider(state, out, coverage, functools.partial(encode_scenario_input, child))
         if kept is not None:
             parsed[kept] = child
             if given:
                 stages.append(scenario_dictionary_stage(child, given))
+    current.close()

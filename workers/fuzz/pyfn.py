@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import signal
 import sys
 import traceback
 import zlib
@@ -135,8 +136,20 @@ class FnOutcome:
     error: dict[str, Any] | None
 
 
-def run_fn(target: FnTarget, data: bytes, coverage: bool = True) -> FnOutcome:
-    """Call the target once; an exception is the finding, arcs are the coverage."""
+class ExecTimeout(BaseException):
+    """Raised inside the target by the per-execution alarm (a BaseException, so the target's
+    own `except Exception` cannot swallow it)."""
+
+
+def _alarm(signum: int, frame: FrameType | None) -> None:
+    raise ExecTimeout
+
+
+def run_fn(
+    target: FnTarget, data: bytes, coverage: bool = True, timeout_s: float | None = None
+) -> FnOutcome:
+    """Call the target once; an exception is the finding, arcs are the coverage. With
+    `timeout_s`, a call still running then is interrupted and reported as a hang."""
     arcs: set[tuple[str, int, int]] = set()
     traced = target.traced
 
@@ -160,15 +173,24 @@ def run_fn(target: FnTarget, data: bytes, coverage: bool = True) -> FnOutcome:
 
     error: dict[str, Any] | None = None
     old = sys.gettrace()
+    if timeout_s is not None:
+        signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, timeout_s)
     if coverage:
         sys.settrace(global_trace)
     try:
         target.func(data)
+    except ExecTimeout:
+        error = {"kind": "hang", "title": "timeout",
+                 "message": f"{target.name} did not return within {int((timeout_s or 0) * 1000)}"
+                            " ms", "location": {}}
     except Exception as e:
         error = _describe(e, target.files)
     finally:
         if coverage:
             sys.settrace(old)
+        if timeout_s is not None:
+            signal.setitimer(signal.ITIMER_REAL, 0)
     return FnOutcome({target.arc_id(a) for a in arcs}, error)
 
 
