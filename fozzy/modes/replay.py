@@ -237,7 +237,8 @@ def _replay_fuzz(doc: dict[str, Any], path: Path) -> Execution:
                                deadline_ms=lambda _: per_exec + REPLAY_GRACE_MS))[0]
     if "outcomes" in result:
         outcome = result["outcomes"][0]
-    elif result.get("status") in ("crash", "timeout") and result.get("findings"):
+    elif (result.get("status") in ("crash", "timeout") and result.get("findings")
+          and result["findings"][0].get("title") != "worker_error"):
         # The input killed or hung its worker again: that is the recorded failure reproduced.
         outcome = {"status": result["status"], "finding": result["findings"][0]}
     else:
