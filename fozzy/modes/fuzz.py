@@ -11,6 +11,7 @@ as soon as they are found, and each is recorded as a trace that `replay` reprodu
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -209,6 +210,14 @@ def _batch_item(target: Target, req: FuzzRequest, state: CampaignState, batch_no
     }
 
 
+def _round_item(target: Target, req: FuzzRequest, state: CampaignState, budget: Budget,
+                todo: list[bytes], jobs: int, scratch: Path, batch_no: int, execs: int,
+                _: int) -> dict[str, Any]:
+    """Batch `batch_no` of a round: its share of the entries whose stage is still to run."""
+    return _batch_item(target, req, state, batch_no, execs, budget,
+                       todo[batch_no % jobs::jobs], scratch)
+
+
 def _worker_lost(result: dict[str, Any]) -> bool:
     """The pool's synthetic result for an item whose worker died or hung."""
     if "error" in result:
@@ -295,19 +304,21 @@ def run_campaign(
     per_batch = SCENARIO_BATCH_EXECS if target.is_scenario else FN_BATCH_EXECS
     if budget.deadline is not None:
         per_batch = TIMED_BATCH_EXECS
-    # The starting corpus gets the deterministic dictionary stage once, split across the
-    # first round's batches; later entries get it from the worker that found them.
+    # The starting corpus gets the deterministic dictionary stage, split across the first
+    # round's batches; later entries get it from the worker that found them, and a stage a
+    # batch could not finish is handed on to the next round.
     unexplored = list(state.corpus) if req.dictionary else []
     while not budget.exhausted(state.execs) and not (req.crash_only and state.crashes):
         items = plan_round(
             state, budget, pool.jobs, per_batch,
-            lambda n, execs, _: _batch_item(
-                target, req, state, n, execs, budget, unexplored[n % pool.jobs::pool.jobs]
-                if state.rounds == 0 else [], scratch),
+            functools.partial(_round_item, target, req, state, budget, unexplored, pool.jobs,
+                              scratch),
         )
         if not items:
             break
         results = dict(pool.run(items, op="fuzz", deadline_ms=lambda it: it["deadline_ms"]))
+        unexplored = [bytes.fromhex(h) for i in range(len(items))
+                      for h in results[i].get("unstaged") or ()]
         for i, item in enumerate(items):
             if _worker_lost(results[i]):
                 state.execs += int(item["execs"])  # the batch's count, as far as it got

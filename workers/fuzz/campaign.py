@@ -19,7 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import orjson
 
@@ -53,6 +53,7 @@ class BatchState:
     new: list[dict[str, Any]] = field(default_factory=list)
     crashes: dict[str, dict[str, Any]] = field(default_factory=dict)
     execs: int = 0
+    unstaged: list[str] = field(default_factory=list)  # entries whose stage did not finish
 
 
 def _scenario_input(data: bytes) -> ScenarioInput:
@@ -154,14 +155,26 @@ def _going(job: dict[str, Any], state: BatchState, budget: int, deadline: float)
     return state.execs < budget and time.monotonic() < deadline
 
 
-def _next_staged(stages: deque[Iterator[T_]]) -> T_ | None:
-    """The next input of the oldest unfinished deterministic stage, if any."""
-    while stages:
-        item = next(stages[0], None)
-        if item is not None:
-            return item
-        stages.popleft()
-    return None
+class Stages(Generic[T_]):
+    """Queued deterministic dictionary stages, each remembered by the (encoded) entry it
+    explores, so that a batch that ends first can hand the unfinished ones back."""
+
+    def __init__(self) -> None:
+        self._queue: deque[tuple[bytes, Iterator[T_]]] = deque()
+
+    def add(self, source: bytes, stage: Iterator[T_]) -> None:
+        self._queue.append((source, stage))
+
+    def next(self) -> T_ | None:
+        while self._queue:
+            item = next(self._queue[0][1], None)
+            if item is not None:
+                return item
+            self._queue.popleft()
+        return None
+
+    def unfinished(self) -> list[str]:
+        return [source.hex() for source, _ in self._queue]
 
 
 def pick_parent(corpus: list[bytes], rng: random.Random) -> bytes:
@@ -222,15 +235,15 @@ def fuzz_batch(job: dict[str, Any]) -> dict[str, Any]:
         byte_names = [n for n in names if n in BYTE_MUTATORS]
         tokens = tuple(bytes.fromhex(h) for h in target.get("dictionary") or ())
         dictionary = fn.dictionary + tokens
-        stages: deque[Iterator[bytes]] = deque(
-            bytes_dictionary_stage(bytes.fromhex(h), tokens) for h in job.get("fresh") or ()
-        )
+        stages: Stages[bytes] = Stages()
+        for h in job.get("fresh") or ():
+            stages.add(bytes.fromhex(h), bytes_dictionary_stage(bytes.fromhex(h), tokens))
         timeout_ms = job.get("exec_timeout_ms")
         timeout_s = None if timeout_ms is None else timeout_ms / 1000.0
         current = CurrentInput(job.get("cur_input"))
         try:
             while _going(job, state, budget, deadline):
-                data = _next_staged(stages)
+                data = stages.next()
                 if data is None:
                     pool = state.corpus if coverage else seeds
                     ctx = MutationContext(pool, dictionary, max_input)
@@ -239,13 +252,15 @@ def fuzz_batch(job: dict[str, Any]) -> dict[str, Any]:
                 current.set(data)
                 out = run_fn_input(fn, data, coverage, timeout_s)
                 if _consider(state, out, coverage, functools.partial(bytes, data)) and tokens:
-                    stages.append(bytes_dictionary_stage(data, tokens))
+                    stages.add(data, bytes_dictionary_stage(data, tokens))
         finally:
             current.close()
+        state.unstaged = stages.unfinished()
     return {
         "execs": state.execs,
         "new": state.new,
         "crashes": list(state.crashes.values()),
+        "unstaged": state.unstaged,
     }
 
 
@@ -265,10 +280,10 @@ def _scenario_loop(
     if names and not byte_names and "field" in scen_names:
         byte_names = list(BYTE_MUTATORS)
     given = sorted({bytes.fromhex(h) for h in target.get("dictionary") or ()})
-    stages: deque[Iterator[ScenarioInput]] = deque(
-        scenario_dictionary_stage(_scenario_input(bytes.fromhex(h)), given)
-        for h in job.get("fresh") or ()
-    )
+    stages: Stages[ScenarioInput] = Stages()
+    for h in job.get("fresh") or ():
+        raw = bytes.fromhex(h)
+        stages.add(raw, scenario_dictionary_stage(_scenario_input(raw), given))
     own = sorted(literals(target["doc"]["steps"]) - set(given))
     # User tokens are the protocol's vocabulary: weight them as much as all literals together.
     dictionary = tuple(own + given * max(1, len(own) // max(1, len(given))))
@@ -284,7 +299,7 @@ def _scenario_loop(
     barren = 0
     current = CurrentInput(job.get("cur_input"))
     while _going(job, state, budget, deadline) and barren < 64:
-        child = _next_staged(stages)
+        child = stages.next()
         if child is None:
             parent = decode(pick_parent(state.corpus if coverage else seeds, rng))
             made = mutate_scenario(parent, rng, ctx, scen_names, byte_names)
@@ -300,5 +315,6 @@ def _scenario_loop(
         if kept is not None:
             parsed[kept] = child
             if given:
-                stages.append(scenario_dictionary_stage(child, given))
+                stages.add(kept, scenario_dictionary_stage(child, given))
     current.close()
+    state.unstaged = stages.unfinished()
