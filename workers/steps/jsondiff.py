@@ -14,6 +14,8 @@ from typing import Any
 
 import orjson
 
+from workers.steps.parse import json_type_name
+
 MAX_MISMATCHES = 64
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -33,22 +35,6 @@ class JsonDiff:
             self.mismatches.append({"kind": kind, "path": path, **values})
 
 
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
 def _key_path(path: str, key: str) -> str:
     if _IDENT.match(key):
         return f"{path}.{key}"
@@ -56,7 +42,7 @@ def _key_path(path: str, key: str) -> str:
 
 
 def _walk(expected: Any, actual: Any, path: str, out: JsonDiff) -> None:
-    ek, ak = _kind(expected), _kind(actual)
+    ek, ak = json_type_name(expected), json_type_name(actual)
     if ek != ak:
         out.add("value_mismatch", path, expected=expected, actual=actual)
     elif ek == "object":
