@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -11,33 +9,7 @@ from typing import Any
 import orjson
 import pytest
 
-
-def fozzy(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "fozzy", *args], cwd=cwd, capture_output=True, text=True,
-        timeout=120, check=False,
-    )
-
-
-def ok_json(cwd: Path, *args: str) -> Any:
-    r = fozzy(cwd, *args, "--json")
-    assert r.returncode == 0, r.stdout + r.stderr
-    return orjson.loads(r.stdout)
-
-
-def error_of(cwd: Path, *args: str) -> str:
-    r = fozzy(cwd, *args, "--json")
-    assert r.returncode == 2, r.stdout + r.stderr
-    doc = orjson.loads(r.stdout)
-    assert doc["status"] == "error"
-    return str(doc["message"])
-
-
-def scenario(tmp_path: Path, name: str, steps: list[dict[str, Any]]) -> str:
-    path = tmp_path / f"{name}.fozzy.json"
-    path.write_bytes(orjson.dumps({"version": 1, "name": name, "steps": steps}))
-    return path.name
-
+from tests.cli.clikit import error_of, fozzy, ok_json, scenario
 
 FAIL: list[dict[str, Any]] = [
     {"type": "trace_event", "name": "hello", "fields": {}},

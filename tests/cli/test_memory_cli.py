@@ -2,38 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-
-def fozzy(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "fozzy", *args], cwd=cwd, capture_output=True, text=True,
-        timeout=120, check=False,
-    )
-
-
-def ok_json(cwd: Path, *args: str) -> Any:
-    r = fozzy(cwd, *args, "--json")
-    assert r.returncode == 0, r.stdout + r.stderr
-    return orjson.loads(r.stdout)
-
-
-def error_of(cwd: Path, *args: str) -> str:
-    r = fozzy(cwd, *args, "--json")
-    assert r.returncode == 2, r.stdout + r.stderr
-    return str(orjson.loads(r.stdout)["message"])
-
-
-def scenario(tmp_path: Path, name: str, steps: list[dict[str, Any]]) -> str:
-    path = tmp_path / f"{name}.fozzy.json"
-    path.write_bytes(orjson.dumps({"version": 1, "name": name, "steps": steps}))
-    return path.name
-
+from tests.cli.clikit import error_of, fozzy, ok_json, scenario
 
 LEAKY: list[dict[str, Any]] = [
     {"type": "memory_alloc", "bytes": 64, "key": "small", "tag": "cache"},
