@@ -98,17 +98,11 @@ def register(app: typer.Typer) -> None:
         from fozzy.errors import ArgumentError
         from fozzy.executor.cpus import usable_cpus
         from fozzy.modes.explore import ExploreRequest, execute_explore
-        from workers.engine.durations import DurationError, parse_duration_ms
 
         rep = c.resolve_reporter(reporter, G.config)
         if rep == "json":
             G.json = True
-        time_ms = None
-        if time_limit is not None:
-            try:
-                time_ms = parse_duration_ms(time_limit)
-            except DurationError as e:
-                raise ArgumentError(f"--time: {e}") from None
+        time_ms = c.parse_duration_flag(time_limit, "--time")
         request = ExploreRequest(
             scenario_path=scenario,
             seed=c.parse_seed(seed),

@@ -115,7 +115,6 @@ def register(app: typer.Typer) -> None:
         from fozzy.executor.cpus import usable_cpus
         from fozzy.fuzzing.dictionary import load_dictionary
         from fozzy.modes.fuzz import FuzzRequest, execute_fuzz
-        from workers.engine.durations import DurationError, parse_duration_ms
 
         if det and (runs is None or time_limit is not None):
             raise ArgumentError("--det needs --runs and cannot be combined with --time")
@@ -125,10 +124,7 @@ def register(app: typer.Typer) -> None:
             raise ArgumentError(f"--runs must be at least 1, got {runs}")
         if max_input < 1:
             raise ArgumentError(f"--max-input must be at least 1, got {max_input}")
-        try:
-            time_ms = None if time_limit is None else parse_duration_ms(time_limit)
-        except DurationError as e:
-            raise ArgumentError(f"--time: {e}") from None
+        time_ms = c.parse_duration_flag(time_limit, "--time")
         rep = c.resolve_reporter(reporter, G.config)
         if rep == "json":
             G.json = True

@@ -33,14 +33,9 @@ def register(app: typer.Typer) -> None:
         import orjson
 
         from fozzy.cli.context import G
-        from fozzy.errors import ArgumentError
         from fozzy.modes.replay import ReplayRequest, execute_replay, step_lines
-        from workers.engine.durations import DurationError, parse_duration_ms
 
-        try:
-            until_ms = None if until is None else parse_duration_ms(until)
-        except DurationError as e:
-            raise ArgumentError(f"--until: {e}") from None
+        until_ms = c.parse_duration_flag(until, "--until")
         chosen = c.resolve_reporter(reporter, G.config)
         if chosen == "json":
             G.json = True

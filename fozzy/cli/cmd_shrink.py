@@ -43,17 +43,11 @@ def register(app: typer.Typer) -> None:
         from fozzy.artifacts.render import pretty_text
         from fozzy.cli.context import G
         from fozzy.cli.output import print_json
-        from fozzy.errors import ArgumentError
         from fozzy.executor.cpus import usable_cpus
         from fozzy.modes.shrink import DEFAULT_BUDGET_MS, ShrinkRequest, execute_shrink
-        from workers.engine.durations import DurationError, parse_duration_ms
 
-        budget_ms = DEFAULT_BUDGET_MS
-        if budget is not None:
-            try:
-                budget_ms = parse_duration_ms(budget)
-            except DurationError as e:
-                raise ArgumentError(f"--budget: {e}") from None
+        parsed = c.parse_duration_flag(budget, "--budget")
+        budget_ms = DEFAULT_BUDGET_MS if parsed is None else parsed
         request = ShrinkRequest(
             trace_path=trace,
             out=out,

@@ -84,7 +84,8 @@ def parse_seed(text: str | None) -> int:
     return int(s)
 
 
-def parse_timeout(text: str | None) -> int | None:
+def parse_duration_flag(text: str | None, flag: str) -> int | None:
+    """A duration option's value in ms (None when absent); a bad one names its flag."""
     from workers.engine.durations import DurationError, parse_duration_ms
 
     if text is None:
@@ -92,7 +93,11 @@ def parse_timeout(text: str | None) -> int | None:
     try:
         return parse_duration_ms(text)
     except DurationError as e:
-        raise ArgumentError(f"--timeout: {e}") from None
+        raise ArgumentError(f"{flag}: {e}") from None
+
+
+def parse_timeout(text: str | None) -> int | None:
+    return parse_duration_flag(text, "--timeout")
 
 
 def resolve_reporter(cli: str | None, config: Config) -> str:
