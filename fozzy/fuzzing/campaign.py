@@ -9,7 +9,7 @@ corpus entries found by one worker reach the others at the next round.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +34,7 @@ class CampaignState:
     corpus: list[bytes]
     seen: set[int] = field(default_factory=set)
     crashes: dict[str, Crash] = field(default_factory=dict)
-    new_inputs: list[bytes] = field(default_factory=list)
+    new_entries: int = 0
     execs: int = 0
     rounds: int = 0
 
@@ -49,7 +49,7 @@ class CampaignState:
                 self.seen |= feats
                 data = bytes.fromhex(entry["input"])
                 self.corpus.append(data)
-                self.new_inputs.append(data)
+                self.new_entries += 1
                 added.append(data)
         fresh: list[Crash] = []
         for c in result["crashes"]:
@@ -93,9 +93,9 @@ def plan_round(
     budget: Budget,
     jobs: int,
     per_batch: int,
-    make_item: Callable[[int, int, int], dict[str, Any]],
+    make_item: Callable[[int, int], dict[str, Any]],
 ) -> list[dict[str, Any]]:
-    """Up to `jobs` batch items for the next round: (batch number, seed, execs) each."""
+    """Up to `jobs` batch items for the next round, made by `make_item(batch_no, execs)`."""
     items: list[dict[str, Any]] = []
     left = budget.remaining_runs(state.execs)
     for _ in range(jobs):
@@ -103,7 +103,7 @@ def plan_round(
         if execs <= 0:
             break
         batch_no = state.rounds * jobs + len(items)
-        items.append(make_item(batch_no, execs, 0))
+        items.append(make_item(batch_no, execs))
         if left is not None:
             left -= execs
     state.rounds += 1
@@ -116,8 +116,3 @@ def round_time_ms(budget: Budget) -> int:
         return 24 * 3600 * 1000
     left = max(0.0, budget.deadline - time.monotonic())
     return int(min(left, ROUND_SECONDS) * 1000) + 1
-
-
-def chunks(data: list[bytes], n: int) -> Iterator[list[bytes]]:
-    for i in range(0, len(data), n):
-        yield data[i : i + n]

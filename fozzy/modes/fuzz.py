@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fozzy.artifacts.summary import collapse_findings
 from fozzy.errors import ArgumentError, FozzyError, worst
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
 from fozzy.executor.pool import WorkerPool
@@ -211,8 +212,8 @@ def _batch_item(target: Target, req: FuzzRequest, state: CampaignState, batch_no
 
 
 def _round_item(target: Target, req: FuzzRequest, state: CampaignState, budget: Budget,
-                todo: list[bytes], jobs: int, scratch: Path, batch_no: int, execs: int,
-                _: int) -> dict[str, Any]:
+                todo: list[bytes], jobs: int, scratch: Path, batch_no: int, execs: int
+                ) -> dict[str, Any]:
     """Batch `batch_no` of a round: its share of the entries whose stage is still to run."""
     return _batch_item(target, req, state, batch_no, execs, budget,
                        todo[batch_no % jobs::jobs], scratch)
@@ -520,8 +521,6 @@ def execute_fuzz(
     recorded = [RecordedCrash(c, small, r)
                 for c, small, r in zip(crashes, minimized, reruns, strict=True)]
     findings = [rc.crash.finding for rc in recorded if rc.crash.finding]
-    from fozzy.artifacts.summary import collapse_findings
-
     execution = Execution(
         mode="fuzz",
         seed=req.seed,
@@ -538,7 +537,7 @@ def execute_fuzz(
             "features": len(state.seen),
             "corpusDir": str(directory.resolve()),
             "corpusEntries": len(state.corpus),
-            "newCorpusEntries": len(state.new_inputs),
+            "newCorpusEntries": state.new_entries,
             "crashes": [
                 {"signature": rc.crash.signature, "status": rc.crash.status,
                  "foundAtExec": rc.crash.found_at_exec, "inputBytes": len(rc.crash.input),
