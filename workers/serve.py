@@ -63,6 +63,20 @@ OPS = {
 _RESOLVED: dict[str, Handler] = {}
 
 
+def preload(op: str) -> None:
+    """Import what serving `op` needs, in the process that is about to fork workers.
+
+    Building the step registry imports every step family and capability backend (~40 ms);
+    done once before the fork, each worker (and each replacement for a crashed or hung one)
+    starts with it already in memory, shared copy-on-write, instead of paying it again.
+    """
+    from workers.steps.registry import registry
+
+    registry()
+    if op in OPS:  # an unknown op is reported per item by the worker, as without a preload
+        _handler(op)
+
+
 def _handler(op: object) -> Handler:
     """The function serving `op`, resolved once per worker (a suite sends thousands of items,
     and an import lookup per item is a measurable share of a tiny scenario's cost)."""

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fozzy.errors import FozzyError
-from workers import protocol
+from workers import protocol, serve
 from workers.engine.findings import HANG, PANIC, finding
 
 if TYPE_CHECKING:
@@ -338,6 +338,8 @@ class WorkerPool:
             raise ValueError("depth must be 1 or 2")
         queue: deque[int] = deque(range(len(items)))
         pending = len(items)
+        if len(self._workers) < min(self.jobs, pending):
+            serve.preload(op)
         while len(self._workers) < min(self.jobs, pending):
             self._spawn()
         try:

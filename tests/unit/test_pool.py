@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from typing import Any
 
@@ -185,3 +186,28 @@ def wait_gone(pid: int) -> bool:
             return True
         time.sleep(0.01)
     return False
+
+
+def test_preload_leaves_the_op_handler_and_every_step_family_loaded_before_the_fork() -> None:
+    """Workers are forked from the coordinator, so what the coordinator preloaded is what a
+    fresh (or replacement) worker starts with; an unknown op is left for the worker to report."""
+    code = (
+        "import sys\n"
+        "from workers import serve\n"
+        "from workers.steps.registry import STEP_ORDER, _REGISTRY\n"
+        "assert 'workers.engine.loop' not in sys.modules\n"
+        "serve.preload('no-such-op')\n"
+        "serve.preload('run')\n"
+        "assert 'workers.engine.loop' in sys.modules\n"
+        "assert len(_REGISTRY) == len(STEP_ORDER)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def test_an_unknown_op_is_reported_per_item_not_raised_by_the_preload() -> None:
+    with WorkerPool(1) as pool:
+        results = dict(pool.run([OK], op="no-such-op"))
+    assert results[0]["status"] == "crash"
+    assert "unknown job op" in results[0]["findings"][0]["message"]
