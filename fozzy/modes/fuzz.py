@@ -378,11 +378,11 @@ def minimize_crash(pool: WorkerPool, target: Target, crash: Crash, timeout_ms: i
 
         oracle = _signature_oracle(pool, target, crash.signature, encode_steps, timeout_ms,
                                    scratch, per_exec)
-        steps = shrink_steps(value["steps"], oracle, stats, budget_left)
+        steps = shrink_steps(value["steps"], oracle, stats, budget_left, width=pool.jobs)
         return encode_steps(steps)
     byte_oracle = _signature_oracle(pool, target, crash.signature, bytes, timeout_ms, scratch,
                                     per_exec)
-    return bytes(ddmin(list(crash.input), byte_oracle, stats, budget_left))
+    return bytes(ddmin(list(crash.input), byte_oracle, stats, budget_left, width=pool.jobs))
 
 
 @dataclass

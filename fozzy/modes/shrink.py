@@ -6,9 +6,10 @@ could drift from the bug it was asked about into an unrelated one; matching the 
 means the reproducer that comes out is a reproducer of the failure that went in.
 
 Every candidate runs on the worker pool exactly like a normal run (det, the trace's seed and
-memory options, scripted/virtual backends), a whole ddmin level or value batch at a time, so
+memory options, scripted/virtual backends), a wave of `--jobs` candidates at a time, so
 `--jobs` changes the wall time and never the result: the shrinkers pick the first failing
-candidate in list order, not the first to finish. The output goes through the one trace
+candidate in list order, not the first to finish, and stop a level at the first wave that has
+one. The output goes through the one trace
 writer, and before it is written the shrunk run is replayed from its own decisions to prove
 the file reproduces the failure.
 """
@@ -266,7 +267,7 @@ def _shrink_steps(
         results = _run_items(pool, [spec(c, True) for c in candidates], per_candidate)
         return [signature(r["status"], r["findings"]) == wanted for r in results]
 
-    shrunk = shrink_steps(steps, still_fails, stats, budget_left)
+    shrunk = shrink_steps(steps, still_fails, stats, budget_left, width=pool.jobs)
     final = baseline if shrunk == steps else _run_items(
         pool, [spec(shrunk, False)], per_candidate)[0]
     _check_final(final, wanted, "the shrunk scenario")
@@ -332,7 +333,7 @@ def _shrink_fuzz(
         return [o["signature"] == exact for o in evaluate([bytes(c) for c in candidates])]
 
     octets: list[int] = list(data)
-    kept: list[int] = ddmin(octets, still_fails, stats, budget_left)
+    kept: list[int] = ddmin(octets, still_fails, stats, budget_left, width=pool.jobs)
     small = bytes(kept)
     final = evaluate([small])[0]
     if final["signature"] != exact:
@@ -431,7 +432,7 @@ def _shrink_explore(
             return [sig(r) == wanted for r in replay(items)]
 
         kept = ddmin(faults, still_fails, stats, lambda: time.monotonic() < deadline,
-                     min_len=0)
+                     min_len=0, width=pool.jobs)
         if len(kept) < len(faults):
             cluster, choices = without_faults(cluster, choices, kept)
             if req.minimize == "all" and time.monotonic() < deadline:

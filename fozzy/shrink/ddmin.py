@@ -1,9 +1,13 @@
-"""Delta debugging over lists, with each level's candidates evaluated as one parallel batch.
+"""Delta debugging over lists, evaluated lazily in waves as wide as the worker pool.
 
-`still_fails(candidates) -> [bool]` runs a whole batch (on the worker pool) and says which
+`still_fails(candidates) -> [bool]` runs a batch (on the worker pool) and says which
 candidates still reproduce the original failure. At granularity n the list is cut into n
-chunks and the n complements (the list minus one chunk) are tried together; the first that
-still fails (in list order, so the result does not depend on scheduling) becomes the new list.
+chunks and the n complements (the list minus one chunk) are the level's candidates, in order.
+They are evaluated `width` at a time (one wave fills the pool's workers) and the level stops at
+the first wave with a reproducing candidate; the first such candidate in list order becomes the
+new list. That is the candidate a one-at-a-time ddmin would pick, so the result never depends
+on `width`, while a single worker runs only the candidates a sequential ddmin needs (evaluating
+whole levels made `--jobs 1` run every complement of a level even when the first succeeded).
 With no success the granularity doubles until chunks are single items.
 """
 
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 T = TypeVar("T")
+C = TypeVar("C")
 BatchOracle = Callable[[list[list[T]]], list[bool]]
 
 
@@ -30,14 +35,39 @@ def _chunks(items: Sequence[T], n: int) -> list[tuple[int, int]]:
     return [(i, min(i + size, len(items))) for i in range(0, len(items), size)]
 
 
+def first_failing(
+    candidates: list[C],
+    still_fails: Callable[[list[C]], list[bool]],
+    stats: ShrinkStats,
+    width: int,
+    budget_left: Callable[[], bool] = lambda: True,
+) -> C | None:
+    """The first candidate in list order that still fails, evaluating `width` at a time and
+    stopping at the first wave that has one (or when the budget ends between waves)."""
+    for start in range(0, len(candidates), width):
+        if start and not budget_left():
+            stats.out_of_budget = True
+            return None
+        wave = candidates[start : start + width]
+        stats.candidates += len(wave)
+        for cand, ok in zip(wave, still_fails(wave), strict=True):
+            if ok:
+                stats.accepted += 1
+                return cand
+    return None
+
+
 def ddmin(
     items: Sequence[T],
     still_fails: BatchOracle[T],
     stats: ShrinkStats,
     budget_left: Callable[[], bool] = lambda: True,
     min_len: int = 1,
+    width: int = 1,
 ) -> list[T]:
     """The smallest list found (1-minimal when the budget allows) that still fails."""
+    if width < 1:
+        raise ValueError("width must be at least 1")
     current = list(items)
     n = 2
     while len(current) > min_len:
@@ -50,11 +80,8 @@ def ddmin(
         if not candidates:
             break
         stats.levels += 1
-        stats.candidates += len(candidates)
-        verdicts = still_fails(candidates)
-        winner = next((c for c, ok in zip(candidates, verdicts, strict=True) if ok), None)
+        winner = first_failing(candidates, still_fails, stats, width, budget_left)
         if winner is not None:
-            stats.accepted += 1
             current = winner
             n = max(n - 1, 2)
             continue

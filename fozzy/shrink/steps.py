@@ -8,10 +8,11 @@ as the original — shrinking never trades one failure for another.
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from fozzy.shrink.ddmin import BatchOracle, ShrinkStats, ddmin
+from fozzy.shrink.ddmin import BatchOracle, ShrinkStats, ddmin, first_failing
 from workers.engine.durations import DurationError, parse_duration_ms
 from workers.steps.registry import INT_RANGES, CheckError, Step, T, registry
 
@@ -99,13 +100,14 @@ def shrink_steps(
     still_fails: BatchOracle[Step],
     stats: ShrinkStats,
     budget_left: Callable[[], bool],
-    batch_size: int = 16,
+    width: int = 1,
 ) -> Steps:
-    """Run the passes until none makes progress (or the budget ends)."""
+    """Run the passes until none makes progress (or the budget ends). `width` is how many
+    candidates are evaluated at once (the pool's workers); it never changes the result."""
     current = list(steps)
     while budget_left():
         before = current
-        current = ddmin(current, still_fails, stats, budget_left)
+        current = ddmin(current, still_fails, stats, budget_left, width=width)
         # Deepest first: shrinking an inner list never moves the paths of outer ones.
         for path in reversed(list(_nested_paths(current))):
             if not budget_left():
@@ -119,10 +121,10 @@ def shrink_steps(
             ) -> list[bool]:
                 return still_fails([_with_nested(base, path, c) for c in cands])
 
-            smaller = ddmin(nested, nested_oracle, stats, budget_left, min_len=0)
+            smaller = ddmin(nested, nested_oracle, stats, budget_left, min_len=0, width=width)
             if len(smaller) < len(nested):
                 current = _with_nested(current, path, smaller)
-        current = _simplify_values(current, still_fails, stats, budget_left, batch_size)
+        current = _simplify_values(current, still_fails, stats, budget_left, width)
         if current == before:
             break
     return current
@@ -133,38 +135,24 @@ def _simplify_values(
     still_fails: BatchOracle[Step],
     stats: ShrinkStats,
     budget_left: Callable[[], bool],
-    batch_size: int,
+    width: int,
 ) -> Steps:
-    """Try smaller field values in batches; restart from the first accepted candidate."""
+    """Try smaller field values a wave at a time; restart from the first accepted candidate
+    (values are generated lazily: a scenario with many fields has many candidates, and most
+    of them are never needed once one is accepted)."""
     current = steps
-    restart = True
-    while restart and budget_left():
-        restart = False
-        batch: list[Steps] = []
-        for cand in value_candidates(current):
-            batch.append(cand)
-            if len(batch) < batch_size:
-                continue
-            winner = _first_failing(batch, still_fails, stats)
-            batch = []
+    while budget_left():
+        candidates = value_candidates(current)
+        while True:
+            wave = list(itertools.islice(candidates, width))
+            if not wave:
+                return current
+            winner = first_failing(wave, still_fails, stats, width)
             if winner is not None:
-                current, restart = winner, True
+                current = winner
                 break
             if not budget_left():
+                stats.out_of_budget = True
                 return current
-        if not restart and batch:
-            winner = _first_failing(batch, still_fails, stats)
-            if winner is not None:
-                current, restart = winner, True
+    stats.out_of_budget = True
     return current
-
-
-def _first_failing(
-    batch: list[Steps], still_fails: BatchOracle[Step], stats: ShrinkStats
-) -> Steps | None:
-    stats.candidates += len(batch)
-    verdicts = still_fails(batch)
-    winner = next((c for c, ok in zip(batch, verdicts, strict=True) if ok), None)
-    if winner is not None:
-        stats.accepted += 1
-    return winner

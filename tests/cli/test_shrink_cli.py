@@ -130,7 +130,10 @@ def test_shrunk_scenario_does_not_depend_on_jobs(tmp_path: Path) -> None:
         assert code == 0
         results.append((json.loads((tmp_path / f"j{jobs}.fozzy").read_text())["scenario"],
                         doc["shrink"]["candidates"]))
-    assert results[0] == results[1]
+    assert results[0][0] == results[1][0]
+    # Two workers may run a candidate a single worker never needs (the second of a wave
+    # whose first already reproduces); one worker runs only what sequential ddmin runs.
+    assert results[0][1] <= results[1][1]
 
 
 def test_output_name_is_never_overwritten(tmp_path: Path) -> None:

@@ -93,3 +93,68 @@ def test_ddmin_level_cost_stays_small_for_200_items() -> None:
     result = ddmin(list(range(200)), lambda cands: [137 in c for c in cands], stats)
     assert result == [137]
     assert stats.candidates / max(stats.levels, 1) <= 40
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2, 60), st.data(), st.integers(1, 5))
+def test_ddmin_result_does_not_depend_on_the_wave_width(size: int, data: st.DataObject,
+                                                        width: int) -> None:
+    needed = data.draw(st.sets(st.integers(0, size - 1), min_size=1, max_size=3))
+
+    def oracle(cands: list[list[int]]) -> list[bool]:
+        return [needed <= set(c) for c in cands]
+
+    one = ddmin(list(range(size)), oracle, ShrinkStats())
+    wide = ddmin(list(range(size)), oracle, ShrinkStats(), width=width)
+    assert one == wide == sorted(needed)
+
+
+def test_ddmin_stops_a_level_at_the_first_wave_with_a_reproducer() -> None:
+    """One worker runs what a sequential ddmin runs: a level whose first complement still
+    fails costs one candidate, not the whole level."""
+    waves: list[int] = []
+
+    def oracle(cands: list[list[int]]) -> list[bool]:
+        waves.append(len(cands))
+        return [199 in c for c in cands]
+
+    stats = ShrinkStats()
+    assert ddmin(list(range(200)), oracle, stats) == [199]
+    assert set(waves) == {1}
+    assert stats.candidates == len(waves) == stats.levels
+    wide: list[int] = []
+
+    def wide_oracle(cands: list[list[int]]) -> list[bool]:
+        wide.append(len(cands))
+        return [199 in c for c in cands]
+
+    assert ddmin(list(range(200)), wide_oracle, ShrinkStats(), width=4) == [199]
+    assert max(wide) == 2  # every level here has two complements: never more than asked
+
+
+def test_ddmin_out_of_budget_mid_level_keeps_the_last_reproducer() -> None:
+    calls = 0
+
+    def budget_left() -> bool:
+        return calls < 3
+
+    def oracle(cands: list[list[int]]) -> list[bool]:
+        nonlocal calls
+        calls += 1
+        return [False for _ in cands]
+
+    stats = ShrinkStats()
+    assert ddmin(list(range(16)), oracle, stats, budget_left) == list(range(16))
+    assert stats.out_of_budget
+    assert calls == 3
+
+
+def test_shrink_steps_is_the_same_for_any_width() -> None:
+    raw: list[dict[str, Any]] = [{"type": "trace_event", "name": f"e{i}"} for i in range(25)]
+    raw[4] = {"type": "set_kv", "key": "mode", "value": "a rather long broken value"}
+    raw[17] = {"type": "get_kv_assert", "key": "mode", "is_null": True}
+    steps = parse_steps(raw, "/steps")
+    results = [shrink_steps(steps, oracle_for(steps), ShrinkStats(), lambda: True, width=w)
+               for w in (1, 2, 3)]
+    assert results[0] == results[1] == results[2]
+    assert [s["type"] for s in results[0]] == ["set_kv", "get_kv_assert"]
