@@ -7,11 +7,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.unit.enginekit import run, titles
 from workers.engine.loop import execute
-from workers.steps.jsondiff import MAX_MISMATCHES, canonical_json, json_diff, json_equal
+from workers.steps.jsondiff import MAX_MISMATCHES, JsonDiff, _walk, canonical_json, json_diff
 from workers.steps.parse import parse_step, parse_steps
 from workers.steps.registry import CheckError, Role, registry
 
@@ -400,13 +403,39 @@ def test_registry_shape_and_roles() -> None:
 # -- jsondiff ----------------------------------------------------------------------------
 
 
+def json_equal(expected: Any, actual: Any) -> bool:
+    return json_diff(expected, actual).total == 0
+
+
 def test_json_equal_is_type_strict() -> None:
     assert json_equal({"a": [1, "x", None]}, {"a": [1, "x", None]})
+    assert json_equal({"a": 1, "b": 2}, {"b": 2, "a": 1})
+    assert json_equal(-0.0, 0.0)
     assert not json_equal(1, 1.0)
     assert not json_equal(True, 1)
     assert not json_equal(0, False)
     assert not json_equal(None, {})
     assert not json_equal([1], [1, 1])
+    assert not json_equal(2**70, 2**70 + 1)  # beyond what orjson encodes: the walk decides
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=4),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner,
+                                                                 max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON, JSON, st.booleans())
+def test_json_diff_fast_path_agrees_with_the_walk(a: Any, b: Any, same: bool) -> None:
+    if same:
+        b = orjson.loads(orjson.dumps(a))
+    walked = JsonDiff()
+    _walk(a, b, "$", walked)
+    assert json_diff(a, b).mismatches == walked.mismatches
 
 
 def test_json_diff_paths_and_cap() -> None:

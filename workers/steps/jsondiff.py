@@ -67,18 +67,27 @@ def _walk(expected: Any, actual: Any, path: str, out: JsonDiff) -> None:
 
 
 def json_diff(expected: Any, actual: Any) -> JsonDiff:
-    """Every structural difference between two decoded JSON values."""
+    """Every structural difference between two decoded JSON values.
+
+    Equal canonical texts mean equal JSON values (the text keeps `1` apart from `1.0` and
+    `true`), and comparing them is done in C; the walk, which builds a path string for every
+    node, then only runs for documents that differ (or that orjson cannot encode)."""
     out = JsonDiff()
+    try:
+        if _canonical(expected) == _canonical(actual):
+            return out
+    except orjson.JSONEncodeError:
+        pass
     _walk(expected, actual, "$", out)
     return out
 
 
-def json_equal(expected: Any, actual: Any) -> bool:
-    return json_diff(expected, actual).total == 0
+def _canonical(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
 def canonical_json(value: Any) -> str:
     """Compact JSON with object keys sorted: the one text a `json` response body becomes.
 
     Raises `orjson.JSONEncodeError` for values JSON cannot carry (integers beyond 64 bits)."""
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    return _canonical(value).decode()
