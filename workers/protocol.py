@@ -4,6 +4,10 @@ A job is `{"op": "run", "items": [RunSpec, ...]}`; the worker answers with one m
 item, `{"i": index, "result": RunResult}`, as each finishes, so that the coordinator always
 knows which item a worker was holding when it died or hung.
 
+A job may also carry `shared_seq` (and, the first time a worker sees that sequence number,
+`shared`: fields common to every item): the worker merges `shared` under each item, so a
+large common part (shrink's base scenario) crosses the pipe once per worker, not per item.
+
 RunSpec keys: scenario {version, name, steps (normalized)}, scenario_path, seed, det,
 timeout_ms, backends {proc, fs, http}, memory (options), limits, cwd, replay (decisions or
 null). RunResult keys: status, findings, decisions, events, memory, virtualMs, executed, wallNs.

@@ -28,6 +28,8 @@ def serve(conn: Connection) -> None:
     from workers.steps.registry import registry
 
     registry()
+    shared: dict[str, Any] = {}
+    shared_seq: object = None
     while True:
         try:
             raw = conn.recv_bytes()
@@ -37,7 +39,16 @@ def serve(conn: Connection) -> None:
         op = job.get("op")
         if op == "stop":
             return
+        if "shared" in job:
+            shared, shared_seq = job["shared"], job["shared_seq"]
         items: list[dict[str, Any]] = job["items"]
+        if "shared_seq" in job:
+            if job["shared_seq"] != shared_seq:
+                for i in range(len(items)):
+                    conn.send_bytes(protocol.item_error(i, "job refers to shared fields this"
+                                                           " worker was never sent"))
+                continue
+            items = [{**shared, **item} for item in items]
         for i, item in enumerate(items):
             try:
                 result = _handler(op)(item)
@@ -52,6 +63,7 @@ Handler = Callable[[dict[str, Any]], dict[str, Any]]
 # Job kinds a worker serves: op → "module:function" taking one item and returning its result.
 OPS = {
     "run": "workers.engine.loop:run_scenario",
+    "run_refs": "workers.candidates:run_candidate",
     "load": "workers.scenario_core:load_batch",
     "fuzz": "workers.fuzz.campaign:fuzz_batch",
     "fuzz_eval": "workers.fuzz.campaign:evaluate_inputs",

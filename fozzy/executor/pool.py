@@ -199,6 +199,7 @@ class _Worker:
     budget_ms: int | None = None  # the current item's deadline budget, for messages
     eof: bool = False  # the pipe closed: the worker is gone or going
     hold: bool = False  # its next job was too big to queue behind the running one
+    shared_seq: int = -1  # the shared fields it holds (see WorkerPool.run's `shared`)
     inbox: bytearray = field(default_factory=bytearray)  # bytes read, not yet a whole frame
 
     @property
@@ -256,6 +257,8 @@ class WorkerPool:
         self._closed = False
         self._poller = select.poll()
         self._by_fd: dict[int, tuple[_Worker, bool]] = {}  # fd → (worker, is its pipe)
+        self._shared: dict[str, Any] | None = None
+        self._shared_seq = 0
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -322,12 +325,15 @@ class WorkerPool:
         op: str = "run",
         deadline_ms: DeadlineFn = item_timeout_ms,
         depth: int = 1,
+        shared: dict[str, Any] | None = None,
     ) -> Generator[tuple[int, dict[str, Any]], None, None]:
         """Run every item once and yield `(index, result)` as results arrive.
 
         An item's deadline is `deadline_ms(item)` plus the grace, from the moment its worker
         starts it. Results for hung or dead workers are synthesized (`timeout` / `crash`).
         `depth` is how many jobs a worker may hold (2 = the next one waits in its pipe).
+        `shared` holds fields common to every item: each worker is sent them once (again only
+        when a different object is passed) and merges them under each item itself.
         Stopping the iteration early kills whatever is still in flight.
         """
         if self._closed:
@@ -336,6 +342,8 @@ class WorkerPool:
             raise ValueError("batch_size must be at least 1")
         if depth not in (1, 2):
             raise ValueError("depth must be 1 or 2")
+        if shared is not None and shared is not self._shared:
+            self._shared, self._shared_seq = shared, self._shared_seq + 1
         queue: deque[int] = deque(range(len(items)))
         pending = len(items)
         if len(self._workers) < min(self.jobs, pending):
@@ -344,7 +352,8 @@ class WorkerPool:
             self._spawn()
         try:
             while pending:
-                self._dispatch(queue, items, batch_size, op, deadline_ms, depth)
+                self._dispatch(queue, items, batch_size, op, deadline_ms, depth,
+                               shared is not None)
                 for index, result in self._collect(queue, items, deadline_ms):
                     pending -= 1
                     yield index, result
@@ -360,6 +369,7 @@ class WorkerPool:
         op: str,
         deadline_ms: DeadlineFn,
         depth: int,
+        with_shared: bool,
     ) -> None:
         for w in [w for w in self._workers if not w.busy and not w.proc.is_alive()]:
             self._replace(w)  # died while idle: no item to blame, but it costs a restart
@@ -370,11 +380,18 @@ class WorkerPool:
             if outstanding and (depth == 1 or w.hold or outstanding > batch_size):
                 continue
             job = [queue.popleft() for _ in range(min(batch_size, len(queue)))]
-            data = protocol.encode({"op": op, "items": [items[i] for i in job]})
+            message: dict[str, Any] = {"op": op, "items": [items[i] for i in job]}
+            if with_shared:
+                message["shared_seq"] = self._shared_seq
+                if w.shared_seq != self._shared_seq:
+                    message["shared"] = self._shared
+            data = protocol.encode(message)
             if outstanding and len(data) > PREFETCH_MAX_BYTES:
                 queue.extendleft(reversed(job))
                 w.hold = True
                 continue
+            if with_shared:
+                w.shared_seq = self._shared_seq
             if outstanding:
                 w.job, w.done = w.job[w.done :] + job, 0
             else:

@@ -211,3 +211,87 @@ def test_an_unknown_op_is_reported_per_item_not_raised_by_the_preload() -> None:
         results = dict(pool.run([OK], op="no-such-op"))
     assert results[0]["status"] == "crash"
     assert "unknown job op" in results[0]["findings"][0]["message"]
+
+
+def split_shared(it: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Everything but the seed becomes shared; the items keep only their seeds."""
+    return {k: v for k, v in it.items() if k != "seed"}, {"seed": it["seed"]}
+
+
+def test_shared_fields_merge_under_every_item_for_any_jobs_and_batch() -> None:
+    shared, _ = split_shared(RAND)
+    seeds = [{"seed": s} for s in range(7)]
+    full = [dict(RAND, seed=s) for s in range(7)]
+    with WorkerPool(1) as pool:
+        reference = {i: strip_wall(r) for i, r in pool.run(full)}
+    for jobs, batch in ((1, 1), (2, 1), (2, 3)):
+        with WorkerPool(jobs) as pool:
+            got = {i: strip_wall(r) for i, r in pool.run(seeds, batch_size=batch,
+                                                        shared=shared)}
+            # The same object again: the workers already hold it and still merge it.
+            again = {i: strip_wall(r) for i, r in pool.run(seeds, shared=shared)}
+        assert got == again == reference
+
+
+def test_new_shared_fields_replace_the_old_ones_and_an_item_overrides_them() -> None:
+    with WorkerPool(1) as pool:
+        first = dict(pool.run([{"seed": 1}], shared=dict(OK)))
+        second = dict(pool.run([{"seed": 1}, {**FAIL, "seed": 1}], shared=dict(RAND)))
+        plain = dict(pool.run([OK]))
+    assert first[0]["status"] == "pass" and first[0]["virtualMs"] == 0
+    assert second[0]["virtualMs"] == 5000  # RAND's sleep: the new shared fields
+    assert second[1]["status"] == "fail"  # the item's own scenario wins over the shared one
+    assert plain[0]["status"] == "pass"
+
+
+def test_a_replacement_worker_is_sent_the_shared_fields_again() -> None:
+    shared, _ = split_shared(HANG)
+    with WorkerPool(1, grace_ms=100) as pool:
+        results = dict(pool.run([{"seed": 1}, {**OK, "seed": 2}, {"seed": 3, "det": True}],
+                                batch_size=3, shared=shared,
+                                deadline_ms=lambda it: 200))
+        assert pool.restarts == 1
+    assert [results[i]["status"] for i in range(3)] == ["timeout", "pass", "pass"]
+    assert results[2]["virtualMs"] == 60_000  # the 60 s sleep, in virtual time this once
+
+
+def test_run_refs_builds_the_scenario_from_base_steps_and_rewritten_steps() -> None:
+    base = parse_steps([{"type": "set_kv", "key": "k", "value": "v"},
+                        {"type": "get_kv_assert", "key": "k", "is_null": True},
+                        {"type": "sleep", "duration": "2s"}], "/steps")
+    shared = {k: v for k, v in OK.items() if k != "scenario"}
+    shared.update(scenario={"version": 1, "name": "refs"}, base_steps=base)
+    rewritten = {**base[2], "duration": "3s"}
+    with WorkerPool(1) as pool:
+        results = dict(pool.run([{"step_refs": [0, 1]}, {"step_refs": [1, rewritten]},
+                                 {"step_refs": [2]}], op="run_refs", shared=shared))
+    assert results[0]["status"] == "fail"
+    assert results[1]["status"] == "pass" and results[1]["virtualMs"] == 3000
+    assert results[2]["virtualMs"] == 2000
+
+
+def test_a_worker_never_runs_items_against_shared_fields_it_does_not_hold() -> None:
+    from workers import protocol
+    from workers.serve import serve
+
+    class Conn:
+        def __init__(self, jobs: list[dict[str, Any]]) -> None:
+            self.inbox = [protocol.encode(j) for j in jobs]
+            self.sent: list[dict[str, Any]] = []
+
+        def recv_bytes(self) -> bytes:
+            if not self.inbox:
+                raise EOFError
+            return self.inbox.pop(0)
+
+        def send_bytes(self, data: bytes) -> None:
+            self.sent.append(protocol.decode(data))
+
+    conn = Conn([{"op": "run", "items": [{"seed": 1}], "shared_seq": 3}])
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        serve(conn)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert conn.sent == [{"i": 0, "error": "job refers to shared fields this worker was never"
+                                           " sent"}]
