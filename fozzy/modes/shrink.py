@@ -220,14 +220,6 @@ def _refuse_host(doc: dict[str, Any]) -> None:
         )
 
 
-def _run_items(
-    pool: WorkerPool, items: list[dict[str, Any]], deadline_ms: int
-) -> list[dict[str, Any]]:
-    results = dict(pool.run(items, batch_size=_batch_size(len(items), pool.jobs),
-                            deadline_ms=lambda _: deadline_ms))
-    return [results[i] for i in range(len(items))]
-
-
 def _shrink_steps(
     req: ShrinkRequest,
     doc: dict[str, Any],
@@ -237,8 +229,12 @@ def _shrink_steps(
     budget_left: Callable[[], bool],
 ) -> _Shrunk:
     scenario = doc["scenario"]
-    base: dict[str, Any] = {
-        "scenario": scenario,
+    steps = list(scenario["steps"])
+    # Everything but the steps a candidate keeps goes to each worker once (see
+    # workers.candidates): a candidate is indexes into `steps` plus any rewritten step.
+    shared: dict[str, Any] = {
+        "scenario": {k: v for k, v in scenario.items() if k != "steps"},
+        "base_steps": steps,
         "scenario_path": doc.get("scenario_path"),
         "seed": int(doc["summary"]["identity"]["seed"]),
         "det": True,
@@ -249,12 +245,18 @@ def _shrink_steps(
         "cwd": os.getcwd(),
         "replay": None,
     }
+    position = {id(s): i for i, s in enumerate(steps)}
 
-    def spec(steps: list[dict[str, Any]], trim: bool) -> dict[str, Any]:
-        return {**base, "scenario": {**scenario, "steps": steps}, "trim": trim}
+    def spec(candidate: list[dict[str, Any]], trim: bool) -> dict[str, Any]:
+        return {"step_refs": [position.get(id(s), s) for s in candidate], "trim": trim}
 
-    steps = list(scenario["steps"])
-    baseline = _run_items(pool, [spec(steps, False)], MIN_CANDIDATE_MS * 6)[0]
+    def run(items: list[dict[str, Any]], deadline_ms: int) -> list[dict[str, Any]]:
+        results = dict(pool.run(items, batch_size=_batch_size(len(items), pool.jobs),
+                                op="run_refs", deadline_ms=lambda _: deadline_ms,
+                                shared=shared))
+        return [results[i] for i in range(len(items))]
+
+    baseline = run([spec(steps, False)], MIN_CANDIDATE_MS * 6)[0]
     got = signature(baseline["status"], baseline["findings"])
     if got != wanted:
         raise TraceError(
@@ -264,16 +266,15 @@ def _shrink_steps(
     per_candidate = max(MIN_CANDIDATE_MS, 20 * int(baseline.get("wallNs", 0)) // 1_000_000)
 
     def still_fails(candidates: list[list[dict[str, Any]]]) -> list[bool]:
-        results = _run_items(pool, [spec(c, True) for c in candidates], per_candidate)
+        results = run([spec(c, True) for c in candidates], per_candidate)
         return [signature(r["status"], r["findings"]) == wanted for r in results]
 
     shrunk = shrink_steps(steps, still_fails, stats, budget_left, width=pool.jobs)
-    final = baseline if shrunk == steps else _run_items(
-        pool, [spec(shrunk, False)], per_candidate)[0]
+    final = baseline if shrunk == steps else run([spec(shrunk, False)], per_candidate)[0]
     _check_final(final, wanted, "the shrunk scenario")
-    replayed = _run_items(
-        pool, [{**spec(shrunk, True), "replay": {"decisions": final["decisions"],
-                                                 "recorded_status": final["status"]}}],
+    replayed = run(
+        [{**spec(shrunk, True), "replay": {"decisions": final["decisions"],
+                                           "recorded_status": final["status"]}}],
         per_candidate,
     )[0]
     _check_final(replayed, wanted, "a replay of the shrunk trace")

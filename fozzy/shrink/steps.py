@@ -7,7 +7,6 @@ as the original — shrinking never trades one failure for another.
 
 from __future__ import annotations
 
-import copy
 import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -36,10 +35,20 @@ def _get(steps: Steps, path: tuple[int, ...]) -> Step:
     return step
 
 
-def _with_nested(steps: Steps, path: tuple[int, ...], nested: Steps) -> Steps:
-    out = copy.deepcopy(steps)
-    _get(out, path)["steps"] = nested
+def _replace_at(steps: Steps, path: tuple[int, ...], new: Step) -> Steps:
+    """A new list with `new` at `path` and every other step the very same object (candidates
+    are sent as references to unchanged steps; see workers.candidates)."""
+    out = list(steps)
+    head = path[0]
+    if len(path) == 1:
+        out[head] = new
+    else:
+        out[head] = {**out[head], "steps": _replace_at(out[head]["steps"], path[1:], new)}
     return out
+
+
+def _with_nested(steps: Steps, path: tuple[int, ...], nested: Steps) -> Steps:
+    return _replace_at(steps, path, {**_get(steps, path), "steps": nested})
 
 
 def _smaller_values(value: Any, ftype: T) -> list[Any]:
@@ -86,11 +95,9 @@ def value_candidates(steps: Steps) -> Iterator[Steps]:
                 if s[f.name] is None:
                     continue
                 for smaller in _smaller_values(s[f.name], f.type):
-                    cand = copy.deepcopy(steps)
-                    target = (cand if not path else _get(cand, path)["steps"])[i]
-                    target[f.name] = smaller
-                    if _valid(target):
-                        yield cand
+                    changed = {**s, f.name: smaller}
+                    if _valid(changed):
+                        yield _replace_at(steps, (*path, i), changed)
 
     yield from walk(())
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fozzy.shrink.ddmin import ShrinkStats, ddmin
-from fozzy.shrink.steps import shrink_steps
+from fozzy.shrink.steps import shrink_steps, value_candidates
 from tests.unit.enginekit import run
 from workers.steps.parse import parse_steps
 
@@ -158,3 +159,19 @@ def test_shrink_steps_is_the_same_for_any_width() -> None:
                for w in (1, 2, 3)]
     assert results[0] == results[1] == results[2]
     assert [s["type"] for s in results[0]] == ["set_kv", "get_kv_assert"]
+
+
+def test_value_candidates_share_every_untouched_step_with_the_original() -> None:
+    """Candidates cross to the workers as references to unchanged steps, so a candidate must
+    reuse those step objects (and never mutate the original)."""
+    steps = parse_steps([
+        {"type": "set_kv", "key": "k", "value": "some value"},
+        {"type": "assert_throws", "steps": [{"type": "fail", "message": "deep message"}]},
+        {"type": "sleep", "duration": "2s"},
+    ], "/steps")
+    snapshot = orjson.dumps(steps)
+    for cand in value_candidates(steps):
+        changed = [i for i, (a, b) in enumerate(zip(steps, cand, strict=True)) if a is not b]
+        assert len(changed) == 1
+        assert cand[changed[0]] != steps[changed[0]]
+    assert orjson.dumps(steps) == snapshot
