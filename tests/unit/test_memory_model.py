@@ -14,9 +14,11 @@ from workers.engine.memory import (
     U64_MAX,
     MemoryModel,
     MemoryOptionsError,
+    callsite_hash,
     fragmentation_pct,
     normalize_options,
     parse_wave,
+    settings,
     wave_problem,
 )
 from workers.engine.runtime import Runtime
@@ -58,6 +60,46 @@ def test_options_normalized_and_track_forced() -> None:
 def test_bad_options_are_rejected(raw: dict[str, Any], fragment: str) -> None:
     with pytest.raises(MemoryOptionsError, match=re.escape(fragment)):
         MemoryModel(raw)
+
+
+def test_settings_are_remembered_per_option_set_never_across_types() -> None:
+    first = settings({"limit_mb": 1, "pressure_wave": "1,2"})
+    assert settings({"limit_mb": 1, "pressure_wave": "1,2"}) is first
+    assert dict(first[0]) == normalize_options({"limit_mb": 1, "pressure_wave": "1,2"})
+    assert first[1] == (1, 2)
+    # `true` equals `1` for a dict key but is not an unsigned integer option.
+    with pytest.raises(MemoryOptionsError, match="limit_mb must be an unsigned"):
+        settings({"limit_mb": True, "pressure_wave": "1,2"})
+    with pytest.raises(MemoryOptionsError, match="pressure_wave must be a string"):
+        settings({"pressure_wave": [1, 2]})
+    with pytest.raises(TypeError):
+        first[0]["limit_mb"] = 2  # type: ignore[index]
+
+
+def test_models_from_one_option_set_do_not_share_state() -> None:
+    a, b = runtime(pressure_wave="1,2"), runtime(pressure_wave="1,2")
+    assert a.mem.options is b.mem.options
+    a.mem.wave.append(9)
+    a.mem.limit_mb = 1
+    assert b.mem.wave == [1, 2] and b.mem.limit_mb is None
+    assert runtime(pressure_wave="1,2").mem.wave == [1, 2]
+
+
+def test_callsite_hash_is_blake3_of_the_callsite() -> None:
+    for text in ("memory_alloc|path=a|step=1", "memory_alloc|path=a|step=1", "x"):
+        assert callsite_hash(text) == blake3.blake3(text.encode()).hexdigest()
+
+
+def test_finish_without_report_applies_the_same_policy() -> None:
+    def run(report: bool) -> tuple[str, object, list[str]]:
+        rt = runtime(track=True, leak_budget_bytes=5)
+        rt.mem.allocate(rt, 10, "cs", None)
+        status, got = rt.mem.finish(rt, "pass", report)
+        return status, got, [f["title"] for f in rt.findings]
+
+    status, report, found = run(True)
+    assert (status, found) == ("fail", ["memory_leak_budget"]) and report is not None
+    assert run(False) == (status, None, found)
 
 
 def test_fragmentation_pct_is_blake3_first_byte_mod_31() -> None:

@@ -84,9 +84,12 @@ def run_scenario(spec: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def execute(spec: dict[str, Any]) -> tuple[Runtime, dict[str, Any]]:
+def execute(
+    spec: dict[str, Any], memory_report: bool = True
+) -> tuple[Runtime, dict[str, Any]]:
     """Run one job item; also hand back the final runtime for callers (the fuzzer) that read
-    end state beyond the result."""
+    end state beyond the result. Without `memory_report` the result's `memory` is None: the
+    fuzzer reads only status, findings and the logs, and builds no trace from them."""
     t0 = time.perf_counter_ns()
     rt = Runtime(spec)
     replay = spec.get("replay")
@@ -103,7 +106,7 @@ def execute(spec: dict[str, Any]) -> tuple[Runtime, dict[str, Any]]:
         if misbehaved is not None:
             rt.findings.append(misbehaved)
             status = FAIL
-    status, memory = rt.mem.finish(rt, status)
+    status, memory = rt.mem.finish(rt, status, memory_report)
     if replay is not None:
         status = finish_replay(rt, status)
     return rt, _result(rt, status, memory, t0)

@@ -9,10 +9,12 @@ list lengths rather than a deep copy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import blake3
+import orjson
 
 from workers.engine.findings import CHECKER, finding
 from workers.engine.quote import q
@@ -92,6 +94,31 @@ def normalize_options(raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+Settings = tuple[Mapping[str, Any], tuple[int, ...]]
+_SETTINGS: dict[bytes, Settings] = {}
+_SETTINGS_CAP = 64
+
+
+def settings(raw: dict[str, Any]) -> Settings:
+    """`normalize_options` (read-only) and the parsed pressure wave, worked out once per
+    distinct option set in a worker: every run of a suite or a fuzz batch carries the same
+    options. Keyed by the options' JSON text, which tells `true` from `1`, so a value that
+    `normalize_options` rejects is never mistaken for an accepted one."""
+    try:
+        key: bytes | None = orjson.dumps(raw)
+    except TypeError:
+        key = None  # not JSON at all: normalize_options says why
+    hit = None if key is None else _SETTINGS.get(key)
+    if hit is None:
+        options = normalize_options(raw)
+        hit = (MappingProxyType(options), tuple(parse_wave(options.get("pressure_wave") or "")))
+        if key is not None:
+            if len(_SETTINGS) >= _SETTINGS_CAP:
+                _SETTINGS.clear()
+            _SETTINGS[key] = hit
+    return hit
+
+
 def callsite_string(path: str | None, step: int, key: str | None, tag: str | None) -> str:
     text = f"memory_alloc|path={path or ''}|step={step}"
     if key is not None:
@@ -101,8 +128,19 @@ def callsite_string(path: str | None, step: int, key: str | None, tag: str | Non
     return text
 
 
+_CALLSITES: dict[str, str] = {}
+_CALLSITES_CAP = 4096
+
+
 def callsite_hash(text: str) -> str:
-    return blake3.blake3(text.encode()).hexdigest()
+    """Memoized per worker: a scenario's callsites are a handful of fixed strings, hashed
+    again on every run of it."""
+    known = _CALLSITES.get(text)
+    if known is None:
+        if len(_CALLSITES) >= _CALLSITES_CAP:
+            _CALLSITES.clear()
+        known = _CALLSITES[text] = blake3.blake3(text.encode()).hexdigest()
+    return known
 
 
 def fragmentation_pct(seed: int, alloc_ops: int, requested: int) -> int:
@@ -111,8 +149,10 @@ def fragmentation_pct(seed: int, alloc_ops: int, requested: int) -> int:
     return blake3.blake3(data).digest()[0] % 31
 
 
-@dataclass(frozen=True, slots=True)
-class Allocation:
+class Allocation(NamedTuple):
+    """Immutable, so a checkpoint copies the containers, never the allocations (a NamedTuple:
+    a frozen dataclass costs several times as much to create, on every allocation)."""
+
     id: int
     requested: int
     effective: int
@@ -120,8 +160,7 @@ class Allocation:
     tag: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class AllocOutcome:
+class AllocOutcome(NamedTuple):
     """One attempt's result: `alloc` is None exactly when `failed_reason` is set."""
 
     requested: int
@@ -135,12 +174,12 @@ class MemoryModel:
     """Allocator state for one run; step handlers log decisions and events around it."""
 
     def __init__(self, options: dict[str, Any]) -> None:
-        self.options = normalize_options(options)
+        self.options, wave = settings(options)
         self.tracking: bool = self.options["track"]
         self.limit_mb: int | None = self.options.get("limit_mb")
         self.fail_after: int | None = self.options.get("fail_after_allocs")
         self.frag_seed: int | None = self.options.get("fragmentation_seed")
-        self.wave: list[int] = parse_wave(self.options.get("pressure_wave") or "")
+        self.wave: list[int] = list(wave)
         self.alloc_ops = 0
         self.failed = 0
         self.next_id = 1
@@ -148,7 +187,7 @@ class MemoryModel:
         self.peak = 0
         self.live: dict[int, Allocation] = {}
         self.freed: list[Allocation] = []
-        self.timeline: list[dict[str, Any]] = []
+        self.timeline: list[tuple[int, str, dict[str, Any]]] = []  # (timeMs, kind, fields)
 
     # -- the allocator --------------------------------------------------------------------
     def effective_bytes(self, requested: int) -> int:
@@ -217,10 +256,7 @@ class MemoryModel:
         })
 
     def _record(self, rt: Runtime, kind: str, fields: dict[str, Any]) -> None:
-        self.timeline.append(
-            {"index": len(self.timeline), "timeMs": rt.clock.now_ms, "kind": kind,
-             "fields": fields}
-        )
+        self.timeline.append((rt.clock.now_ms, kind, fields))
 
     def in_use_bytes(self) -> int:
         return self.in_use
@@ -247,9 +283,13 @@ class MemoryModel:
     def leaked_bytes(self) -> int:
         return sum(a.effective for a in self.live.values())
 
-    def finish(self, rt: Runtime, status: str) -> tuple[str, dict[str, Any] | None]:
+    def finish(
+        self, rt: Runtime, status: str, report: bool = True
+    ) -> tuple[str, dict[str, Any] | None]:
         """Apply the leak policy (it may turn pass into fail, never touches fail/timeout) and
-        build the report when tracking was asked for or the run touched memory."""
+        build the report when tracking was asked for or the run touched memory. A caller that
+        only wants the status (a fuzz exec) passes `report=False`: the report is the costly
+        part."""
         leaked = self.leaked_bytes()
         fail_on_leak: bool = self.options["fail_on_leak"]
         budget: int | None = self.options.get("leak_budget_bytes")
@@ -266,7 +306,7 @@ class MemoryModel:
             ))
         if not allowed and status == "pass":
             status = "fail"
-        if not (self.tracking or self.timeline):
+        if not report or not (self.tracking or self.timeline):
             return status, None
         return status, self.report()
 
@@ -292,7 +332,10 @@ class MemoryModel:
                 "leakedAllocs": len(self.live),
             },
             "leaks": leaks,
-            "timeline": [dict(e) for e in self.timeline],
+            "timeline": [
+                {"index": i, "timeMs": ms, "kind": kind, "fields": fields}
+                for i, (ms, kind, fields) in enumerate(self.timeline)
+            ],
             "graph": self.graph(),
         }
 
