@@ -11,6 +11,8 @@ from typing import Any, Protocol
 
 from workers.engine.clock import Clock
 from workers.engine.findings import Finding
+from workers.engine.memory import MemoryModel
+from workers.engine.net import NetSim
 from workers.engine.rng import Rng
 from workers.engine.vfs import VirtualFs
 
@@ -38,9 +40,6 @@ class Runtime:
     """Mutable state of one run. Handlers read and write it directly: it is the engine's API."""
 
     def __init__(self, spec: dict[str, Any]) -> None:
-        from workers.engine.memory import MemoryModel
-        from workers.engine.net import NetSim
-
         self.spec = spec
         self.det: bool = bool(spec.get("det", False))
         self.seed: int = int(spec["seed"])
