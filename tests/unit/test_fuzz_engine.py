@@ -202,3 +202,24 @@ def test_scenario_dictionary_stage_reaches_bodies_and_header_values() -> None:
     assert any(v["headers"] == {"x-f": "TOK"} for v in variants)
     assert all(v["path"].startswith("http://127.0.0.1:9/") for v in variants)
     assert all(v["expect_status"] == 200 for v in variants)
+
+
+def test_cached_mutation_facts_belong_to_their_own_input() -> None:
+    from workers.fuzz.scenario_mutators import _input_slots
+
+    base = ScenarioInput(7, parse_steps(STEPS, "/steps"))
+    assert base.movable_steps() == [0, 2]
+    assert base.input_slots() == list(_input_slots(base.steps))
+    rng, ctx = random.Random(3), MutationContext((), (), 4096)
+    made = mutate_scenario(base, rng, ctx, ("duplicate_step",))
+    assert made is not None
+    child = made[0]
+    # The child has one more input step: its facts are its own, the parent's unchanged.
+    assert len(child.movable_steps()) == 3
+    assert child.input_slots() == list(_input_slots(child.steps))
+    assert len(child.input_slots()) == len(base.input_slots()) + 1
+    assert base.movable_steps() == [0, 2]
+    assert child == ScenarioInput(child.seed, child.steps)  # caches are not part of equality
+    fresh = ScenarioInput(7, parse_steps(STEPS[1:], "/steps"))
+    assert fresh.movable_steps() == [1]
+

@@ -13,7 +13,7 @@ import itertools
 import random
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from workers.fuzz.bytes_mutators import MutationContext, mutate_bytes
@@ -23,16 +23,42 @@ from workers.steps.registry import INT_RANGES, CheckError, Field, Role, Step, St
 SCENARIO_MUTATORS = ("field", "duplicate_step", "swap_steps", "seed")
 MAX_STEPS = 512  # duplication stops here so mutants cannot grow without bound
 
+Path = tuple[int, ...]
+
 
 @dataclass
 class ScenarioInput:
-    """One fuzz input for a scenario target: the run seed and the (mutated) steps."""
+    """One fuzz input for a scenario target: the run seed and the (mutated) steps.
+
+    An input is never modified once made (a mutant is a new input that shares the unchanged
+    steps), while a corpus entry is the parent of thousands of mutants; so what mutation asks
+    of its steps is worked out once per input, on first use.
+    """
 
     seed: int
     steps: list[Step]
+    _slots: list[tuple[Path, Field]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    _movable: list[int] | None = field(default=None, init=False, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {"seed": self.seed, "steps": self.steps}
+
+    def input_slots(self) -> list[tuple[Path, Field]]:
+        """Every (path to a step, INPUT field) of the steps, nested ones included."""
+        if self._slots is None:
+            self._slots = list(_input_slots(self.steps))
+        return self._slots
+
+    def movable_steps(self) -> list[int]:
+        """Indexes of the top-level steps that may be duplicated or swapped."""
+        if self._movable is None:
+            reg = registry()
+            self._movable = [
+                i for i, s in enumerate(self.steps) if _is_input_step(reg[s["type"]], s)
+            ]
+        return self._movable
 
 
 def literals(value: Any, out: set[bytes] | None = None) -> set[bytes]:
@@ -54,9 +80,6 @@ def literals(value: Any, out: set[bytes] | None = None) -> set[bytes]:
         for v in value:
             literals(v, acc)
     return acc
-
-
-Path = tuple[int, ...]
 
 
 def _input_slots(steps: list[Step], prefix: Path = ()) -> Iterator[tuple[Path, Field]]:
@@ -212,13 +235,12 @@ def mutate_scenario(
     attempts: int = 8,
 ) -> tuple[ScenarioInput, str] | None:
     """One valid mutant and the name of the mutator that made it, or None if none applies."""
-    reg = registry()
     for _ in range(attempts):
         op = rng.choice(mutators)
         if op == "seed":
             return ScenarioInput(rng.getrandbits(64), base.steps), op
         if op == "field":
-            slots = list(_input_slots(base.steps))
+            slots = base.input_slots()
             if not slots:
                 continue
             path, f = rng.choice(slots)
@@ -227,10 +249,10 @@ def mutate_scenario(
             if not _valid([target]):
                 continue
             return ScenarioInput(base.seed, steps), op
-        steps = list(base.steps)
-        idx = [i for i, s in enumerate(steps) if _is_input_step(reg[s["type"]], s)]
+        idx = base.movable_steps()
         if not idx:
             continue
+        steps = list(base.steps)
         i = rng.choice(idx)
         if op == "duplicate_step":
             if len(steps) >= MAX_STEPS:
@@ -250,7 +272,7 @@ def dictionary_stage(base: ScenarioInput, tokens: Sequence[bytes]) -> Iterator[S
     """The deterministic dictionary stage over every string input of the scenario (header
     values included): each token at each token boundary, inserted and overwritten. URLs keep
     their authority, as in random mutation."""
-    for path, f in _input_slots(base.steps):
+    for path, f in base.input_slots():
         step = _step_at(base.steps, path)
         value = step[f.name]
         if f.type is T.STR and isinstance(value, str):
