@@ -223,3 +223,16 @@ def test_cached_mutation_facts_belong_to_their_own_input() -> None:
     fresh = ScenarioInput(7, parse_steps(STEPS[1:], "/steps"))
     assert fresh.movable_steps() == [1]
 
+
+def test_current_input_file_holds_exactly_the_last_input(tmp_path: Path) -> None:
+    from workers.fuzz.campaign import CurrentInput
+
+    path = tmp_path / "cur"
+    path.write_bytes(b"stale content from an earlier batch")
+    current = CurrentInput(str(path))
+    try:
+        for data in (b"abc", b"abcdefgh", b"xy", b"", b"0123456789"):
+            current.set(data)
+            assert path.read_bytes() == data
+    finally:
+        current.close()
