@@ -256,7 +256,10 @@ def _shrink_steps(
                                 shared=shared))
         return [results[i] for i in range(len(items))]
 
-    baseline = run([spec(steps, False)], MIN_CANDIDATE_MS * 6)[0]
+    # Every worker runs the baseline: one result is needed, and the copies cost nothing on
+    # the critical path (the step is serial anyway) while each worker pays its first-run
+    # costs (copy-on-write faults, cold caches: several ms) before the first parallel wave.
+    baseline = run([spec(steps, False)] * pool.jobs, MIN_CANDIDATE_MS * 6)[0]
     got = signature(baseline["status"], baseline["findings"])
     if got != wanted:
         raise TraceError(
