@@ -5,11 +5,11 @@ is CPython's Mersenne Twister seeded with the run seed as an integer, and every 
 `getrandbits(64)`. CPython documents seeding by int and getrandbits as reproducible across
 versions, which is what makes traces replay on another machine.
 
-Seeding a Mersenne Twister costs more than a small run's whole step loop, and a worker keeps
-running the same seeds (every fuzz mutant that does not mutate the seed inherits its
-parent's). So the first draws of each recent seed are remembered per worker process, and a
-run seeds a generator only when it draws past what is known. The values are the same either
-way: a prefix is only ever filled from the real stream.
+Seeding a Mersenne Twister costs ~4 us (about 5% of a small scenario's fuzz exec), and a
+worker keeps running the same seeds (every fuzz mutant that does not mutate the seed
+inherits its parent's). So the first draws of each recent seed are remembered per worker
+process, and a run seeds a generator only when it draws past what is known. The values are
+the same either way: a prefix is only ever filled from the real stream.
 """
 
 from __future__ import annotations
