@@ -26,6 +26,11 @@ def encode(message: dict[str, Any]) -> bytes:
     return orjson.dumps(message, option=_OPTS)
 
 
+def preencoded(value: Any) -> orjson.Fragment:
+    """`value` encoded once, to be embedded as is in any number of messages."""
+    return orjson.Fragment(encode(value))
+
+
 def decode(data: bytes) -> dict[str, Any]:
     value = orjson.loads(data)
     if not isinstance(value, dict):

@@ -258,6 +258,7 @@ class WorkerPool:
         self._poller = select.poll()
         self._by_fd: dict[int, tuple[_Worker, bool]] = {}  # fd → (worker, is its pipe)
         self._shared: dict[str, Any] | None = None
+        self._shared_bytes: Any = None
         self._shared_seq = 0
 
     def __enter__(self) -> WorkerPool:
@@ -344,6 +345,7 @@ class WorkerPool:
             raise ValueError("depth must be 1 or 2")
         if shared is not None and shared is not self._shared:
             self._shared, self._shared_seq = shared, self._shared_seq + 1
+            self._shared_bytes = protocol.preencoded(shared)  # encoded once for every worker
         queue: deque[int] = deque(range(len(items)))
         pending = len(items)
         if len(self._workers) < min(self.jobs, pending):
@@ -384,7 +386,7 @@ class WorkerPool:
             if with_shared:
                 message["shared_seq"] = self._shared_seq
                 if w.shared_seq != self._shared_seq:
-                    message["shared"] = self._shared
+                    message["shared"] = self._shared_bytes
             data = protocol.encode(message)
             if outstanding and len(data) > PREFETCH_MAX_BYTES:
                 queue.extendleft(reversed(job))
