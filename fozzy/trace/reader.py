@@ -42,7 +42,7 @@ class _Event(msgspec.Struct, gc=False):
 class _Scenario(msgspec.Struct, gc=False):
     version: int
     name: str
-    steps: list[dict[str, Any]]
+    steps: list[_Object]
 
 
 class _Fuzz(msgspec.Struct, gc=False):

@@ -73,6 +73,9 @@ def test_round_trip_keeps_u64_values_and_order(tmp_path: Path) -> None:
         (b'{"format":"fozzy-trace","version":4,"decisions":[],"events":[],'
          b'"summary":{"status":"great","mode":"run","identity":{"seed":1}}}',
          "$.summary.status"),
+        (b'{"format":"fozzy-trace","version":4,"decisions":[],"events":[],'
+         b'"scenario":{"version":1,"name":"s","steps":[{"type":"fail"},"fail"]}}',
+         "$.scenario.steps[1]"),
     ],
 )
 def test_bad_traces_are_trace_errors(tmp_path: Path, content: bytes, message: str) -> None:
