@@ -63,27 +63,27 @@ def light_scenario(n: int) -> dict[str, Any]:
 LINES = 40
 
 
-def order(i: int) -> dict[str, Any]:
+def order(i: int, lines: int) -> dict[str, Any]:
     lines = [{"sku": f"SKU-{i}-{j}", "qty": j % 7 + 1, "price": {"amount": 100 * j + i,
-              "currency": "EUR"}, "tags": ["gift"] if j % 3 == 0 else []} for j in range(LINES)]
+              "currency": "EUR"}, "tags": ["gift"] if j % 3 == 0 else []} for j in range(lines)]
     return {"id": i, "owner": "alice", "status": "paid", "lines": lines}
 
 
-def service_scenario(n: int) -> dict[str, Any]:
+def service_scenario(n: int, lines: int = LINES) -> dict[str, Any]:
     """A scripted service test: HTTP rules and requests with JSON expectations, KV state,
     polling assertions and RNG draws. The one failing step (a request at ~2/3 expecting 200)
     fails only because of a rule installed at ~1/5 that answers 503, so the reproducer is
     those two steps: the "assert plus the step it depends on" case. Responses are order
-    documents with LINES line items, checked field by field by `expect_json`."""
+    documents with `lines` line items, checked field by field by `expect_json`."""
     steps: list[dict[str, Any]] = []
     for i in range(n):
         kind = i % 5
         if kind == 0:
             steps.append({"type": "http_when", "method": "GET", "path": f"/api/orders/{i}",
-                          "status": 200, "json": order(i), "delay": "5ms"})
+                          "status": 200, "json": order(i, lines), "delay": "5ms"})
         elif kind == 1:
             steps.append({"type": "http_request", "method": "GET", "path": f"/api/orders/{i - 1}",
-                          "expect_status": 200, "expect_json": order(i - 1),
+                          "expect_status": 200, "expect_json": order(i - 1, lines),
                           "save_body_as": f"order{i - 1}"})
         elif kind == 2:
             steps.append({"type": "set_kv", "key": f"state{i}", "value": "ready"})
@@ -99,13 +99,10 @@ def service_scenario(n: int) -> dict[str, Any]:
     return {"version": 1, "name": f"service-{n}", "steps": steps}
 
 
-SCENARIOS = {"service": service_scenario, "light": light_scenario}
-
-
-def record(work: Path, name: str, n: int) -> Path:
+def record(work: Path, name: str, doc: dict[str, Any]) -> Path:
     from fozzy.modes.test import TestRequest, execute_test
 
-    (work / f"{name}.fozzy.json").write_text(json.dumps(SCENARIOS[name](n)))
+    (work / f"{name}.fozzy.json").write_text(json.dumps(doc))
     trace = work / f"{name}.fozzy"
     execute_test(TestRequest(patterns=[f"{name}.fozzy.json"], seed=1, det=True,
                              record=str(trace), base_dir=str(work / ".fozzy")))
@@ -123,15 +120,15 @@ def shrink_once(trace: Path, jobs: int, out: Path) -> dict[str, Any]:
     return {**done.stats, "seconds": elapsed}
 
 
-def measure(work: Path, name: str, n: int, repeat: int) -> dict[str, Any]:
+def measure(work: Path, name: str, doc: dict[str, Any], repeat: int) -> dict[str, Any]:
     """Best of `repeat` for each --jobs, the two alternating so that drift in the machine's
     load hits both alike."""
-    trace = record(work, name, n)
+    trace = record(work, name, doc)
     runs: dict[int, list[dict[str, Any]]] = {1: [], 2: []}
     for _ in range(repeat):
         for jobs in (1, 2):
             runs[jobs].append(shrink_once(trace, jobs, work / f"out-{jobs}.fozzy"))
-    figures: dict[str, Any] = {"steps": n}
+    figures: dict[str, Any] = {"steps": len(doc["steps"])}
     for jobs, done in runs.items():
         best = min(done, key=lambda r: r["seconds"])
         figures[f"jobs{jobs}"] = {
@@ -160,6 +157,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--lines", type=int, default=LINES,
+                        help="line items per order document in the service scenario (candidate"
+                             " cost grows with it)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()
@@ -168,8 +168,10 @@ def main() -> int:
         cwd = os.getcwd()
         os.chdir(tmp)
         try:
-            for name in SCENARIOS:
-                results[name] = measure(Path(tmp), name, args.steps, args.repeat)
+            docs = {"service": service_scenario(args.steps, args.lines),
+                    "light": light_scenario(args.steps)}
+            for name, doc in docs.items():
+                results[name] = measure(Path(tmp), name, doc, args.repeat)
         finally:
             os.chdir(cwd)
     misses = [m for name, figures in results.items() for m in misses_of(name, figures)]
@@ -177,7 +179,9 @@ def main() -> int:
         print(json.dumps({**results, "misses": misses}, indent=2))
     else:
         for name, figures in results.items():
-            print(f"shrink of the {args.steps}-step {name} scenario (best of {args.repeat})")
+            detail = f", {args.lines}-line orders" if name == "service" else ""
+            print(f"shrink of the {args.steps}-step {name} scenario{detail} (best of"
+                  f" {args.repeat})")
             for jobs in ("jobs1", "jobs2"):
                 f = figures[jobs]
                 print(f"  --jobs {jobs[-1]}: {f['seconds'] * 1000:8.1f} ms  {f['candidates']:4d}"
