@@ -295,3 +295,37 @@ def test_a_worker_never_runs_items_against_shared_fields_it_does_not_hold() -> N
         signal.signal(signal.SIGINT, previous)
     assert conn.sent == [{"i": 0, "error": "job refers to shared fields this worker was never"
                                            " sent"}]
+
+
+def test_a_worker_freezes_shared_fields_and_leaves_the_collector_enabled() -> None:
+    """Shared fields are kept out of full collections; decoding pauses the collector, and it
+    must come back on (a worker that never collects again would grow without bound)."""
+    import gc
+
+    from workers import protocol
+    from workers.serve import serve
+
+    shared = {k: v for k, v in OK.items() if k != "seed"}
+    jobs = [protocol.encode({"op": "run", "items": [{"seed": 1}], "shared_seq": 1,
+                             "shared": shared})]
+    sent: list[dict[str, Any]] = []
+
+    class Conn:
+        def recv_bytes(self) -> bytes:
+            if not jobs:
+                raise EOFError
+            return jobs.pop(0)
+
+        def send_bytes(self, data: bytes) -> None:
+            sent.append(protocol.decode(data))
+
+    previous = signal.getsignal(signal.SIGINT)
+    gc.unfreeze()
+    try:
+        serve(Conn())
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        signal.signal(signal.SIGINT, previous)
+    assert sent[0]["result"]["status"] == "pass"
