@@ -64,12 +64,12 @@ def _decode_job(raw: bytes) -> dict[str, Any]:
     """Decoding builds only acyclic data, yet a large job (shared fields of a multi-MB
     scenario) allocates enough objects to set off several full collections on the way, which
     doubled its decode time; the collector waits until the data is built."""
-    paused = gc.isenabled()
+    enabled = gc.isenabled()
     gc.disable()
     try:
         return protocol.decode(raw)
     finally:
-        if paused:
+        if enabled:
             gc.enable()
 
 
