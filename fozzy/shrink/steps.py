@@ -13,12 +13,13 @@ from typing import Any
 
 from fozzy.shrink.ddmin import BatchOracle, ShrinkStats, ddmin, first_failing
 from workers.engine.durations import DurationError, parse_duration_ms
+from workers.steps.paths import Path, copy_path, step_at
 from workers.steps.registry import INT_RANGES, CheckError, Step, T, registry
 
 Steps = list[Step]
 
 
-def _nested_paths(steps: Steps, prefix: tuple[int, ...] = ()) -> Iterator[tuple[int, ...]]:
+def _nested_paths(steps: Steps, prefix: Path = ()) -> Iterator[Path]:
     """Paths (indexes) of every step that owns a nested list, outermost first."""
     reg = registry()
     for i, s in enumerate(steps):
@@ -28,27 +29,10 @@ def _nested_paths(steps: Steps, prefix: tuple[int, ...] = ()) -> Iterator[tuple[
                 yield from _nested_paths(s[f.name], (*prefix, i))
 
 
-def _get(steps: Steps, path: tuple[int, ...]) -> Step:
-    step = steps[path[0]]
-    for i in path[1:]:
-        step = step["steps"][i]
-    return step
-
-
-def _replace_at(steps: Steps, path: tuple[int, ...], new: Step) -> Steps:
-    """A new list with `new` at `path` and every other step the very same object (candidates
-    are sent as references to unchanged steps; see workers.candidates)."""
-    out = list(steps)
-    head = path[0]
-    if len(path) == 1:
-        out[head] = new
-    else:
-        out[head] = {**out[head], "steps": _replace_at(out[head]["steps"], path[1:], new)}
+def _with_nested(steps: Steps, path: Path, nested: Steps) -> Steps:
+    out, step = copy_path(steps, path)
+    step["steps"] = nested
     return out
-
-
-def _with_nested(steps: Steps, path: tuple[int, ...], nested: Steps) -> Steps:
-    return _replace_at(steps, path, {**_get(steps, path), "steps": nested})
 
 
 def _smaller_values(value: Any, ftype: T) -> list[Any]:
@@ -85,8 +69,8 @@ def value_candidates(steps: Steps) -> Iterator[Steps]:
     """One candidate per (step, field, smaller value), in step order."""
     reg = registry()
 
-    def walk(path: tuple[int, ...]) -> Iterator[Steps]:
-        container = steps if not path else _get(steps, path)["steps"]
+    def walk(path: Path) -> Iterator[Steps]:
+        container = steps if not path else step_at(steps, path)["steps"]
         for i, s in enumerate(container):
             for f in reg[s["type"]].fields:
                 if f.type is T.STEPS:
@@ -95,9 +79,10 @@ def value_candidates(steps: Steps) -> Iterator[Steps]:
                 if s[f.name] is None:
                     continue
                 for smaller in _smaller_values(s[f.name], f.type):
-                    changed = {**s, f.name: smaller}
-                    if _valid(changed):
-                        yield _replace_at(steps, (*path, i), changed)
+                    cand, target = copy_path(steps, (*path, i))
+                    target[f.name] = smaller
+                    if _valid(target):
+                        yield cand
 
     yield from walk(())
 
@@ -119,12 +104,12 @@ def shrink_steps(
         for path in reversed(list(_nested_paths(current))):
             if not budget_left():
                 break
-            nested = _get(current, path)["steps"]
+            nested = step_at(current, path)["steps"]
             if not nested:
                 continue
 
             def nested_oracle(
-                cands: list[Steps], path: tuple[int, ...] = path, base: Steps = current
+                cands: list[Steps], path: Path = path, base: Steps = current
             ) -> list[bool]:
                 return still_fails([_with_nested(base, path, c) for c in cands])
 

@@ -18,12 +18,11 @@ from typing import Any
 
 from workers.fuzz.bytes_mutators import MutationContext, mutate_bytes
 from workers.fuzz.bytes_mutators import dictionary_stage as bytes_dictionary_stage
+from workers.steps.paths import Path, copy_path, step_at
 from workers.steps.registry import INT_RANGES, CheckError, Field, Role, Step, StepDef, T, registry
 
 SCENARIO_MUTATORS = ("field", "duplicate_step", "swap_steps", "seed")
 MAX_STEPS = 512  # duplication stops here so mutants cannot grow without bound
-
-Path = tuple[int, ...]
 
 
 @dataclass
@@ -91,22 +90,6 @@ def _input_slots(steps: list[Step], prefix: Path = ()) -> Iterator[tuple[Path, F
                 yield from _input_slots(s[f.name], (*prefix, i))
             elif f.role is Role.INPUT:
                 yield (*prefix, i), f
-
-
-def _copy_path(steps: list[Step], path: Path) -> tuple[list[Step], Step]:
-    """Copy only the steps on `path` (and the lists holding them), leaving the rest shared:
-    mutants are cheap to make and the parent is never modified."""
-    top = list(steps)
-    container = top
-    step: Step = {}
-    for depth, i in enumerate(path):
-        step = dict(container[i])
-        container[i] = step
-        if depth + 1 < len(path):
-            nested = list(step["steps"])
-            step["steps"] = nested
-            container = nested
-    return top, step
 
 
 def _is_input_step(sdef: StepDef, s: Step) -> bool:
@@ -244,7 +227,7 @@ def mutate_scenario(
             if not slots:
                 continue
             path, f = rng.choice(slots)
-            steps, target = _copy_path(base.steps, path)
+            steps, target = copy_path(base.steps, path)
             _mutate_field(target, f, rng, ctx, byte_mutators)
             if not _valid([target]):
                 continue
@@ -273,18 +256,18 @@ def dictionary_stage(base: ScenarioInput, tokens: Sequence[bytes]) -> Iterator[S
     values included): each token at each token boundary, inserted and overwritten. URLs keep
     their authority, as in random mutation."""
     for path, f in base.input_slots():
-        step = _step_at(base.steps, path)
+        step = step_at(base.steps, path)
         value = step[f.name]
         if f.type is T.STR and isinstance(value, str):
             for variant in _string_variants(value, tokens):
-                steps, target = _copy_path(base.steps, path)
+                steps, target = copy_path(base.steps, path)
                 target[f.name] = variant
                 if _valid([target]):
                     yield ScenarioInput(base.seed, steps)
         elif f.type is T.STR_MAP and isinstance(value, dict):
             for key in sorted(value):
                 for variant in _string_variants(value[key], tokens):
-                    steps, target = _copy_path(base.steps, path)
+                    steps, target = copy_path(base.steps, path)
                     target[f.name] = {**value, key: variant}
                     if _valid([target]):
                         yield ScenarioInput(base.seed, steps)
@@ -301,10 +284,3 @@ def _string_variants(value: str, tokens: Sequence[bytes]) -> Iterator[str]:
         if head and not text.startswith(("/", "?", "#")):
             continue
         yield head + text
-
-
-def _step_at(steps: list[Step], path: Path) -> Step:
-    step = steps[path[0]]
-    for i in path[1:]:
-        step = step["steps"][i]
-    return step
