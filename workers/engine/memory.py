@@ -17,6 +17,7 @@ import blake3
 import orjson
 
 from workers.engine.findings import CHECKER, finding
+from workers.engine.memo import BoundedMemo
 from workers.engine.quote import q
 
 if TYPE_CHECKING:
@@ -95,8 +96,7 @@ def normalize_options(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 Settings = tuple[Mapping[str, Any], tuple[int, ...]]
-_SETTINGS: dict[bytes, Settings] = {}
-_SETTINGS_CAP = 64
+_SETTINGS: BoundedMemo[bytes, Settings] = BoundedMemo(64)
 
 
 def settings(raw: dict[str, Any]) -> Settings:
@@ -105,18 +105,15 @@ def settings(raw: dict[str, Any]) -> Settings:
     options. Keyed by the options' JSON text, which tells `true` from `1`, so a value that
     `normalize_options` rejects is never mistaken for an accepted one."""
     try:
-        key: bytes | None = orjson.dumps(raw)
+        key = orjson.dumps(raw)
     except TypeError:
-        key = None  # not JSON at all: normalize_options says why
-    hit = None if key is None else _SETTINGS.get(key)
-    if hit is None:
-        options = normalize_options(raw)
-        hit = (MappingProxyType(options), tuple(parse_wave(options.get("pressure_wave") or "")))
-        if key is not None:
-            if len(_SETTINGS) >= _SETTINGS_CAP:
-                _SETTINGS.clear()
-            _SETTINGS[key] = hit
-    return hit
+        return _settings(raw)  # not JSON at all: normalize_options says why
+    return _SETTINGS.get(key, lambda: _settings(raw))
+
+
+def _settings(raw: dict[str, Any]) -> Settings:
+    options = normalize_options(raw)
+    return MappingProxyType(options), tuple(parse_wave(options.get("pressure_wave") or ""))
 
 
 def callsite_string(path: str | None, step: int, key: str | None, tag: str | None) -> str:
@@ -128,19 +125,13 @@ def callsite_string(path: str | None, step: int, key: str | None, tag: str | Non
     return text
 
 
-_CALLSITES: dict[str, str] = {}
-_CALLSITES_CAP = 4096
+_CALLSITES: BoundedMemo[str, str] = BoundedMemo(4096)
 
 
 def callsite_hash(text: str) -> str:
     """Memoized per worker: a scenario's callsites are a handful of fixed strings, hashed
     again on every run of it."""
-    known = _CALLSITES.get(text)
-    if known is None:
-        if len(_CALLSITES) >= _CALLSITES_CAP:
-            _CALLSITES.clear()
-        known = _CALLSITES[text] = blake3.blake3(text.encode()).hexdigest()
-    return known
+    return _CALLSITES.get(text, lambda: blake3.blake3(text.encode()).hexdigest())
 
 
 def fragmentation_pct(seed: int, alloc_ops: int, requested: int) -> int:

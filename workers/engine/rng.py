@@ -17,20 +17,13 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from workers.engine.memo import BoundedMemo
+
 NAME = "mt19937-64"
 
 PREFIX_DRAWS = 64  # draws remembered per seed
 PREFIX_SEEDS = 1024  # seeds remembered per worker (all forgotten at once when full)
-_PREFIXES: dict[int, list[int]] = {}
-
-
-def _prefix(seed: int) -> list[int]:
-    known = _PREFIXES.get(seed)
-    if known is None:
-        if len(_PREFIXES) >= PREFIX_SEEDS:
-            _PREFIXES.clear()
-        known = _PREFIXES[seed] = []
-    return known
+_PREFIXES: BoundedMemo[int, list[int]] = BoundedMemo(PREFIX_SEEDS)
 
 
 class Rng:
@@ -41,7 +34,7 @@ class Rng:
 
     def __init__(self, seed: int) -> None:
         self._seed = seed
-        self._known = _prefix(seed)
+        self._known = _PREFIXES.get(seed, list)
         self._drawn = 0
         self._r: random.Random | None = None
 
