@@ -8,13 +8,12 @@ a numeric `.N` indexing an array, `$` as an optional root, and a few identity sh
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from typing import Any
 
 from fozzy.artifacts.selectors import Selection
-from fozzy.errors import ArgumentError, FozzyError
+from fozzy.errors import FozzyError
 
 FLAKY_SCHEMA = "fozzy.flaky_report.v1"
 _SHORTCUTS = ("runId", "seed", "tracePath", "reportPath", "artifactsDir")
@@ -173,18 +172,6 @@ def check_budget(report: dict[str, Any], budget: float | None) -> None:
     rate = float(report["flakeRatePct"])
     if rate > budget:
         raise QueryError(f"flake budget exceeded: {rate:.2f}% > {budget:.2f}%")
-
-
-def parse_budget(text: str | None) -> float | None:
-    if text is None:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or not 0 <= value <= 100:
-        raise ArgumentError(f"--flake-budget must be a percentage between 0 and 100, got {text!r}")
-    return value
 
 
 def _first_difference(a: list[Any], b: list[Any]) -> int | None:

@@ -39,17 +39,16 @@ def register(app: typer.Typer) -> None:
         perf_baseline: PerfBaseline = None,
         max_p99_delta_pct: MaxP99 = None,
     ) -> int:
-        from fozzy.artifacts.query import parse_budget
         from fozzy.cli.context import G
         from fozzy.cli.output import emit
-        from fozzy.modes.ci import CiRequest, execute_ci, parse_pct
+        from fozzy.modes.ci import CiRequest, execute_ci
 
         request = CiRequest(
             selector=selector,
             flake_runs=list(flake_run or []),
-            flake_budget=parse_budget(flake_budget),
+            flake_budget=c.parse_percent_flag(flake_budget, "--flake-budget", at_most=100),
             perf_baseline=perf_baseline,
-            max_p99_delta_pct=parse_pct("--max-p99-delta-pct", max_p99_delta_pct),
+            max_p99_delta_pct=c.parse_percent_flag(max_p99_delta_pct, "--max-p99-delta-pct"),
             strict=G.strict,
             base_dir=G.config.base_dir,
             limits=c.host_limits(G.config),

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from fozzy.cli import common as c
 from fozzy.cli.context import G
 from fozzy.cli.output import emit, print_json
 
@@ -88,7 +89,7 @@ def register(app: typer.Typer) -> None:
         from fozzy.artifacts import query as q
         from fozzy.artifacts.selectors import resolve
 
-        budget = q.parse_budget(flake_budget)
+        budget = c.parse_percent_flag(flake_budget, "--flake-budget", at_most=100)
         base = G.config.base_dir
         result = q.flaky_report([resolve(s, base).summary for s in selectors])
         q.check_budget(result, budget)

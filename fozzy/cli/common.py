@@ -8,6 +8,7 @@ default; memory switches OR-ed; tracking on when any memory option is set anywhe
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -94,6 +95,22 @@ def parse_duration_flag(text: str | None, flag: str) -> int | None:
         return parse_duration_ms(text)
     except DurationError as e:
         raise ArgumentError(f"{flag}: {e}") from None
+
+
+def parse_percent_flag(text: str | None, flag: str, at_most: float | None = None) -> float | None:
+    """A percentage option's value (None when absent): finite, at least 0, and at most
+    `at_most` when given; a bad one names its flag."""
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if math.isfinite(value) and value >= 0 and (at_most is None or value <= at_most):
+        return value
+    if at_most is None:
+        raise ArgumentError(f"{flag} must be a non-negative percentage, got {text!r}")
+    raise ArgumentError(f"{flag} must be a percentage between 0 and {at_most:g}, got {text!r}")
 
 
 def parse_timeout(text: str | None) -> int | None:

@@ -43,18 +43,6 @@ class CiRequest:
     limits: dict[str, int] = field(default_factory=dict)
 
 
-def parse_pct(flag: str, text: str | None) -> float | None:
-    if text is None:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 0:
-        raise ArgumentError(f"{flag} must be a non-negative percentage, got {text!r}")
-    return value
-
-
 def check_request(req: CiRequest) -> None:
     if req.flake_budget is not None and len(req.flake_runs) < 2:
         raise ArgumentError("--flake-budget requires at least two --flake-run inputs")

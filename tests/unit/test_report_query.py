@@ -13,8 +13,8 @@ from fozzy.artifacts.query import (
     evaluate,
     flaky_report,
     list_paths,
-    parse_budget,
 )
+from fozzy.cli.common import parse_percent_flag
 from fozzy.errors import ArgumentError
 
 DOC: dict[str, Any] = {
@@ -105,10 +105,10 @@ def test_flake_budget() -> None:
     check_budget(report, 50.0)
     check_budget(report, None)
     with pytest.raises(QueryError, match=r"flake budget exceeded: 50\.00% > 10\.00%"):
-        check_budget(report, parse_budget("10"))
+        check_budget(report, parse_percent_flag("10", "--flake-budget", at_most=100))
     for bad in ("nan", "-1", "101", "ten"):
         with pytest.raises(ArgumentError, match="--flake-budget"):
-            parse_budget(bad)
+            parse_percent_flag(bad, "--flake-budget", at_most=100)
 
 
 def test_export_names_are_flat_sanitized_and_unique() -> None:
