@@ -511,43 +511,35 @@ class WorkerPool:
     def _crashed(
         self, w: _Worker, queue: deque[int], items: list[dict[str, Any]]
     ) -> tuple[int, dict[str, Any]]:
-        index = w.job[w.done]
-        wall_ns = int((time.monotonic() - w.started) * 1e9)
+        index, elapsed = w.job[w.done], time.monotonic() - w.started
         w.proc.join(STOP_JOIN_SECONDS)
         if w.proc.is_alive():  # closed its pipe but lingers: finish it off
             kill_tree(w.pid)
             w.proc.join(STOP_JOIN_SECONDS)
         how = describe_exit(w.proc.exitcode)
-        self._requeue_rest(w, queue)
         found = finding(
             PANIC,
             "worker_crash",
             f"worker process {w.pid} running {item_label(items[index])} {how}",
         )
-        self._replace(w)
-        return index, synthetic_result("crash", found, wall_ns)
+        return self._give_up(w, queue, index, "crash", found, elapsed)
 
     def _hung(
         self, w: _Worker, queue: deque[int], items: list[dict[str, Any]]
     ) -> tuple[int, dict[str, Any]]:
-        index = w.job[w.done]
-        elapsed = time.monotonic() - w.started
-        self._requeue_rest(w, queue)
+        index, elapsed = w.job[w.done], time.monotonic() - w.started
         found = finding(
             HANG,
             "timeout",
             f"{item_label(items[index])} did not finish within {w.budget_ms} ms (+{self.grace_ms}"
             f" ms grace; killed after {int(elapsed * 1000)} ms with its worker process tree)",
         )
-        self._replace(w)
-        return index, synthetic_result("timeout", found, int(elapsed * 1e9))
+        return self._give_up(w, queue, index, "timeout", found, elapsed)
 
     def _over_memory(
         self, w: _Worker, queue: deque[int], items: list[dict[str, Any]], rss: int
     ) -> tuple[int, dict[str, Any]]:
-        index = w.job[w.done]
-        elapsed = time.monotonic() - w.started
-        self._requeue_rest(w, queue)
+        index, elapsed = w.job[w.done], time.monotonic() - w.started
         found = finding(
             PANIC,
             "worker_memory_limit",
@@ -555,8 +547,22 @@ class WorkerPool:
             f" {rss // (1024 * 1024)} MiB, over the {self.mem_limit_mb} MiB worker limit;"
             " killed with its process tree",
         )
+        return self._give_up(w, queue, index, "crash", found, elapsed)
+
+    def _give_up(
+        self,
+        w: _Worker,
+        queue: deque[int],
+        index: int,
+        status: str,
+        found: dict[str, Any],
+        elapsed: float,
+    ) -> tuple[int, dict[str, Any]]:
+        """The item `w` held ends as `status` with `found`; the rest of its job goes back to
+        the front of the queue and a fresh worker takes its place."""
+        self._requeue_rest(w, queue)
         self._replace(w)
-        return index, synthetic_result("crash", found, int(elapsed * 1e9))
+        return index, synthetic_result(status, found, int(elapsed * 1e9))
 
     # -- shutdown ------------------------------------------------------------------------
     def close(self) -> None:
