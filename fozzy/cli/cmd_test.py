@@ -155,4 +155,8 @@ def register(app: typer.Typer) -> None:
         else:
             done, interrupted = execute_test(request, _plain_progress())
         code = c.conclude(done.summary, flags.reporter)
-        return 130 if interrupted else code
+        if interrupted:
+            from fozzy.cli.signals import interrupt_exit_code
+
+            return interrupt_exit_code()
+        return code
