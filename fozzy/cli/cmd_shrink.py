@@ -36,6 +36,7 @@ def register(app: typer.Typer) -> None:
         out: Out = None,
         budget: Budget = None,
         minimize: Minimize = "all",
+        trust_target: c.TrustTarget = False,
         jobs: Jobs = None,
     ) -> int:
         import sys
@@ -55,6 +56,7 @@ def register(app: typer.Typer) -> None:
             minimize=minimize,
             jobs=jobs if jobs is not None else usable_cpus(),
             limits=c.host_limits(G.config),
+            trust_target=trust_target,
         )
         done = execute_shrink(request)
         if G.json:
