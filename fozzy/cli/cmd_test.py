@@ -114,6 +114,7 @@ def register(app: typer.Typer) -> None:
         from fozzy.cli.context import G
         from fozzy.errors import ArgumentError
         from fozzy.executor.cpus import usable_cpus
+        from fozzy.executor.jobs import capped_jobs
         from fozzy.modes.test import TestRequest, execute_test
 
         flags = c.execution_flags(
@@ -138,7 +139,7 @@ def register(app: typer.Typer) -> None:
             backends=G.backends(),
             limits=c.host_limits(G.config),
             base_dir=G.config.base_dir,
-            jobs=jobs or usable_cpus(),
+            jobs=capped_jobs(jobs or usable_cpus()),
             filter=filter_,
             fail_fast=fail_fast,
             skip_distributed=skip_distributed,
