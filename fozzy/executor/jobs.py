@@ -9,19 +9,16 @@ starts more workers than it has items.
 
 from __future__ import annotations
 
-import os
 import sys
+
+from fozzy.executor.cpus import usable_cpus
 
 #: Workers allowed per CPU in this process's affinity mask (the documented `--jobs` maximum).
 JOBS_PER_CPU = 4
 
 
 def max_jobs() -> int:
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cpus = os.cpu_count() or 1
-    return JOBS_PER_CPU * max(1, cpus)
+    return JOBS_PER_CPU * usable_cpus()
 
 
 def capped_jobs(requested: int) -> int:
