@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
+from fozzy import diag
 from fozzy.errors import FozzyError
 
 DEFAULT_PATTERN = "tests/**/*.fozzy.json"
@@ -224,7 +225,12 @@ def discover(patterns: list[str]) -> list[Selected]:
     if not chosen:
         raise FozzyError(f"no scenario files matched (patterns=[{', '.join(pats)}])")
     # Component-wise order: NUL sorts below every character a path component can hold.
-    return sorted(chosen.values(), key=lambda s: s.key.replace("/", "\0"))
+    out = sorted(chosen.values(), key=lambda s: s.key.replace("/", "\0"))
+    diag.debug(lambda: f"discovery: {len(out)} scenario file(s) from [{', '.join(pats)}]")
+    if diag.enabled("trace"):
+        for s in out:
+            diag.trace(f"discovery: selected {s.path}")
+    return out
 
 
 def scenario_seed(suite_seed: int, key: str, cwd: str | None = None) -> int:
