@@ -25,8 +25,8 @@ import orjson
 
 from workers.cluster.spec import SpecError, parse_distributed, validate_distributed
 from workers.engine.durations import DurationError, parse_duration_ms
-from workers.steps.parse import StepParseError, json_type_name, parse_steps
-from workers.steps.registry import INT_RANGES, CheckError, Step, T, registry
+from workers.steps.parse import StepParseError, check_keys, json_type_name, parse_steps
+from workers.steps.registry import INT_RANGES, NOTE, CheckError, Step, T, registry
 
 ARGUMENT_CATEGORY = "invalid argument"
 
@@ -37,6 +37,11 @@ DECLARATION_ONLY = (
 )
 
 READ_CHUNK = 1 << 16
+
+#: The documented top-level members. All three variant keys are allowed in every file because
+#: classification (spec §1.3) decides between them; anything else is a typo or an undocumented
+#: comment (use `note`), and an error.
+TOP_LEVEL_KEYS = frozenset(("version", "name", "steps", "distributed", "suites", NOTE))
 
 # Problem kinds: the file could not be read / decoded or classified / fails a validation rule
 # (`argument` for malformed values such as durations) / is not executable by run and test.
@@ -105,6 +110,10 @@ def parse_doc(raw: Any, path: str) -> Loaded:
         raise ScenarioProblem(
             PARSE, path, f"expected a JSON object at the top level, got {json_type_name(raw)}"
         )
+    try:
+        check_keys(raw, TOP_LEVEL_KEYS, "", "the scenario top level")
+    except StepParseError as e:
+        raise ScenarioProblem(PARSE, path, e.detail, e.pointer) from None
     failures: dict[str, StepParseError] = {}
     for variant in ("steps", "suites", "distributed"):
         if variant not in raw:

@@ -31,6 +31,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from fozzy import diag
 from fozzy.errors import FozzyError
 from workers import protocol, serve
 from workers.engine.findings import HANG, PANIC, finding
@@ -285,6 +286,7 @@ class WorkerPool:
         except OSError as e:
             raise PoolError(f"failed to start a worker process: {e}") from None
         child.close()
+        diag.debug(lambda: f"pool: started worker pid {proc.pid}")
         worker = _Worker(proc, parent, int(parent.fileno()), int(proc.sentinel))
         self._workers.append(worker)
         for fd, is_pipe in ((worker.fd, True), (worker.sentinel, False)):
