@@ -142,8 +142,8 @@ def live_write(rt: Runtime, path: str, data: str) -> Decision:
     failure = None
     try:
         key = st.key(path)
-        beneath(path, lambda: st.touch(key))
         try:
+            beneath(path, lambda: st.touch(key))
             beneath(path, lambda: st.keep_original(key))
         except OSError as e:
             raise assertion(
@@ -174,8 +174,8 @@ def live_read_assert(rt: Runtime, path: str, equals: str) -> Decision:
     failure = None
     try:
         key = st.key(path)
-        beneath(path, lambda: st.touch(key))
         try:
+            beneath(path, lambda: st.touch(key))
             actual = beneath(path, lambda: st.beneath.read(st.rel(key))).decode()
         except (OSError, UnicodeDecodeError) as e:
             raise assertion(
