@@ -16,7 +16,6 @@ the JSON pointer of the member that broke the most likely variant.
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,8 @@ import orjson
 
 from workers.cluster.spec import SpecError, parse_distributed, validate_distributed
 from workers.engine.durations import DurationError, parse_duration_ms
+from workers.input_limits import LimitExceeded, configure, limits
+from workers.regular_file import read_regular
 from workers.steps.parse import StepParseError, json_type_name, parse_steps
 from workers.steps.registry import INT_RANGES, CheckError, Step, T, registry
 
@@ -36,7 +37,6 @@ DECLARATION_ONLY = (
     "`proc_spawn`, `http_request`, or fs/assertion steps."
 )
 
-READ_CHUNK = 1 << 16
 
 # Problem kinds: the file could not be read / decoded or classified / fails a validation rule
 # (`argument` for malformed values such as durations) / is not executable by run and test.
@@ -87,16 +87,8 @@ def read_doc(path: str) -> Loaded:
 
 
 def _read(path: str) -> bytes:
-    """The whole file with raw descriptor calls: a suite reads thousands of small files, and
-    a buffered file object costs more than the read itself."""
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        chunks = [os.read(fd, READ_CHUNK)]
-        while len(chunks[-1]) == READ_CHUNK:
-            chunks.append(os.read(fd, READ_CHUNK))
-    finally:
-        os.close(fd)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    """Regular files only and bounded: a FIFO must not hang a suite, nor /dev/zero fill it."""
+    return read_regular(path, limits().scenario_bytes, "scenario_bytes")
 
 
 def parse_doc(raw: Any, path: str) -> Loaded:
@@ -126,12 +118,30 @@ def _parse_variant(raw: dict[str, Any], variant: str) -> Loaded:
     body = raw[variant]
     if variant == "steps":
         steps = parse_steps(body, "/steps")
+        _check_step_count(steps)
         doc: dict[str, Any] = {"version": version, "name": name, "steps": steps}
     elif variant == "distributed":
         doc = {"version": version, "name": name, "distributed": parse_distributed(body)}
     else:
         doc = {"version": version, "name": name, "suites": body}
     return Loaded(variant, name, version, doc)
+
+
+def _check_step_count(steps: list[Step]) -> None:
+    """Bound the steps a scenario holds, nested ones included, before anything runs them."""
+    reg = registry()
+    limit = limits().steps
+    total = 0
+    pending = [steps]
+    while pending:
+        level = pending.pop()
+        total += len(level)
+        if total > limit:
+            err = LimitExceeded("the number of steps", limit, "steps")
+            raise StepParseError("/steps", str(err))
+        for s in level:
+            pending.extend(s[f.name] for f in reg[s["type"]].fields
+                           if f.type is T.STEPS and s.get(f.name) is not None)
 
 
 def _header(raw: dict[str, Any]) -> int:
@@ -329,6 +339,7 @@ def load_batch(item: dict[str, Any]) -> dict[str, Any]:
     which the coordinator forwards to the run phase without decoding it.
     """
     t0 = time.perf_counter_ns()
+    configure(**item.get("limits", {}))
     out: list[dict[str, Any]] = []
     for path in item["paths"]:
         try:

@@ -195,6 +195,9 @@ def apply_globals(values: dict[str, str | bool]) -> None:
             raise FozzyError(f"failed to set cwd to {cwd}: {e.strerror or e}") from None
     G.config_path = text("config") or "fozzy.toml"
     G.config = load_config(G.config_path)
+    from workers.input_limits import configure
+
+    configure(**G.config.limits)
 
 
 def _version_callback(value: bool) -> None:

@@ -16,6 +16,8 @@ import orjson
 
 from workers.engine.durations import parse_duration_ms
 from workers.engine.quote import q
+from workers.input_limits import limits
+from workers.regular_file import read_regular
 
 FAULT_TYPES = ("partition", "heal", "crash", "restart", "tick")
 
@@ -113,7 +115,7 @@ def _show(value: object) -> str:
 def load_fault_file(path: Path) -> list[Fault]:
     source = f"fault file {path}"
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, limits().json_bytes, "json_bytes")
     except OSError as e:
         raise FaultError(f"{source}: cannot read: {e.strerror or e}") from None
     try:
