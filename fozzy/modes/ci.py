@@ -83,8 +83,8 @@ def resolve_input(selector: str, base_dir: str) -> Input:
     from fozzy.artifacts.selectors import resolve
 
     raw = selector.strip()
-    if raw.lower().endswith(".fozzy") and normalize(raw).is_file():
-        path = normalize(raw)
+    path = normalize(raw)
+    if raw.lower().endswith(".fozzy") and path.exists() and not path.is_dir():
         try:
             sel = resolve(raw, base_dir)
         except (ArtifactError, TraceError) as e:

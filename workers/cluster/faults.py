@@ -136,7 +136,7 @@ def parse_faults(text: str, nodes: list[str], cwd: Path) -> list[Fault]:
             out.extend(_preset(token, nodes))
             continue
         path = cwd / token
-        if not path.is_file():
+        if not path.exists():
             raise FaultError(f"unknown fault preset or file {q(token)}"
                              f" (presets: {', '.join(PRESETS)}; or a path to a JSON fault file)")
         out.extend(load_fault_file(path))
