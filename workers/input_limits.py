@@ -26,6 +26,8 @@ class InputLimits:
     steps: int = 100_000
     #: Largest `node_count` of a distributed scenario.
     node_count: int = 1024
+    #: Longest scenario glob pattern, in characters.
+    glob_chars: int = 4096
     #: Most patterns one glob expands to through `{a,b}` alternatives.
     glob_patterns: int = 1024
     #: Most files a scenario selection (globs and directories together) may match.
@@ -33,7 +35,7 @@ class InputLimits:
     #: Most entries in a corpus zip or directory to import.
     corpus_entries: int = 100_000
     #: Largest total uncompressed size of a corpus import.
-    corpus_bytes: int = 1024 * MIB
+    corpus_bytes: int = 256 * MIB
     #: Deepest entry path (in components) inside a corpus zip.
     corpus_depth: int = 16
     #: Largest single corpus input file read.

@@ -117,6 +117,8 @@ def _parse_variant(raw: dict[str, Any], variant: str) -> Loaded:
     name = raw["name"]
     body = raw[variant]
     if variant == "steps":
+        if isinstance(body, list) and len(body) > limits().steps:
+            _step_limit()
         steps = parse_steps(body, "/steps")
         _check_step_count(steps)
         doc: dict[str, Any] = {"version": version, "name": name, "steps": steps}
@@ -137,11 +139,15 @@ def _check_step_count(steps: list[Step]) -> None:
         level = pending.pop()
         total += len(level)
         if total > limit:
-            err = LimitExceeded("the number of steps", limit, "steps")
-            raise StepParseError("/steps", str(err))
+            _step_limit()
         for s in level:
             pending.extend(s[f.name] for f in reg[s["type"]].fields
                            if f.type is T.STEPS and s.get(f.name) is not None)
+
+
+def _step_limit() -> None:
+    err = LimitExceeded("the number of steps", limits().steps, "steps")
+    raise StepParseError("/steps", str(err))
 
 
 def _header(raw: dict[str, Any]) -> int:
