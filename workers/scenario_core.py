@@ -80,7 +80,10 @@ def read_doc(path: str) -> Loaded:
         raw = orjson.loads(data)
     except orjson.JSONDecodeError as e:
         raise ScenarioProblem(PARSE, path, f"invalid JSON: {e}") from None
-    loaded = parse_doc(raw, path)
+    try:
+        loaded = parse_doc(raw, path)
+    except RecursionError:
+        raise ScenarioProblem(PARSE, path, "steps are nested too deeply") from None
     if not _surely_unique(data, raw):
         _reject_duplicate_keys(data, loaded, path)
     return loaded
