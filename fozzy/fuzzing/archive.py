@@ -69,7 +69,10 @@ def export_dir(directory: Path, out: Path) -> Path:
                 info.compress_type = zipfile.ZIP_DEFLATED
                 zf.writestr(info, f.read_bytes())
 
-    atomic_write_via(out, write)
+    try:
+        atomic_write_via(out, write)
+    except OSError as e:
+        raise ArchiveError(f"cannot write {out}: {_reason(e)}") from None
     return out
 
 

@@ -105,3 +105,10 @@ def test_ci_with_a_malformed_memory_member(work: Path, memory: object) -> None:
     checks = {c["name"]: c for c in orjson.loads(r.stdout)["checks"]}
     assert checks["memory_policy"]["ok"] is False
     assert "malformed `memory`" in checks["memory_policy"]["detail"]
+
+
+def test_corpus_export_onto_a_directory(work: Path) -> None:
+    (work / "corp").mkdir()
+    (work / "corp" / "input-x.bin").write_bytes(b"x")
+    (work / "out.zip").mkdir()
+    assert "is a directory" in one_line_error(work, "corpus", "export", "corp", "--out", "out.zip")
