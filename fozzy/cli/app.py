@@ -207,6 +207,9 @@ def apply_globals(values: dict[str, str | bool]) -> None:
     G.config = load_config(G.config_path)
     diag.debug(lambda: f"config: {'loaded' if G.config.loaded else 'no file, defaults for'}"
                        f" {os.path.abspath(G.config_path)}")
+    from workers.input_limits import configure
+
+    configure(**G.config.limits)
 
 
 def _version_callback(value: bool) -> None:

@@ -41,17 +41,36 @@ def is_glob(pattern: str) -> bool:
 
 
 def _expand_braces(pattern: str) -> list[str]:
-    m = re.search(r"\{([^{}]*)\}", pattern)
-    if not m:
-        return [pattern]
+    """Every `{a,b}` alternative spelled out, in order; a worklist rather than recursion, and
+    bounded (`[limits] glob_patterns`): `{a,b}` twenty times over is a million patterns."""
+    from workers.input_limits import LimitExceeded, limits
+
+    limit = limits().glob_patterns
     out: list[str] = []
-    for alt in m.group(1).split(","):
-        out.extend(_expand_braces(pattern[: m.start()] + alt + pattern[m.end() :]))
+    pending = [pattern]
+    while pending:
+        current = pending.pop()
+        m = re.search(r"\{([^{}]*)\}", current)
+        if not m:
+            out.append(current)
+            if len(out) > limit:
+                err = LimitExceeded(f"brace expansion of glob {pattern[:80]!r}", limit,
+                                    "glob_patterns")
+                raise FozzyError(str(err))
+            continue
+        head, tail = current[: m.start()], current[m.end() :]
+        pending.extend(head + alt + tail for alt in reversed(m.group(1).split(",")))
     return out
 
 
 def glob_regex(pattern: str) -> re.Pattern[str]:
-    """Shell-style glob (with `**` and `{a,b}`) compiled to an anchored regex over `/` paths."""
+    """Shell-style glob (with `**` and `{a,b}`) compiled to an anchored regex over `/` paths.
+    A glob longer than `[limits] glob_chars` or with a bad `[...]` class is a `FozzyError`."""
+    from workers.input_limits import LimitExceeded, limits
+
+    if len(pattern) > limits().glob_chars:
+        err = LimitExceeded(f"glob {pattern[:80]!r}... length", limits().glob_chars, "glob_chars")
+        raise FozzyError(str(err))
     parts = []
     for alt in _expand_braces(pattern):
         i, out = 0, []
@@ -83,7 +102,10 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
                 out.append(re.escape(c))
             i += 1
         parts.append("".join(out))
-    return re.compile("(?:" + "|".join(parts) + r")\Z")
+    try:
+        return re.compile("(?:" + "|".join(parts) + r")\Z")
+    except re.error as e:
+        raise FozzyError(f"invalid glob {pattern[:200]!r}: {e.msg}") from None
 
 
 class Walk(NamedTuple):
@@ -222,6 +244,7 @@ def discover(patterns: list[str]) -> list[Selected]:
         raise FozzyError(
             f"selected scenario path(s) cannot be read: {', '.join(dict.fromkeys(unusable))}"
         )
+    _check_match_count(len(chosen))
     if not chosen:
         raise FozzyError(f"no scenario files matched (patterns=[{', '.join(pats)}])")
     # Component-wise order: NUL sorts below every character a path component can hold.
@@ -231,6 +254,15 @@ def discover(patterns: list[str]) -> list[Selected]:
         for s in out:
             diag.trace(f"discovery: selected {s.path}")
     return out
+
+
+def _check_match_count(count: int) -> None:
+    from workers.input_limits import LimitExceeded, limits
+
+    if count > limits().glob_matches:
+        err = LimitExceeded(f"selection of {count} scenario files", limits().glob_matches,
+                            "glob_matches")
+        raise FozzyError(str(err))
 
 
 def scenario_seed(suite_seed: int, key: str, cwd: str | None = None) -> int:

@@ -17,6 +17,8 @@ import orjson
 from workers.cluster.spec import DSTEPS
 from workers.engine.durations import parse_duration_ms
 from workers.engine.quote import q
+from workers.input_limits import limits
+from workers.regular_file import read_regular
 from workers.steps.parse import StepParseError, check_keys
 from workers.steps.registry import NOTE
 
@@ -121,7 +123,7 @@ def _show(value: object) -> str:
 def load_fault_file(path: Path) -> list[Fault]:
     source = f"fault file {path}"
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, limits().json_bytes, "json_bytes")
     except OSError as e:
         raise FaultError(f"{source}: cannot read: {e.strerror or e}") from None
     try:
@@ -142,7 +144,7 @@ def parse_faults(text: str, nodes: list[str], cwd: Path) -> list[Fault]:
             out.extend(_preset(token, nodes))
             continue
         path = cwd / token
-        if not path.is_file():
+        if not path.exists():
             raise FaultError(f"unknown fault preset or file {q(token)}"
                              f" (presets: {', '.join(PRESETS)}; or a path to a JSON fault file)")
         out.extend(load_fault_file(path))

@@ -19,6 +19,7 @@ from typing import Any
 
 from workers.engine.durations import DurationError, parse_duration_ms
 from workers.engine.quote import q
+from workers.input_limits import LimitExceeded, limits
 from workers.steps.parse import StepParseError, check_keys, json_type_name
 from workers.steps.registry import INT_RANGES, Field, Role, T, allowed_keys, opt, req
 
@@ -200,11 +201,13 @@ def parse_distributed(raw: Any, ptr: str = "/distributed") -> Spec:
     if "steps" not in raw or raw["steps"] is None:
         raise StepParseError(f"{ptr}/steps", "missing required field `steps` for `distributed`")
     invariants = raw.get("invariants")
+    node_count = None if count is None else _scalar(NODE_COUNT_FIELD, count, f"{ptr}/node_count")
+    if node_count is not None and node_count > limits().node_count:
+        err = LimitExceeded("`node_count`", limits().node_count, "node_count")
+        raise StepParseError(f"{ptr}/node_count", str(err))
     return {
         "nodes": None if nodes is None else _scalar(NODES_FIELD, nodes, f"{ptr}/nodes"),
-        "node_count": None
-        if count is None
-        else _scalar(NODE_COUNT_FIELD, count, f"{ptr}/node_count"),
+        "node_count": node_count,
         "steps": _parse_list(raw["steps"], f"{ptr}/steps", DSTEPS, "distributed step"),
         "invariants": []
         if invariants is None
