@@ -47,13 +47,13 @@ class FozzyFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
         from fozzy.scenario.discover import Selected, scenario_seeds
         from fozzy.scenario.validate import error_for
-        from workers.input_limits import as_dict
         from workers.scenario_core import ScenarioProblem, load_batch
 
         session = self.config.stash[SESSION_KEY]
         key = os.path.normpath(str(self.path))
         path = display_path(key)
-        row: dict[str, Any] = load_batch({"paths": [path], "limits": as_dict()})["scenarios"][0]
+        job = {"paths": [path], "limits": session.input_limits}
+        row: dict[str, Any] = load_batch(job)["scenarios"][0]
         if "problem" in row:
             raise error_for(ScenarioProblem.from_dict(row["problem"]))
         name = str(row["name"]) or self.path.name

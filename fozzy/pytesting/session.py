@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import time
 from collections.abc import Generator
 from contextlib import ExitStack
@@ -49,7 +50,12 @@ class FozzySession:
         self.config = config
         self.options: PluginOptions = resolve(config)
         self._check_explore_defaults()
-        self.patterns: list[str] = list(config.getini("fozzy_files"))
+        patterns = list(config.getini("fozzy_files"))
+        self._names = re.compile("|".join(fnmatch.translate(p) for p in patterns) or "(?!)")
+        from workers.input_limits import as_dict
+
+        #: The `[limits]` every collection read is checked against (fozzy.toml's).
+        self.input_limits = as_dict()
         self.distributed_xdist = hasattr(config, "workerinput")
         self.started_ns = time.time_ns()
         self._stack = ExitStack()
@@ -76,8 +82,11 @@ class FozzySession:
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         req = self.options.request
         backends = ", ".join(f"{k}={v}" for k, v in req.backends.items())
-        return [f"fozzy: seed {req.seed}, {'det' if req.det else 'non-det'},"
-                f" {req.jobs} worker(s), backends {backends}"]
+        # The xdist controller runs nothing; each xdist worker sizes its own pool.
+        pool = ("a pool per xdist worker" if config.pluginmanager.has_plugin("dsession")
+                else f"{req.jobs} worker(s)")
+        return [f"fozzy: seed {req.seed}, {'det' if req.det else 'non-det'}, {pool},"
+                f" backends {backends}"]
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
@@ -85,7 +94,7 @@ class FozzySession:
         node.workerinput["fozzy_seed"] = self.options.request.seed
 
     def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> Any:
-        if not any(fnmatch.fnmatch(file_path.name, p) for p in self.patterns):
+        if not self._names.match(file_path.name):
             return None
         from fozzy.pytesting.items import FozzyFile
 

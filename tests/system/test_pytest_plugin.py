@@ -143,6 +143,13 @@ def test_xdist_gives_the_same_outcomes(suite: Path) -> None:
     assert a == b
 
 
+def test_xdist_workers_share_the_controllers_random_seed(suite: Path) -> None:
+    parallel = pytest_run(suite, "--fozzy", *HOST, "-n", "2", "--junitxml", "b.xml")
+    seed = parallel.stdout.split("fozzy: seed ", 1)[1].split(",", 1)[0]
+    pytest_run(suite, "--fozzy", "--fozzy-seed", seed, *HOST, "--junitxml", "a.xml")
+    assert junit(suite / "a.xml") == junit(suite / "b.xml")
+
+
 def test_k_and_m_select(suite: Path) -> None:
     proc = pytest_run(suite, "--fozzy", "-k", "bad or ok", "--co", "-q")
     assert "tests/bad.fozzy.json::bad" in proc.stdout
