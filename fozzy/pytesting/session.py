@@ -94,8 +94,11 @@ class FozzySession:
         node.workerinput["fozzy_seed"] = self.options.request.seed
 
     def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> Any:
-        if not self._names.match(file_path.name):
-            return None
+        from fozzy.scenario.discover import SCENARIO_SUFFIX
+
+        named = file_path.name.endswith(SCENARIO_SUFFIX) and parent.session.isinitpath(file_path)
+        if not (named or self._names.match(file_path.name)):
+            return None  # a scenario named on the command line is taken whatever the patterns
         from fozzy.pytesting.items import FozzyFile
 
         return FozzyFile.from_parent(parent, path=file_path)

@@ -179,6 +179,17 @@ def test_reproduce_command_reruns_to_the_same_status(suite: Path, record: bool) 
         assert len(list((suite / "traces").glob("*.fozzy"))) == 2  # bad and hang only
 
 
+def test_fozzy_files_pattern_and_explicit_paths(tmp_path: Path) -> None:
+    scenario(tmp_path, "ok", kv("1", "1"))
+    (tmp_path / "tests" / "other.scn.json").write_text(
+        (tmp_path / "tests" / "ok.fozzy.json").read_text().replace('"ok"', '"other"'))
+    (tmp_path / "pytest.ini").write_text("[pytest]\nfozzy = true\nfozzy_files = *.scn.json\n")
+    proc = pytest_run(tmp_path, "--co", "-q")
+    assert "tests/other.scn.json::other" in proc.stdout and "ok.fozzy" not in proc.stdout
+    proc = pytest_run(tmp_path, "--co", "-q", "tests/ok.fozzy.json")
+    assert "tests/ok.fozzy.json::ok" in proc.stdout, proc.stdout
+
+
 def test_invalid_scenario_fails_collection_with_one_line(tmp_path: Path) -> None:
     scenario(tmp_path, "ok", kv("1", "1"))
     scenario(tmp_path, "typo", [{"type": "set_kv", "key": "k", "valeu": "1"}])
