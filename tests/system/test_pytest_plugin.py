@@ -161,9 +161,9 @@ def test_k_and_m_select(suite: Path) -> None:
     assert proc.returncode == 0 and "1 passed, 4 deselected" in proc.stdout, proc.stdout
 
 
-@pytest.mark.parametrize("record", [False, True])
-def test_reproduce_command_reruns_to_the_same_status(suite: Path, record: bool) -> None:
-    extra = ["--fozzy-record", "traces"] if record else []
+@pytest.mark.parametrize(("record", "det"), [(False, False), (False, True), (True, False)])
+def test_reproduce_command_reruns_to_the_same_status(suite: Path, record: bool, det: bool) -> None:
+    extra = (["--fozzy-record", "traces"] if record else []) + (["--fozzy-det"] if det else [])
     pytest_run(suite, "--fozzy", *HOST, "--junitxml", "j.xml", *extra)
     cases = junit(suite / "j.xml")
     for name in ("bad", "hang", "killer"):
@@ -172,6 +172,7 @@ def test_reproduce_command_reruns_to_the_same_status(suite: Path, record: bool) 
         assert ("replay" if replayed else "run") in shlex.split(command)
         assert ("fozzy_trace" in cases[name]) is replayed
         argv = shlex.split(command)
+        assert ("--det" in argv) is (det and not replayed)
         again = subprocess.run([FOZZY, *argv[1:]], cwd=suite, capture_output=True, text=True,
                                timeout=120, env=ENV)
         assert again.returncode == EXIT[cases[name]["fozzy_status"]], (command, again.stdout)
@@ -199,6 +200,29 @@ def test_invalid_scenario_fails_collection_with_one_line(tmp_path: Path) -> None
     errors = [ln for ln in proc.stdout.splitlines() if "typo.fozzy.json" in ln and "/steps/0" in ln]
     assert errors, proc.stdout
     assert "Traceback" not in proc.stdout and "site-packages" not in proc.stdout
+
+
+def test_invalid_distributed_scenario_fails_collection_with_one_line(tmp_path: Path) -> None:
+    doc = json.loads((EXAMPLES / "replication-ok.fozzy.json").read_text())
+    doc["distributed"]["invariants"] = [{"type": "kv_all_equall", "key": "k"}]
+    (tmp_path / "broken.fozzy.json").write_text(json.dumps(doc))
+    proc = pytest_run(tmp_path, "--fozzy")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "broken.fozzy.json" in proc.stdout and "kv_all_equal" in proc.stdout
+    assert "Traceback" not in proc.stdout and "site-packages" not in proc.stdout
+
+
+def test_exhausted_restart_budget_fails_the_rest_with_one_line(tmp_path: Path) -> None:
+    for i in range(6):
+        scenario(tmp_path, f"k{i}", [
+            {"type": "proc_spawn", "cmd": "sh", "args": ["-c", "kill -9 $PPID"]}])
+    scenario(tmp_path, "zok", kv("1", "1"))
+    proc = pytest_run(tmp_path, "--fozzy", "--fozzy-jobs", "1", *HOST)
+    assert proc.returncode == 1 and "7 failed" in proc.stdout, proc.stdout + proc.stderr
+    crashes = [ln for ln in proc.stdout.splitlines() if ln.startswith("fozzy CRASH")]
+    assert len(crashes) == 4  # the budget of one worker: 4 restarts
+    assert "FAILED tests/zok.fozzy.json::zok - fozzy not run: executor error" in proc.stdout
+    assert "Traceback" not in proc.stdout
 
 
 def test_bad_option_is_a_usage_error(tmp_path: Path) -> None:
