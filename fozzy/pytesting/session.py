@@ -33,6 +33,7 @@ import pytest
 
 from fozzy.errors import FozzyError
 from fozzy.pytesting.options import PluginOptions, resolve
+from workers.input_limits import as_dict
 
 if TYPE_CHECKING:
     from fozzy.executor.pool import WorkerPool
@@ -52,11 +53,9 @@ class FozzySession:
         self._check_explore_defaults()
         patterns = list(config.getini("fozzy_files"))
         self._names = re.compile("|".join(fnmatch.translate(p) for p in patterns) or "(?!)")
-        from workers.input_limits import as_dict
-
         #: The `[limits]` every collection read is checked against (fozzy.toml's).
         self.input_limits = as_dict()
-        self.distributed_xdist = hasattr(config, "workerinput")
+        self.under_xdist = hasattr(config, "workerinput")
         self.started_ns = time.time_ns()
         self._stack = ExitStack()
         self._pool: WorkerPool | None = None
@@ -131,7 +130,7 @@ class FozzySession:
         return self._results.pop(ident)
 
     def _later_items(self, item: ScenarioItem) -> list[ScenarioItem]:
-        if self.distributed_xdist:
+        if self.under_xdist:
             return []
         from fozzy.pytesting.items import ScenarioItem
 
