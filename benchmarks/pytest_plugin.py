@@ -109,6 +109,7 @@ def measure(count: int, repeat: int, tmp: Path) -> dict[str, Any]:
         for name in cmds
     }
     out["ratio_fozzy_vs_plain"] = out["pytest_fozzy"]["wall"] / out["pytest_plain"]["wall"]
+    out["cpu_ratio_fozzy_vs_plain"] = out["pytest_fozzy"]["cpu"] / out["pytest_plain"]["cpu"]
     out["ratio_fozzy_vs_fozzy_test"] = out["pytest_fozzy"]["wall"] / out["fozzy_test"]["wall"]
     out["count"], out["loadavg"] = count, os.getloadavg()[0]
     return out
@@ -133,6 +134,8 @@ def report(out: dict[str, Any]) -> None:
     print(f"pytest --fozzy / pytest no-op: {out['ratio_fozzy_vs_plain']:.2f}x"
           f" (target <= {TARGET_VS_PLAIN:.1f}x);"
           f" pytest --fozzy / fozzy test: {out['ratio_fozzy_vs_fozzy_test']:.2f}x")
+    print(f"CPU seconds, pytest --fozzy / pytest no-op: {out['cpu_ratio_fozzy_vs_plain']:.2f}x"
+          " (steadier than wall time on a loaded machine)")
     print(f"load average during the run: {out['loadavg']:.1f} on {os.cpu_count()} CPUs")
 
 
