@@ -93,14 +93,26 @@ class FozzySession:
         node.workerinput["fozzy_seed"] = self.options.request.seed
 
     def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> Any:
-        from fozzy.scenario.discover import SCENARIO_SUFFIX
+        """Scenario files as `fozzy test DIR` selects them (its pruned directories too: a
+        build, dist or .fozzy directory holds copies, not the suite); a file named on the
+        command line is taken whatever the patterns and its directory."""
+        from fozzy.scenario.discover import PRUNED_DIRS, SCENARIO_SUFFIX
 
-        named = file_path.name.endswith(SCENARIO_SUFFIX) and parent.session.isinitpath(file_path)
-        if not (named or self._names.match(file_path.name)):
-            return None  # a scenario named on the command line is taken whatever the patterns
+        if parent.session.isinitpath(file_path):
+            if not (file_path.name.endswith(SCENARIO_SUFFIX) or self._names.match(file_path.name)):
+                return None
+        elif not self._names.match(file_path.name) or self._pruned(file_path, PRUNED_DIRS):
+            return None
         from fozzy.pytesting.items import FozzyFile
 
         return FozzyFile.from_parent(parent, path=file_path)
+
+    def _pruned(self, file_path: Path, pruned: frozenset[str]) -> bool:
+        try:
+            parts = file_path.parent.relative_to(self.config.rootpath).parts
+        except ValueError:
+            parts = file_path.parent.parts
+        return any(part in pruned for part in parts)
 
     def pytest_sessionfinish(self) -> None:
         self.close()

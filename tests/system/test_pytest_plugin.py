@@ -191,6 +191,20 @@ def test_fozzy_files_pattern_and_explicit_paths(tmp_path: Path) -> None:
     assert "tests/ok.fozzy.json::ok" in proc.stdout, proc.stdout
 
 
+def test_directories_fozzy_test_prunes_are_pruned(tmp_path: Path) -> None:
+    scenario(tmp_path, "ok", kv("1", "1"))
+    copy = tmp_path / "tests" / "target" / "copy.fozzy.json"
+    copy.parent.mkdir()
+    copy.write_text((tmp_path / "tests" / "ok.fozzy.json").read_text())
+    proc = pytest_run(tmp_path, "--fozzy", "--co", "-q")
+    assert "tests/ok.fozzy.json::ok" in proc.stdout and "copy" not in proc.stdout, proc.stdout
+    cli = subprocess.run([FOZZY, "--json", "test", "tests"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120, env=ENV)
+    assert [r["name"] for r in json.loads(cli.stdout)["scenarios"]] == ["ok"]
+    proc = pytest_run(tmp_path, "--fozzy", "--co", "-q", str(copy))
+    assert "copy.fozzy.json::ok" in proc.stdout, proc.stdout
+
+
 def test_invalid_scenario_fails_collection_with_one_line(tmp_path: Path) -> None:
     scenario(tmp_path, "ok", kv("1", "1"))
     scenario(tmp_path, "typo", [{"type": "set_kv", "key": "k", "valeu": "1"}])
