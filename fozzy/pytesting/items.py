@@ -141,13 +141,19 @@ class ExploreItem(FozzyItem):
         self.request = request
         self.scenario_path = request.scenario_path
         self.seed = request.seed
-        self.cluster = effective(request, load_explorable(request.scenario_path))
+        scn = load_explorable(request.scenario_path)
+        self.scenario_header = {"version": scn.version, "name": scn.name}
+        self.cluster = effective(request, scn)
         self.add_marker("fozzy")
         self.add_marker("fozzy_explore")
 
     def runtest(self) -> None:
-        out = self.fozzy_session().explore(self)
-        self.conclude(out.status, out.findings, explore_reproduce(self.request))
+        out, trace = self.fozzy_session().explore(self)
+        if trace is None:
+            self.conclude(out.status, out.findings, explore_reproduce(self.request))
+        else:
+            self.conclude(out.status, out.findings, f"fozzy replay {shlex.quote(str(trace))}",
+                          str(trace))
 
 
 def explore_reproduce(req: ExploreRequest) -> str:

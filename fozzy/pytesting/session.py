@@ -198,13 +198,28 @@ class FozzySession:
         except FozzyError:
             return
 
-    def explore(self, item: ExploreItem) -> Outcome:
+    def explore(self, item: ExploreItem) -> tuple[Outcome, Path | None]:
+        """The item's search, and where its violation was recorded (with --fozzy-record)."""
         from fozzy.modes.explore import search
 
         self.drain()
         if self._broken is not None:
             raise FozzyError(f"not run: {self._broken}")
-        return search(item.request, item.cluster, self.pool())
+        out = search(item.request, item.cluster, self.pool())
+        if out.violation is None or self.options.record_dir is None:
+            return out, None
+        from fozzy.modes.test import _slug
+        from fozzy.pytesting.explore_record import record_violation
+        from fozzy.trace.writer import release_target, resolve_target
+
+        wanted = Path(self.options.record_dir) / f"{_slug(item.scenario_path)}.fozzy"
+        target = resolve_target(wanted, "append")
+        try:
+            record_violation(self.pool(), item, out, target, self.started_ns)
+        except BaseException:
+            release_target(target)
+            raise
+        return out, target
 
     def close(self) -> None:
         """Stop whatever is in flight (an early `-x` stop) and the workers."""

@@ -246,20 +246,27 @@ def test_bad_option_is_a_usage_error(tmp_path: Path) -> None:
     assert "--fozzy-timeout" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_distributed_scenarios_are_explore_items(tmp_path: Path) -> None:
+@pytest.mark.parametrize("record", [False, True])
+def test_distributed_scenarios_are_explore_items(tmp_path: Path, record: bool) -> None:
     for name in ("replication-bug", "replication-ok"):
         (tmp_path / f"{name}.fozzy.json").write_bytes(
             (EXAMPLES / f"{name}.fozzy.json").read_bytes())
     (tmp_path / "pytest.ini").write_text(
         "[pytest]\nfozzy = true\nfozzy_explore_schedule = random\n"
         "fozzy_explore_schedules = 200\n")
-    proc = pytest_run(tmp_path, "-m", "fozzy_explore", "--fozzy-seed", "4", "--junitxml", "j.xml")
+    extra = ["--fozzy-record", "traces"] if record else []
+    proc = pytest_run(tmp_path, "-m", "fozzy_explore", "--fozzy-seed", "4", "--junitxml", "j.xml",
+                      *extra)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "1 failed, 1 passed" in proc.stdout and "kv_all_equal" in proc.stdout
     case = junit(tmp_path / "j.xml")
     bad = next(c for c in case.values() if c["fozzy_status"] == "fail")
     argv = shlex.split(bad["fozzy_reproduce"])
-    assert argv[:2] == ["fozzy", "explore"] and "--schedules" in argv
+    if record:
+        assert argv[:2] == ["fozzy", "replay"] and bad["fozzy_trace"] == argv[2]
+        assert [p.name for p in (tmp_path / "traces").iterdir()] == [Path(argv[2]).name]
+    else:
+        assert argv[:2] == ["fozzy", "explore"] and "--schedules" in argv
     again = subprocess.run([FOZZY, *argv[1:]], cwd=tmp_path, capture_output=True, text=True,
                            timeout=120, env=ENV)
     assert again.returncode == 1, again.stdout + again.stderr
