@@ -107,6 +107,35 @@ class FozzySession:
 
         return FozzyFile.from_parent(parent, path=file_path)
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(
+        self, collector: pytest.Collector
+    ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+        """pytest's directory walk passes over entries that are not regular files; a scenario
+        name among them (a dangling symlink, a FIFO) becomes an item that fails collection
+        with fozzy's read error, as `fozzy test` refuses it, instead of vanishing."""
+        report = yield
+        if isinstance(collector, pytest.Directory) and report.passed:
+            assert isinstance(report.result, list)
+            report.result.extend(self._unusable_scenarios(collector))
+        return report
+
+    def _unusable_scenarios(self, directory: pytest.Directory) -> list[pytest.Collector]:
+        from fozzy.pytesting.items import FozzyFile
+        from fozzy.scenario.discover import PRUNED_DIRS
+
+        found: list[pytest.Collector] = []
+        try:
+            with os.scandir(directory.path) as entries:
+                odd = [Path(e.path) for e in entries if self._names.match(e.name)
+                       and not e.is_file() and not e.is_dir()]
+        except OSError:
+            return found  # pytest's own walk reports a directory it cannot list
+        for path in sorted(odd):
+            if not self._pruned(path, PRUNED_DIRS):
+                found.append(FozzyFile.from_parent(directory, path=path))
+        return found
+
     def _pruned(self, file_path: Path, pruned: frozenset[str]) -> bool:
         try:
             parts = file_path.parent.relative_to(self.config.rootpath).parts

@@ -239,6 +239,19 @@ def test_exhausted_restart_budget_fails_the_rest_with_one_line(tmp_path: Path) -
     assert "Traceback" not in proc.stdout
 
 
+def test_scenario_name_that_is_not_a_regular_file_fails_collection(tmp_path: Path) -> None:
+    scenario(tmp_path, "ok", kv("1", "1"))
+    (tmp_path / "tests" / "gone.fozzy.json").symlink_to(tmp_path / "missing.json")
+    os.mkfifo(tmp_path / "tests" / "pipe.fozzy.json")
+    proc = pytest_run(tmp_path, "--fozzy")
+    assert proc.returncode == 2 and "2 errors" in proc.stdout, proc.stdout + proc.stderr
+    for name in ("gone", "pipe"):
+        assert any(f"{name}.fozzy.json" in ln and "fozzy" in ln
+                   for ln in proc.stdout.splitlines() if not ln.startswith(("ERROR", "_"))
+                   ), proc.stdout
+    assert "Traceback" not in proc.stdout
+
+
 def test_bad_option_is_a_usage_error(tmp_path: Path) -> None:
     scenario(tmp_path, "ok", kv("1", "1"))
     proc = pytest_run(tmp_path, "--fozzy", "--fozzy-timeout", "2x")
