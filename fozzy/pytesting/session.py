@@ -13,7 +13,8 @@ seeds from `scenario_seeds(suite seed, path)`), results are turned into report r
 same `_row` (findings, reproduce command), and traces are written by the same writer, so a
 scenario's outcome under `pytest --fozzy` is its outcome under `fozzy test`. Limits, deadlines
 and crash attribution are the pool's. Under pytest-xdist each xdist worker has its own pool and
-cannot know which items it will be given, so it sends each item when pytest runs it. A
+cannot know which items it will be given, so it sends each item when pytest runs it; so does a
+session under -x / --maxfail, where nothing may run past the failure that stops it. A
 distributed scenario's explore search needs the pool to itself: the streamed steps results are
 drained first. A pool that gave up (restart budget) fails every fozzy item not yet answered.
 """
@@ -171,7 +172,10 @@ class FozzySession:
         return self._results.pop(ident)
 
     def _later_items(self, item: ScenarioItem) -> list[ScenarioItem]:
-        if self.under_xdist:
+        """What to send along with `item`: nothing under xdist (this process may never be
+        given them) or with -x / --maxfail (as `fozzy test --fail-fast`, nothing runs past
+        the failure that stops the session)."""
+        if self.under_xdist or self.config.getoption("maxfail"):
             return []
         from fozzy.pytesting.items import ScenarioItem
 

@@ -150,6 +150,17 @@ def test_xdist_workers_share_the_controllers_random_seed(suite: Path) -> None:
     assert junit(suite / "a.xml") == junit(suite / "b.xml")
 
 
+def test_nothing_runs_past_the_failure_that_stops_an_x_session(tmp_path: Path) -> None:
+    slow = {"type": "proc_spawn", "cmd": "sleep", "args": ["0.5"]}  # zz would run meanwhile
+    scenario(tmp_path, "aa", [slow, *kv("1", "2")])
+    scenario(tmp_path, "zz", [{"type": "proc_spawn", "cmd": "touch", "args": ["ran-zz"]}])
+    proc = pytest_run(tmp_path, "--fozzy", *HOST, "--fozzy-jobs", "2", "-x")
+    assert proc.returncode == 1 and "1 failed" in proc.stdout, proc.stdout + proc.stderr
+    assert not (tmp_path / "ran-zz").exists()
+    proc = pytest_run(tmp_path, "--fozzy", *HOST)
+    assert "1 failed, 1 passed" in proc.stdout and (tmp_path / "ran-zz").exists()
+
+
 def test_k_and_m_select(suite: Path) -> None:
     proc = pytest_run(suite, "--fozzy", "-k", "bad or ok", "--co", "-q")
     assert "tests/bad.fozzy.json::bad" in proc.stdout
