@@ -173,9 +173,10 @@ class FozzySession:
 
     def _later_items(self, item: ScenarioItem) -> list[ScenarioItem]:
         """What to send along with `item`: nothing under xdist (this process may never be
-        given them) or with -x / --maxfail (as `fozzy test --fail-fast`, nothing runs past
-        the failure that stops the session)."""
-        if self.under_xdist or self.config.getoption("maxfail"):
+        given them) or with -x / --maxfail / --stepwise (as `fozzy test --fail-fast`, nothing
+        runs past the failure that stops the session)."""
+        stops = self.config.getoption("maxfail") or self.config.getoption("stepwise", False)
+        if self.under_xdist or stops:
             return []
         from fozzy.pytesting.items import ScenarioItem
 
