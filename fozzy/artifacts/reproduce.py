@@ -113,12 +113,13 @@ def suite_command(inv: Invocation, patterns: Sequence[str], seed: int, ex: RunFl
     return command(inv, "test", args, ex.backends)
 
 
-def replay_command(inv: Invocation, trace: str, *, trust_target: bool = False) -> str:
-    """Replays a recorded trace (fuzz crashes: the mutant or input exists only there).
-    `--trust-target` when the trace's fn: target is not a project file, which replay would
-    otherwise refuse to run."""
-    args = [_operand(trace), *(["--trust-target"] if trust_target else [])]
-    return command(inv, "replay", args)
+def replay_command(inv: Invocation, trace: str, *, trust_target: bool = False,
+                   until_ms: int | None = None) -> str:
+    """Replays a recorded trace (fuzz crashes: the mutant or input exists only there; a
+    failing replay: itself). `--trust-target` when the trace's fn: target is not a project
+    file, which replay would otherwise refuse to run; `--until` when a budget was set."""
+    args = [_operand(trace), *_option("--until", None if until_ms is None else f"{until_ms}ms")]
+    return command(inv, "replay", [*args, *(["--trust-target"] if trust_target else [])])
 
 
 @dataclass(frozen=True)

@@ -213,3 +213,13 @@ def test_explore_violation_from_a_fault_file_keeps_the_faults(tmp_path: Path) ->
     assert code == 1
     assert "--faults faults.json" in s["reproduce"]
     assert_reproduces(tmp_path, s["reproduce"], "fail")
+
+
+def test_failing_replay_hands_over_itself(tmp_path: Path) -> None:
+    path = scenario(tmp_path, "bad", [{"type": "assert_eq_int", "a": 1, "b": 2}])
+    code, _ = summary(tmp_path, "run", path, "--det", "--seed", "2", "--record", "bad.fozzy")
+    assert code == 1
+    code, s = summary(tmp_path, "replay", "bad.fozzy")
+    assert code == 1
+    assert s["reproduce"] == f"fozzy replay {shlex.quote(str(tmp_path / 'bad.fozzy'))}"
+    assert_reproduces(tmp_path, s["reproduce"], "fail")
