@@ -223,3 +223,15 @@ def test_failing_replay_hands_over_itself(tmp_path: Path) -> None:
     assert code == 1
     assert s["reproduce"] == f"fozzy replay {shlex.quote(str(tmp_path / 'bad.fozzy'))}"
     assert_reproduces(tmp_path, s["reproduce"], "fail")
+
+
+def test_shrunk_trace_hands_over_its_replay(tmp_path: Path) -> None:
+    steps = [{"type": "trace_event", "name": "noise"}, {"type": "set_kv", "key": "k",
+                                                         "value": "v"},
+             {"type": "assert_eq_int", "a": 1, "b": 2}]
+    path = scenario(tmp_path, "bad", steps)
+    assert summary(tmp_path, "run", path, "--det", "--seed", "2", "--record", "bad.fozzy")[0] == 1
+    code, doc = summary(tmp_path, "shrink", "bad.fozzy", "--out", "min.fozzy")
+    assert code == 0 and doc["status"] == "fail"
+    assert doc["reproduce"] == f"fozzy replay {shlex.quote(str(tmp_path / 'min.fozzy'))}"
+    assert_reproduces(tmp_path, doc["reproduce"], "fail")
