@@ -232,6 +232,7 @@ def apply_globals(values: dict[str, str | bool]) -> None:
             os.chdir(cwd)
         except OSError as e:
             raise FozzyError(f"failed to set cwd to {cwd}: {e.strerror or e}") from None
+    G.cwd = None if cwd is None else os.getcwd()
     G.config_path = text("config") or "fozzy.toml"
     G.config = load_config(G.config_path)
     diag.debug(lambda: f"config: {'loaded' if G.config.loaded else 'no file, defaults for'}"
