@@ -11,7 +11,6 @@ collection error rather than a source of items.
 from __future__ import annotations
 
 import os
-import shlex
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -81,7 +80,8 @@ def _explore_request(session: FozzySession, path: str, seed: int) -> ExploreRequ
     ex = session.options.explore
     return ExploreRequest(scenario_path=path, seed=seed, schedule=ex.schedule,
                           schedules=ex.schedules, steps=ex.steps, time_ms=ex.time_ms,
-                          jobs=session.options.request.jobs)
+                          jobs=session.options.request.jobs,
+                          invocation=session.options.request.invocation)
 
 
 class FozzyItem(pytest.Item):
@@ -148,22 +148,11 @@ class ExploreItem(FozzyItem):
         self.add_marker("fozzy_explore")
 
     def runtest(self) -> None:
+        from fozzy.artifacts.reproduce import replay_command
+
         out, trace = self.fozzy_session().explore(self)
         if trace is None:
-            self.conclude(out.status, out.findings, explore_reproduce(self.request))
+            self.conclude(out.status, out.findings, self.request.reproduce(out.status))
         else:
-            self.conclude(out.status, out.findings, f"fozzy replay {shlex.quote(str(trace))}",
-                          str(trace))
-
-
-def explore_reproduce(req: ExploreRequest) -> str:
-    """`fozzy explore` with every setting that decides the search (its seed included)."""
-    parts = ["fozzy", "explore", shlex.quote(req.scenario_path), "--seed", str(req.seed),
-             "--schedule", req.schedule]
-    if req.schedules is not None:
-        parts += ["--schedules", str(req.schedules)]
-    if req.steps is not None:
-        parts += ["--steps", str(req.steps)]
-    if req.time_ms is not None:
-        parts += ["--time", f"{req.time_ms}ms"]
-    return " ".join(parts)
+            reproduce = replay_command(self.request.invocation, str(trace))
+            self.conclude(out.status, out.findings, reproduce, str(trace))

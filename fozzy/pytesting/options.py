@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from fozzy.errors import FozzyError
 from fozzy.modes.test import TestRequest
+
+if TYPE_CHECKING:
+    from fozzy.artifacts.reproduce import Invocation
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,14 @@ def _fozzy_config() -> Any:
     return loaded
 
 
+def _invocation(toml: Any) -> Invocation:
+    """Reproduce commands run from the invocation directory, with its `fozzy.toml`."""
+    from fozzy.artifacts.reproduce import Invocation
+
+    return Invocation(config_backends={"proc": toml.proc_backend, "fs": toml.fs_backend,
+                                       "http": toml.http_backend})
+
+
 def resolve(config: pytest.Config) -> PluginOptions:
     from fozzy.cli.common import host_limits, memory_options
 
@@ -115,7 +126,7 @@ def resolve(config: pytest.Config) -> PluginOptions:
     request = TestRequest(
         patterns=[], seed=_suite_seed(config), det=det, timeout_ms=timeout_ms,
         memory=memory, backends=backends, limits=host_limits(toml), base_dir=toml.base_dir,
-        jobs=_jobs(config),
+        jobs=_jobs(config), invocation=_invocation(toml),
     )
     record = config.getoption("fozzy_record")
     explore_time = _duration(str(config.getini("fozzy_explore_time")), "ini fozzy_explore_time")

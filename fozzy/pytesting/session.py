@@ -277,4 +277,9 @@ class FozzySession:
             wanted = Path(self.options.record_dir) / f"{_slug(entry.selected.path)}.fozzy"
             entry.record_to = resolve_target(wanted, "append")
             _write_scenario_trace(entry, result, self.started_ns, req.backends)
-        return _row(req, entry, result)
+        row = _row(req, entry, result)
+        if entry.record_to is not None:
+            from fozzy.artifacts.reproduce import replay_command
+
+            row["reproduce"] = replay_command(req.invocation, str(entry.record_to))
+        return row

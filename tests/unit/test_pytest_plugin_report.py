@@ -1,11 +1,7 @@
-"""The pytest plugin's failure text and explore reproduce command, without running pytest."""
+"""The pytest plugin's failure text, without running pytest."""
 
 from __future__ import annotations
 
-import shlex
-
-from fozzy.modes.explore import ExploreRequest
-from fozzy.pytesting.items import explore_reproduce
 from fozzy.pytesting.report import failure_text
 
 
@@ -26,11 +22,3 @@ def test_failure_text_distinguishes_crash_from_fail() -> None:
     fail = failure_text("fail", "p", "n", 1, [], "r").splitlines()[0]
     assert "CRASH" in crash and "worker" in crash
     assert "FAIL" in fail and crash != fail
-
-
-def test_explore_reproduce_carries_every_search_setting_quoted() -> None:
-    req = ExploreRequest(scenario_path="my dir/x.fozzy.json", seed=9, schedule="random",
-                         schedules=200, steps=5, time_ms=1500)
-    argv = shlex.split(explore_reproduce(req))
-    assert argv == ["fozzy", "explore", "my dir/x.fozzy.json", "--seed", "9", "--schedule",
-                    "random", "--schedules", "200", "--steps", "5", "--time", "1500ms"]
