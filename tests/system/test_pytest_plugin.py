@@ -268,6 +268,12 @@ def test_bad_option_is_a_usage_error(tmp_path: Path) -> None:
     proc = pytest_run(tmp_path, "--fozzy", "--fozzy-timeout", "2x")
     assert proc.returncode == 4
     assert "--fozzy-timeout" in proc.stderr and "Traceback" not in proc.stderr
+    (tmp_path / "fozzy.toml").write_text('proc_backend = "hots"\n')
+    proc = pytest_run(tmp_path, "--fozzy")
+    assert proc.returncode == 4
+    assert "config error" in proc.stderr and "proc_backend" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert pytest_run(tmp_path).returncode == 5  # without --fozzy, fozzy.toml is not read
 
 
 @pytest.mark.parametrize("record", [False, True])
