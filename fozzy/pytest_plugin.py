@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 #: The name the session object is registered under (`config.pluginmanager.get_plugin`).
 SESSION_PLUGIN = "fozzy-session"
 
+#: Backend choices per family, as `fozzy.config.BACKEND_CHOICES` (not imported: this module
+#: must stay free of fozzy imports); a unit test keeps the two equal.
 BACKENDS = {"proc": ("scripted", "host"), "fs": ("virtual", "host"), "http": ("scripted", "host")}
 
 

@@ -1,8 +1,14 @@
-"""The pytest plugin's failure text, without running pytest."""
+"""The pytest plugin's failure text and option tables, without running pytest."""
 
 from __future__ import annotations
 
+from fozzy.config import BACKEND_CHOICES
+from fozzy.pytest_plugin import BACKENDS
 from fozzy.pytesting.report import failure_text
+
+
+def test_plugin_backend_choices_are_the_configs() -> None:
+    assert {f"{k}_backend": v for k, v in BACKENDS.items()} == BACKEND_CHOICES
 
 
 def test_failure_text_names_status_findings_seed_and_reproduce() -> None:
