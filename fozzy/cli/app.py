@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from typer.core import TyperCommand, TyperGroup
 
+from fozzy.cli import signals
 from fozzy.cli.context import G
 from fozzy.errors import ConfigError, FozzyError
 
@@ -242,11 +243,20 @@ def _fail(message: str, code: str) -> int:
     return 2
 
 
+def _interrupted() -> int:
+    """A command stopped by SIGINT/SIGTERM/SIGHUP before it could answer: exit 128+signal."""
+    from fozzy.cli.output import emit_error
+
+    emit_error(f"interrupted by {signals.interrupt_name()}", "interrupted")
+    return signals.interrupt_exit_code()
+
+
 def main(argv: list[str] | None = None) -> None:
     global _help_requested
     args = list(sys.argv[1:] if argv is None else argv)
     G.json = "--json" in args or "--json=true" in args
     command = typer.main.get_command(app)
+    signals.install()
     try:
         values, rest = split_globals(args)
         if not rest:
@@ -259,8 +269,8 @@ def main(argv: list[str] | None = None) -> None:
         code = result if isinstance(result, int) else 0
     except typer.Exit as e:
         code = e.exit_code
-    except typer.Abort:
-        code = _fail("aborted", "interrupted")
+    except (typer.Abort, KeyboardInterrupt):
+        code = _interrupted()
     except UsageError as e:
         code = _fail(str(e), "usage")
     except typer.TyperException as e:
@@ -270,7 +280,5 @@ def main(argv: list[str] | None = None) -> None:
         code = _fail(e.render(), "config")
     except FozzyError as e:
         code = _fail(e.render(), e.category.replace(" ", "_"))
-    except KeyboardInterrupt:
-        code = _fail("interrupted", "interrupted")
     sys.stdout.flush()
     sys.exit(code)

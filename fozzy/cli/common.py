@@ -40,6 +40,12 @@ Reporter = Annotated[
         help="Output style; junit/html also write junit.xml/report.html to the run dir.",
     ),
 ]
+TrustTarget = Annotated[
+    bool,
+    typer.Option("--trust-target",
+                 help="Run a trace's fn: fuzz target even when its module is not a file under"
+                 " the working directory (a trace is data; see docs/security.md)."),
+]
 MemTrack = Annotated[bool, typer.Option("--mem-track", help="Track simulated memory.")]
 MemLimitMb = Annotated[
     int | None, typer.Option("--mem-limit-mb", metavar="N", help="Simulated memory ceiling (MiB).")

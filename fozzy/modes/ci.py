@@ -41,6 +41,7 @@ class CiRequest:
     strict: bool = True
     base_dir: str = ".fozzy"
     limits: dict[str, int] = field(default_factory=dict)
+    trust_target: bool = False  # run an fn: target even when it is not a project file
 
 
 def check_request(req: CiRequest) -> None:
@@ -133,7 +134,8 @@ def _signature(status: str, findings: list[dict[str, Any]]) -> str:
     return describe(signature(status, findings))
 
 
-def replay_trace(doc: dict[str, Any], path: Path, limits: dict[str, int]) -> dict[str, Any]:
+def replay_trace(doc: dict[str, Any], path: Path, limits: dict[str, int],
+                 trust_target: bool = False) -> dict[str, Any]:
     """Re-execute the trace without writing anything: `{status, findings, memory}`; raises
     TraceError on structural drift."""
     from fozzy.trace.model import trace_kind
@@ -144,7 +146,7 @@ def replay_trace(doc: dict[str, Any], path: Path, limits: dict[str, int]) -> dic
             return _replay_steps(pool, doc, path, limits)
         if kind == "explore":
             return _replay_explore(pool, doc)
-        return _replay_fuzz(pool, doc)
+        return _replay_fuzz(pool, doc, trust_target)
 
 
 def _replay_steps(pool: WorkerPool, doc: dict[str, Any], path: Path,
@@ -181,10 +183,13 @@ def _replay_explore(pool: WorkerPool, doc: dict[str, Any]) -> dict[str, Any]:
             "memory": None}
 
 
-def _replay_fuzz(pool: WorkerPool, doc: dict[str, Any]) -> dict[str, Any]:
+def _replay_fuzz(pool: WorkerPool, doc: dict[str, Any], trust_target: bool) -> dict[str, Any]:
+    from fozzy.trace.trust import require_trusted
+
     name = str(doc["fuzz"]["target"])
     if not name.startswith("fn:"):
         raise TraceError(f"fuzz trace target {name!r} embeds no scenario to replay")
+    require_trusted(name, trust_target)
     item = {"target": {"kind": "fn", "spec": name[3:], "cwd": os.getcwd()},
             "inputs": [doc["fuzz"]["input_hex"]]}
     res = dict(pool.run([item], op="fuzz_eval", deadline_ms=lambda _: REPLAY_DEADLINE_MS))[0]
@@ -206,7 +211,7 @@ def replay_checks(doc: dict[str, Any], path: Path, req: CiRequest) -> list[dict[
     findings = summary.get("findings") or []
     expected = _signature(summary["status"], findings)
     try:
-        replayed = replay_trace(doc, path, req.limits)
+        replayed = replay_trace(doc, path, req.limits, req.trust_target)
     except TraceError as e:
         reason = f"replay failed: {e.message}"
         return [_check("replay_outcome", False, f"expected={expected} {reason}"),
@@ -330,4 +335,8 @@ def execute_ci(req: CiRequest) -> dict[str, Any]:
         checks.append(flake_check(req))
     if req.perf_baseline is not None:
         checks.append(perf_check(doc, req))
-    return {"schemaVersion": SCHEMA, "ok": all(c["ok"] for c in checks), "checks": checks}
+    report = {"schemaVersion": SCHEMA, "ok": all(c["ok"] for c in checks), "checks": checks}
+    from fozzy.trace.trust import replay_target
+
+    target = None if doc is None else replay_target(doc)
+    return report if target is None else {**report, **target}
