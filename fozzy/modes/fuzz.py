@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fozzy.artifacts.summary import collapse_findings
 from fozzy.errors import ArgumentError, FozzyError, worst
@@ -39,6 +39,9 @@ from fozzy.fuzzing.campaign import (
     round_time_ms,
 )
 from fozzy.fuzzing.corpus import content_name, load_inputs, write_input
+
+if TYPE_CHECKING:
+    from fozzy.shrink.steps import Candidate
 
 GRACE_MS = 10_000  # beyond a batch's own time budget before the pool steps in
 CAMPAIGN_RESTARTS = 10_000
@@ -352,6 +355,23 @@ def _signature_oracle(pool: WorkerPool, target: Target, signature: str,
     return still_fails
 
 
+def _step_oracle(pool: WorkerPool, target: Target, crash: Crash,
+                 encode: Callable[[list[dict[str, Any]]], bytes], timeout_ms: int,
+                 scratch: Path, per_exec: int | None) -> Callable[[list[Candidate]], list[bool]]:
+    """Scenario crashes: the same signature raised by the same step of the crashing input
+    (a candidate's step maps back through its origins), as `fozzy shrink` requires."""
+    wanted = _evaluate(pool, target, [crash.input], 1, timeout_ms, scratch, per_exec)[0]
+
+    def still_fails(candidates: list[Candidate]) -> list[bool]:
+        inputs = [encode(c.steps) for c in candidates]
+        outcomes = _evaluate(pool, target, inputs, pool.jobs, timeout_ms, scratch, per_exec)
+        return [o["signature"] == crash.signature
+                and c.origin(o.get("failedStep")) == wanted.get("failedStep")
+                for c, o in zip(candidates, outcomes, strict=True)]
+
+    return still_fails
+
+
 def minimize_crash(pool: WorkerPool, target: Target, crash: Crash, timeout_ms: int,
                    scratch: Path, per_exec: int | None) -> bytes:
     """The smallest input found that fails with the same signature (steps for scenario
@@ -376,9 +396,9 @@ def minimize_crash(pool: WorkerPool, target: Target, crash: Crash, timeout_ms: i
         def encode_steps(steps: list[dict[str, Any]]) -> bytes:
             return encode_scenario_input(ScenarioInput(seed, steps))
 
-        oracle = _signature_oracle(pool, target, crash.signature, encode_steps, timeout_ms,
-                                   scratch, per_exec)
-        steps = shrink_steps(value["steps"], oracle, stats, budget_left, width=pool.jobs)
+        step_oracle = _step_oracle(pool, target, crash, encode_steps, timeout_ms, scratch,
+                                   per_exec)
+        steps = shrink_steps(value["steps"], step_oracle, stats, budget_left, width=pool.jobs)
         return encode_steps(steps)
     byte_oracle = _signature_oracle(pool, target, crash.signature, bytes, timeout_ms, scratch,
                                     per_exec)

@@ -5,7 +5,8 @@
 (steps traces), at the same exception type and location (fn fuzz traces), by the same
 invariant (explore traces: its index is the finding's `location.invariant`). The reference
 only kept pass/non-pass, so a shrink could drift from the bug it was asked about into an
-unrelated one; matching the signature means the reproducer that comes out is a reproducer of the failure that went in.
+unrelated one; matching the signature means the reproducer that comes out is a reproducer
+of the failure that went in. Oracles are never edited (fozzy.shrink.steps).
 
 Every candidate runs on the worker pool exactly like a normal run (det, the trace's seed and
 memory options, scripted/virtual backends), a wave of `--jobs` candidates at a time, so
@@ -264,7 +265,7 @@ def _shrink_steps(
 
     def still_fails(candidates: list[Candidate]) -> list[bool]:
         results = run([spec(c.steps, True) for c in candidates], per_candidate)
-        return [failure.matches(r, c.origins) for c, r in zip(candidates, results, strict=True)]
+        return [failure.matches(r, c) for c, r in zip(candidates, results, strict=True)]
 
     best = shrink_candidate(steps, still_fails, stats, budget_left, width=pool.jobs)
     shrunk = best.steps
@@ -276,7 +277,7 @@ def _shrink_steps(
         per_candidate,
     )[0]
     _check_final(replayed, wanted, "a replay of the shrunk trace")
-    if not failure.matches(final, best.origins):
+    if not failure.matches(final, best):
         raise FozzyError("the shrunk scenario fails at a different step than the original")
     return _Shrunk(final, {**scenario, "steps": shrunk}, count_steps(steps),
                    count_steps(shrunk), "steps")
@@ -346,12 +347,13 @@ def _shrink_fuzz(
                    fuzz={"target": name, "input_hex": small.hex()}, mode="fuzz")
 
 
+# -- explore traces --------------------------------------------------------------------------
+
+
 def _where(res: dict[str, Any]) -> Any:
+    """The violated invariant's index (explore findings carry it in `location`)."""
     finding = res.get("finding") or {}
     return (finding.get("location") or {}).get("invariant")
-
-
-# -- explore traces --------------------------------------------------------------------------
 
 
 def _shrink_explore(

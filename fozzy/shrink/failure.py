@@ -11,7 +11,10 @@ candidate maps back through the candidate's origins.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fozzy.shrink.steps import Candidate
 
 Signature = tuple[str, str, str]
 
@@ -43,10 +46,8 @@ class StepFailure:
         """The failure of a run of the original scenario."""
         return cls(signature(result["status"], result["findings"]), result.get("failedStep"))
 
-    def matches(self, result: dict[str, Any], origins: tuple[int, ...]) -> bool:
-        """Whether a candidate's run fails the same way; `origins[i]` is the original index
-        of the candidate's top-level step i."""
+    def matches(self, result: dict[str, Any], candidate: Candidate) -> bool:
+        """Whether a candidate's run fails the same way, at the same original step."""
         if signature(result["status"], result["findings"]) != self.signature:
             return False
-        at = result.get("failedStep")
-        return (None if at is None else origins[at]) == self.step
+        return candidate.origin(result.get("failedStep")) == self.step

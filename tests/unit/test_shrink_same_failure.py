@@ -22,7 +22,7 @@ def shrink(raw: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], Candidate, 
     assert failure.signature[0] != "pass"
 
     def still_fails(cands: list[Candidate]) -> list[bool]:
-        return [failure.matches(run(c.steps), c.origins) for c in cands]
+        return [failure.matches(run(c.steps), c) for c in cands]
 
     best = shrink_candidate(steps, still_fails, ShrinkStats(), lambda: True)
     return steps, best, failure
@@ -46,7 +46,7 @@ def test_kv_assertion_keeps_its_key_and_expected_value() -> None:
     assert len(asserts) == 1
     assert asserts[0]["key"] == "user" and asserts[0]["equals"] == "bob"
     result = run(best.steps)
-    assert failure.matches(result, best.origins)
+    assert failure.matches(result, best)
 
 
 def test_a_later_lookalike_assertion_does_not_take_over() -> None:
@@ -89,7 +89,7 @@ def test_planted_failure_shrinks_to_the_same_failure_from_the_same_step(
 ) -> None:
     original, best, failure = shrink([*before, planted, *after])
     result = run(best.steps)
-    assert failure.matches(result, best.origins)
+    assert failure.matches(result, best)
     got = StepFailure.of(result)
     assert got.signature == failure.signature
     assert got.step is not None and failure.step is not None

@@ -44,6 +44,7 @@ class Outcome:
     status: str
     finding: dict[str, Any] | None
     signature: str
+    failed_step: int | None = None  # scenario targets: the top-level step that failed
 
 
 @dataclass
@@ -82,7 +83,7 @@ def run_scenario_input(target: dict[str, Any], inp: ScenarioInput) -> Outcome:
             "end",
         )
         sig = f"{result['status']}|{finding['kind']}|{finding['title']}|{failed_kind}"
-    return Outcome(feats, result["status"], finding, sig)
+    return Outcome(feats, result["status"], finding, sig, result["failedStep"])
 
 
 def fn_target(spec: str, cwd: str) -> FnTarget:
@@ -194,7 +195,7 @@ def pick_parent(corpus: list[bytes], rng: random.Random) -> bytes:
 def _outcome_json(out: Outcome) -> dict[str, Any]:
     return {
         "status": out.status, "signature": out.signature, "finding": out.finding,
-        "features": sorted(out.features),
+        "features": sorted(out.features), "failedStep": out.failed_step,
     }
 
 
