@@ -73,8 +73,12 @@ def import_(
     archive: Annotated[str, typer.Argument(help="Zip file.")],
     out: Annotated[str, typer.Option("--out", help="Corpus directory to fill.")],
     max_bytes: Annotated[
-        int, typer.Option("--max-bytes", help="Refuse archives expanding beyond this.")
-    ] = 256 * 1024 * 1024,
+        int | None,
+        typer.Option(
+            "--max-bytes",
+            help="Refuse archives expanding beyond this (default: [limits] corpus_bytes).",
+        ),
+    ] = None,
 ) -> int:
     from fozzy.cli.output import emit
     from fozzy.fuzzing.archive import import_zip

@@ -179,9 +179,13 @@ def resolve_target(path: str | os.PathLike[str], policy: str = DEFAULT_POLICY) -
     if policy not in POLICIES:
         choices = "|".join(POLICIES)
         raise ArgumentError(f"--record-collision must be one of {choices}, got {policy!r}")
+    from workers.regular_file import refuse_special_target
+
     target = normalize_path(path)
-    if target.is_dir():
-        raise TraceError(f"record target {target} is a directory")
+    try:
+        refuse_special_target(target)
+    except OSError as e:
+        raise TraceError(f"record target {e.strerror}") from None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
