@@ -169,7 +169,7 @@ def register(app: typer.Typer) -> None:
             f = done.summary["fuzz"]
             sys.stdout.write(
                 f"fuzz     target={f['target']} executed={f['executed']}"
-                f" ({f['execsPerSecond']}/s) features={f['features']}"
+                f" ({f['execsPerSecond']}/s) rejected={f['rejected']} features={f['features']}"
                 f" corpus={f['corpusEntries']} (+{f['newCorpusEntries']})"
                 f" crashes={len(f['crashes'])}\n"
             )

@@ -36,12 +36,14 @@ class CampaignState:
     crashes: dict[str, Crash] = field(default_factory=dict)
     new_entries: int = 0
     execs: int = 0
+    rejected: int = 0  # mutants the scripted mock does not answer (workers.fuzz.mocks)
     rounds: int = 0
 
     def merge(self, result: dict[str, Any]) -> tuple[list[bytes], list[Crash]]:
         """Fold one batch result in; returns the inputs and crashes that are new campaign-wide."""
         base = self.execs
         self.execs += int(result["execs"])
+        self.rejected += int(result.get("rejected") or 0)
         added: list[bytes] = []
         for entry in result["new"]:
             feats = set(entry["features"])

@@ -42,6 +42,7 @@ from fozzy.fuzzing.corpus import content_name, load_inputs, write_input
 
 if TYPE_CHECKING:
     from fozzy.shrink.steps import Candidate
+    from workers.fuzz.scenario_mutators import ScenarioInput
 
 GRACE_MS = 10_000  # beyond a batch's own time budget before the pool steps in
 CAMPAIGN_RESTARTS = 10_000
@@ -129,6 +130,7 @@ def _scenario_target(req: FuzzRequest, path: str) -> Target:
     from fozzy.scenario.load import load_scenario
     from fozzy.scenario.validate import require_steps, validate_scenario
     from workers.fuzz.campaign import encode_scenario_input
+    from workers.fuzz.mocks import real_step_types
     from workers.fuzz.scenario_mutators import ScenarioInput
 
     scn = load_scenario(path)
@@ -143,14 +145,30 @@ def _scenario_target(req: FuzzRequest, path: str) -> Target:
         "backends": req.backends, "memory": req.memory, "limits": req.limits,
         "cwd": os.getcwd(), "replay": None, "service_oracle": True,
     }
+    _require_mutable(req, ScenarioInput(req.seed, scn.doc["steps"],
+                                        real_step_types(req.backends)), path)
     seed_input = encode_scenario_input(ScenarioInput(req.seed, scn.doc["steps"]))
     spec = {"kind": "scenario", "doc": scn.doc, "run": run,
             "dictionary": [t.hex() for t in req.dictionary]}
     return Target(f"scenario:{path}", spec, [seed_input])
 
 
-def _check_scenario_input(data: bytes, where: Path) -> None:
-    """A corpus entry for a scenario target must be a runnable mutant, never anything else."""
+def _require_mutable(req: FuzzRequest, base: ScenarioInput, path: str) -> None:
+    """`--mutator` names that cannot change this scenario would run nothing: a flag error."""
+    from workers.fuzz.scenario_mutators import SCENARIO_MUTATORS, applies
+
+    chosen = [m for m in req.mutators if m in SCENARIO_MUTATORS] or list(SCENARIO_MUTATORS)
+    if not applies(base, chosen):
+        raise ArgumentError(
+            f"--mutator {', '.join(chosen)} cannot change {path} with these backends: its"
+            " inputs reach no real system (under scripted backends the mock is the system;"
+            " add --mutator seed or use --proc-backend/--http-backend/--fs-backend host)"
+        )
+
+
+def _check_scenario_input(data: bytes, where: Path) -> bytes:
+    """A corpus entry for a scenario target must be a runnable mutant, never anything else;
+    returned with its steps in parsed form (defaults filled), as the workers run them."""
     import orjson
 
     from workers.steps.parse import StepParseError, parse_steps
@@ -159,9 +177,10 @@ def _check_scenario_input(data: bytes, where: Path) -> None:
         value = orjson.loads(data)
         if not isinstance(value, dict) or not isinstance(value.get("seed"), int):
             raise ValueError("expected {seed, steps}")
-        parse_steps(value.get("steps"), "/steps")
+        steps = parse_steps(value.get("steps"), "/steps")
     except (orjson.JSONDecodeError, ValueError, StepParseError) as e:
         raise FozzyError(f"corpus entry {where} is not an input for this scenario: {e}") from None
+    return orjson.dumps({"seed": value["seed"], "steps": steps})
 
 
 def corpus_dir(req: FuzzRequest, target: Target) -> Path:
@@ -173,8 +192,8 @@ def corpus_dir(req: FuzzRequest, target: Target) -> Path:
 def initial_corpus(directory: Path, target: Target) -> list[bytes]:
     inputs = load_inputs(directory)
     if target.is_scenario:
-        for data in inputs:
-            _check_scenario_input(data, directory / content_name(data))
+        inputs = [_check_scenario_input(data, directory / content_name(data))
+                  for data in inputs]
     return inputs or list(target.seeds)
 
 
@@ -278,14 +297,24 @@ def _evaluate(pool: WorkerPool, target: Target, inputs: list[bytes], jobs: int,
 
 def _seed_state(pool: WorkerPool, target: Target, corpus: list[bytes], jobs: int,
                 eval_timeout_ms: int, scratch: Path, per_exec: int | None) -> CampaignState:
-    state = CampaignState(corpus=list(corpus))
-    evaluated = _evaluate(pool, target, corpus, jobs, eval_timeout_ms, scratch, per_exec)
-    for data, out in zip(corpus, evaluated, strict=True):
-        state.execs += 1
-        state.seen |= set(out["features"])
-        if out["status"] != "pass" and out["signature"] not in state.crashes:
-            state.crashes[out["signature"]] = Crash(
-                out["signature"], data, out["status"], out["finding"] or {}, state.execs)
+    """The campaign's start: the stored corpus run once each. An entry the scripted mock
+    does not answer (a mutant kept by a host-backend campaign) is rejected, not a parent;
+    when none is left the scenario itself is the seed."""
+    state = CampaignState(corpus=[])
+    pending = corpus
+    while pending:
+        evaluated = _evaluate(pool, target, pending, jobs, eval_timeout_ms, scratch, per_exec)
+        for data, out in zip(pending, evaluated, strict=True):
+            state.execs += 1
+            if out.get("rejected"):
+                state.rejected += 1
+                continue
+            state.corpus.append(data)
+            state.seen |= set(out["features"])
+            if out["status"] != "pass" and out["signature"] not in state.crashes:
+                state.crashes[out["signature"]] = Crash(
+                    out["signature"], data, out["status"], out["finding"] or {}, state.execs)
+        pending = [] if state.corpus or pending == target.seeds else list(target.seeds)
     return state
 
 
@@ -323,6 +352,7 @@ def run_campaign(
         results = dict(pool.run(items, op="fuzz", deadline_ms=lambda it: it["deadline_ms"]))
         unexplored = [bytes.fromhex(h) for i in range(len(items))
                       for h in results[i].get("unstaged") or ()]
+        before = state.execs
         for i, item in enumerate(items):
             if _worker_lost(results[i]):
                 state.execs += int(item["execs"])  # the batch's count, as far as it got
@@ -338,6 +368,8 @@ def run_campaign(
                 write_input(directory / "crashes", crash.input, "crash")
         on_progress(Stats(state.execs, len(state.corpus), len(state.seen),
                           len(state.crashes), time.monotonic() - t0))
+        if state.execs == before:
+            break  # no batch could make a mutant (every mutator kept failing validation)
     return state, time.monotonic() - t0
 
 
@@ -552,6 +584,7 @@ def execute_fuzz(
             "target": target.name,
             "mode": req.mode,
             "executed": state.execs,
+            "rejected": state.rejected,
             "execsPerSecond": round(state.execs / elapsed) if elapsed > 0 else 0,
             "rounds": state.rounds,
             "features": len(state.seen),
