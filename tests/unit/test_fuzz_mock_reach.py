@@ -9,7 +9,12 @@ from typing import Any
 from workers.fuzz.bytes_mutators import MutationContext
 from workers.fuzz.campaign import run_scenario_input
 from workers.fuzz.mocks import is_rejected, real_step_types
-from workers.fuzz.scenario_mutators import SCENARIO_MUTATORS, ScenarioInput, applies, mutate_scenario
+from workers.fuzz.scenario_mutators import (
+    SCENARIO_MUTATORS,
+    ScenarioInput,
+    applies,
+    mutate_scenario,
+)
 from workers.steps.parse import parse_steps
 
 RAW: list[dict[str, Any]] = [
