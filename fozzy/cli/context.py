@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass, field
 
 from fozzy.config import Config
@@ -17,6 +19,8 @@ class Globals:
     fs_backend: str | None = None
     http_backend: str | None = None
     config: Config = field(default_factory=Config)
+    #: time.monotonic() this invocation started (budgets such as `fuzz --time` count from it)
+    started: float = field(default_factory=time.monotonic)
 
     def backends(self) -> dict[str, str]:
         """Effective backends: CLI flag, else config, else the deterministic default."""
@@ -28,3 +32,16 @@ class Globals:
 
 
 G = Globals()
+
+
+def launched_at() -> float:
+    """time.monotonic() when this process started (Linux /proc), so that a budget includes
+    the interpreter's start-up; now where that cannot be read."""
+    now = time.monotonic()
+    try:
+        with open("/proc/self/stat", "rb") as f:
+            ticks = int(f.read().rsplit(b")", 1)[1].split()[19])  # field 22: starttime
+        age = time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return now
+    return now - max(0.0, age)

@@ -11,6 +11,7 @@ as soon as they are found, and each is recorded as a trace that `replay` reprodu
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import re
@@ -27,8 +28,10 @@ from fozzy.errors import ArgumentError, FozzyError, worst
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
 from fozzy.executor.pool import WorkerPool
 from fozzy.fuzzing.campaign import (
+    DEFAULT_MAX_CORPUS,
     FN_BATCH_EXECS,
     FN_SEEDS,
+    MAX_CORPUS_LIMIT,
     SCENARIO_BATCH_EXECS,
     TIMED_BATCH_EXECS,
     Budget,
@@ -37,6 +40,7 @@ from fozzy.fuzzing.campaign import (
     batch_seed,
     plan_round,
     round_time_ms,
+    time_deadline,
 )
 from fozzy.fuzzing.corpus import content_name, load_inputs, write_input
 
@@ -57,6 +61,8 @@ class FuzzRequest:
     time_ms: int | None = None
     jobs: int = 1
     max_input: int = 4096
+    max_corpus: int = DEFAULT_MAX_CORPUS
+    started: float | None = None  # time.monotonic() the command started (--time counts from it)
     corpus: str | None = None
     mutators: list[str] = field(default_factory=list)
     dictionary: list[bytes] = field(default_factory=list)
@@ -220,6 +226,7 @@ def _batch_item(target: Target, req: FuzzRequest, state: CampaignState, batch_no
         "crash_only": req.crash_only,
         "target": target.spec,
         "corpus": [c.hex() for c in state.corpus],
+        "corpus_room": state.room,
         "seen": sorted(state.seen),
         "seed": batch_seed(req.seed, batch_no),
         "execs": execs,
@@ -296,11 +303,12 @@ def _evaluate(pool: WorkerPool, target: Target, inputs: list[bytes], jobs: int,
 
 
 def _seed_state(pool: WorkerPool, target: Target, corpus: list[bytes], jobs: int,
-                eval_timeout_ms: int, scratch: Path, per_exec: int | None) -> CampaignState:
+                eval_timeout_ms: int, scratch: Path, per_exec: int | None,
+                max_corpus: int) -> CampaignState:
     """The campaign's start: the stored corpus run once each. An entry the scripted mock
     does not answer (a mutant kept by a host-backend campaign) is rejected, not a parent;
     when none is left the scenario itself is the seed."""
-    state = CampaignState(corpus=[])
+    state = CampaignState(corpus=[], max_corpus=max_corpus)
     pending = corpus
     while pending:
         evaluated = _evaluate(pool, target, pending, jobs, eval_timeout_ms, scratch, per_exec)
@@ -309,7 +317,7 @@ def _seed_state(pool: WorkerPool, target: Target, corpus: list[bytes], jobs: int
             if out.get("rejected"):
                 state.rejected += 1
                 continue
-            state.corpus.append(data)
+            state.keep(data, bounded=False)
             state.seen |= set(out["features"])
             if out["status"] != "pass" and out["signature"] not in state.crashes:
                 state.crashes[out["signature"]] = Crash(
@@ -326,14 +334,11 @@ def run_campaign(
     scratch: Path,
     on_progress: Callable[[Stats], None] = lambda s: None,
 ) -> tuple[CampaignState, float]:
-    budget = Budget(
-        req.runs,
-        None if req.time_ms is None else time.monotonic() + req.time_ms / 1000.0,
-    )
+    budget = Budget(req.runs, time_deadline(req.started, req.time_ms))
     t0 = time.monotonic()
     eval_timeout = (req.timeout_ms or 60_000) * 4 + GRACE_MS
     state = _seed_state(pool, target, initial_corpus(directory, target), pool.jobs,
-                        eval_timeout, scratch, exec_timeout_ms(req, target))
+                        eval_timeout, scratch, exec_timeout_ms(req, target), req.max_corpus)
     per_batch = SCENARIO_BATCH_EXECS if target.is_scenario else FN_BATCH_EXECS
     if budget.deadline is not None:
         per_batch = TIMED_BATCH_EXECS
@@ -405,15 +410,18 @@ def _step_oracle(pool: WorkerPool, target: Target, crash: Crash,
 
 
 def minimize_crash(pool: WorkerPool, target: Target, crash: Crash, timeout_ms: int,
-                   scratch: Path, per_exec: int | None) -> bytes:
+                   scratch: Path, per_exec: int | None, until: float | None = None) -> bytes:
     """The smallest input found that fails with the same signature (steps for scenario
-    targets, bytes for fn targets), within a per-crash time budget."""
+    targets, bytes for fn targets), within a per-crash time budget and by `until` (the
+    `--time` deadline) at the latest."""
     from fozzy.shrink.ddmin import ShrinkStats, ddmin
     from fozzy.shrink.steps import shrink_steps
     from workers.fuzz.campaign import encode_scenario_input
     from workers.fuzz.scenario_mutators import ScenarioInput
 
     deadline = time.monotonic() + MINIMIZE_SECONDS
+    if until is not None:
+        deadline = min(deadline, until)
     stats = ShrinkStats()
 
     def budget_left() -> bool:
@@ -545,6 +553,11 @@ def execute_fuzz(
 ) -> Finalized:
     if req.mode not in ("coverage", "property"):
         raise ArgumentError(f"--mode must be coverage or property, got {req.mode!r}")
+    if not 1 <= req.max_corpus <= MAX_CORPUS_LIMIT:
+        raise ArgumentError(
+            f"--max-corpus must be between 1 and {MAX_CORPUS_LIMIT}, got {req.max_corpus}")
+    if req.started is None:
+        req = dataclasses.replace(req, started=time.monotonic())
     target = resolve_target(req)
     directory = corpus_dir(req, target)
     timeout_ms = (req.timeout_ms or 60_000) * 4 + GRACE_MS
@@ -558,8 +571,9 @@ def execute_fuzz(
         try:
             state, elapsed = run_campaign(req, target, pool, directory, scratch, on_progress)
             crashes = list(state.crashes.values())
+            until = time_deadline(req.started, req.time_ms)
             minimized = [
-                minimize_crash(pool, target, c, timeout_ms, scratch, per_exec)
+                minimize_crash(pool, target, c, timeout_ms, scratch, per_exec, until)
                 if req.minimize else c.input
                 for c in crashes
             ]
@@ -590,6 +604,7 @@ def execute_fuzz(
             "features": len(state.seen),
             "corpusDir": str(directory.resolve()),
             "corpusEntries": len(state.corpus),
+            "maxCorpus": req.max_corpus,
             "newCorpusEntries": state.new_entries,
             "crashes": [
                 {"signature": rc.crash.signature, "status": rc.crash.status,

@@ -5,9 +5,10 @@ the features already seen and a batch seed; the worker answers with the inputs t
 features (coverage mode), the failures it found, and its exec count. The same batch always
 gives the same answer, which is what makes `--jobs 1` campaigns reproducible.
 
-Batch item: `{target, corpus: [hex], seen: [int], seed, execs, time_ms, mode, mutators,
-max_input}` where target is `{"kind": "scenario", "doc": {...}, "run": RunSpec-without-
-scenario}` or `{"kind": "fn", "spec": "module:callable", "cwd": str}`.
+Batch item: `{target, corpus: [hex], corpus_room, seen: [int], seed, execs, time_ms, mode,
+mutators, max_input}` where `corpus_room` is how many entries the batch may add at most and
+target is `{"kind": "scenario", "doc": {...}, "run": RunSpec-without-scenario}` or
+`{"kind": "fn", "spec": "module:callable", "cwd": str}`.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class BatchState:
     crashes: dict[str, dict[str, Any]] = field(default_factory=dict)
     execs: int = 0
     rejected: int = 0
+    room: int | None = None  # how many more entries the campaign's corpus may take
     unstaged: list[str] = field(default_factory=list)  # entries whose stage did not finish
 
 
@@ -153,7 +155,7 @@ def _consider(
         }
     if fresh:
         state.seen |= fresh
-        if keep:
+        if keep and (state.room is None or len(state.new) < state.room):
             state.corpus.append(data)
             state.new.append({"input": data.hex(), "features": sorted(out.features)})
             return data
@@ -241,7 +243,7 @@ def fuzz_batch(job: dict[str, Any]) -> dict[str, Any]:
     budget = int(job["execs"])
     corpus = [bytes.fromhex(h) for h in job["corpus"]]
     seeds = list(corpus)
-    state = BatchState(set(job.get("seen") or ()), list(corpus))
+    state = BatchState(set(job.get("seen") or ()), list(corpus), room=job.get("corpus_room"))
     target = job["target"]
     names = list(job.get("mutators") or ())
     if target["kind"] == "scenario":
