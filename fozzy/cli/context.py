@@ -34,9 +34,14 @@ class Globals:
 G = Globals()
 
 
+#: a console process reaches main() within a few seconds of its start even on a loaded
+#: machine; an older start time means clocks that do not compare (a time namespace)
+MAX_LAUNCH_AGE_S = 30.0
+
+
 def launched_at() -> float:
     """time.monotonic() when this process started (Linux /proc), so that a budget includes
-    the interpreter's start-up; now where that cannot be read."""
+    the interpreter's start-up; now where that cannot be read or is implausible."""
     now = time.monotonic()
     try:
         with open("/proc/self/stat", "rb") as f:
@@ -44,4 +49,4 @@ def launched_at() -> float:
         age = time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError, AttributeError):
         return now
-    return now - max(0.0, age)
+    return now - age if 0.0 <= age <= MAX_LAUNCH_AGE_S else now

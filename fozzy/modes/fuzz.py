@@ -160,15 +160,18 @@ def _scenario_target(req: FuzzRequest, path: str) -> Target:
 
 
 def _require_mutable(req: FuzzRequest, base: ScenarioInput, path: str) -> None:
-    """`--mutator` names that cannot change this scenario would run nothing: a flag error."""
+    """A `--mutator` that cannot change this scenario would be ignored (byte mutators work
+    on string fields): a flag error."""
     from workers.fuzz.scenario_mutators import SCENARIO_MUTATORS, applies
 
-    chosen = [m for m in req.mutators if m in SCENARIO_MUTATORS] or list(SCENARIO_MUTATORS)
-    if not applies(base, chosen):
+    fields_ok = applies(base, ["field"])
+    unusable = [m for m in req.mutators
+                if not (applies(base, [m]) if m in SCENARIO_MUTATORS else fields_ok)]
+    if unusable:
         raise ArgumentError(
-            f"--mutator {', '.join(chosen)} cannot change {path} with these backends: its"
+            f"--mutator {', '.join(unusable)} cannot change {path} with these backends: its"
             " inputs reach no real system (under scripted backends the mock is the system;"
-            " add --mutator seed or use --proc-backend/--http-backend/--fs-backend host)"
+            " use --mutator seed, or --proc-backend/--http-backend/--fs-backend host)"
         )
 
 

@@ -57,6 +57,11 @@ def test_mutators_that_cannot_change_a_scripted_scenario_are_a_flag_error(
     assert "Traceback" not in proc.stderr
     [line] = proc.stderr.strip().splitlines()
     assert "--mutator field cannot change" in line and "mock is the system" in line
-    code, _ = fuzz_json(tmp_path, f"scenario:{name}", "--runs", "10", "--mutator", "field",
-                        "--mutator", "seed")
+    ignored = fozzy(tmp_path, "fuzz", f"scenario:{name}", "--runs", "10", "--mutator",
+                    "bit_flip")
+    assert ignored.returncode == 2 and "--mutator bit_flip cannot change" in ignored.stderr
+    both = fozzy(tmp_path, "fuzz", f"scenario:{name}", "--runs", "10", "--mutator", "field",
+                 "--mutator", "seed")
+    assert both.returncode == 2 and "--mutator field cannot change" in both.stderr
+    code, _ = fuzz_json(tmp_path, f"scenario:{name}", "--runs", "10", "--mutator", "seed")
     assert code == 0
