@@ -65,3 +65,14 @@ def test_mutators_that_cannot_change_a_scripted_scenario_are_a_flag_error(
     assert both.returncode == 2 and "--mutator field cannot change" in both.stderr
     code, _ = fuzz_json(tmp_path, f"scenario:{name}", "--runs", "10", "--mutator", "seed")
     assert code == 0
+
+
+def test_corpus_minimize_runs_a_hand_written_entry_in_parsed_form(tmp_path: Path) -> None:
+    """A corpus entry written by hand (optional fields left out) used to reach the worker
+    unparsed and fail there with a KeyError."""
+    name = scenario(tmp_path, "mocked", MOCKED)
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "input-hand.bin").write_bytes(orjson.dumps({"seed": 1, "steps": MOCKED}))
+    proc = fozzy(tmp_path, "corpus", "minimize", "c", "--target", f"scenario:{name}", "--json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert orjson.loads(proc.stdout)["filesAfter"] == 1

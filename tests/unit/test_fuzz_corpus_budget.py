@@ -4,8 +4,11 @@ system's answers are a bounded number of features."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
+from fozzy.cli.context import MAX_LAUNCH_AGE_S
 from fozzy.fuzzing.campaign import TAIL_RESERVE_SECONDS, CampaignState, time_deadline
 from workers.fuzz.features import ANSWER_BUCKETS, _answer
 
@@ -49,3 +52,13 @@ def test_an_echo_cannot_make_every_answer_a_new_feature() -> None:
     texts = {_answer("stdout", f"echo {i:06d}") for i in range(5000)}
     assert len(texts) <= ANSWER_BUCKETS
     assert _answer("stdout", "stored v2") != _answer("stdout", "stored v2 uncompressed")
+
+
+def test_the_budget_of_a_console_run_includes_the_interpreter_start_up() -> None:
+    """launched_at() is the process's own start: a process that spent 0.3 s before asking
+    sees at least that much of its budget gone."""
+    code = ("import time; time.sleep(0.3); from fozzy.cli.context import launched_at;"
+            " print(time.monotonic() - launched_at())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=60)
+    assert 0.3 <= float(out.stdout) < MAX_LAUNCH_AGE_S
