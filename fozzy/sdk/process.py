@@ -22,6 +22,8 @@ from collections.abc import Iterator, Mapping
 from types import TracebackType
 from typing import IO, Literal, NamedTuple
 
+import psutil
+
 from fozzy.sdk.errors import FozzyTimeout, spawn_error
 
 Source = Literal["stdout", "stderr"]
@@ -61,21 +63,17 @@ def exit_status(returncode: int) -> int:
     return 128 - returncode if returncode < 0 else returncode
 
 
-def _descendants(pid: int) -> list[object]:
-    import psutil
-
+def _descendants(pid: int) -> list[psutil.Process]:
     try:
         return list(psutil.Process(pid).children(recursive=True))
     except psutil.Error:
         return []
 
 
-def _signal_all(procs: list[object], sig: int) -> None:
-    import psutil
-
+def _signal_all(procs: list[psutil.Process], sig: int) -> None:
     for p in procs:
         with contextlib.suppress(psutil.Error):
-            p.send_signal(sig)  # type: ignore[attr-defined]
+            p.send_signal(sig)
 
 
 def _killpg(pgid: int, sig: int) -> None:
@@ -249,7 +247,11 @@ class Stream:
         self.close()
 
     def __del__(self) -> None:
-        self.close()
+        try:
+            self.close()
+        except Exception:
+            # At interpreter shutdown psutil may already be torn down: the group still goes.
+            _killpg(self._proc.pid, signal.SIGKILL)
 
 
 def collect(stream: Stream) -> ExecResult:

@@ -14,6 +14,7 @@ from fozzy.documents import (
     ExportDoc,
     FlakyReport,
     ReportShow,
+    RunSummary,
 )
 from fozzy.sdk.commands import flags
 
@@ -74,7 +75,10 @@ class StoreCommands:
         )
 
     # report
-    def report_show(self, run_or_trace: str, *, format: str | None = None) -> ReportShow:
+    def report_show(
+        self, run_or_trace: str, *, format: str | None = None
+    ) -> RunSummary | ReportShow:
+        """`format="json"` gives the run's summary itself; other formats `{format, content}`."""
         return self.command(  # type: ignore[no-any-return]
             ["report", "show", run_or_trace, *flags(format=format)]
         )

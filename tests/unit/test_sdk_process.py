@@ -45,8 +45,8 @@ def test_spawn_errors_are_fozzy_and_os_errors(tmp_path: Path, stdin: str | None)
     for bin_, code, kind in spawn_cases(tmp_path):
         fz = Fozzy(bin=bin_)
         calls = [
-            lambda: fz.exec(["version"], stdin),
-            lambda: list(fz.stream(["version"], stdin)),
+            lambda fz=fz: fz.exec(["version"], stdin),
+            lambda fz=fz: list(fz.stream(["version"], stdin)),
             fz.version,
         ]
         for call in calls:
