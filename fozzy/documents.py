@@ -1,13 +1,13 @@
 """The shapes of the JSON documents fozzy prints, and their `schemaVersion` ids, in one place.
 
 The CLI modules that stamp a `schemaVersion` take the id from here, the Python SDK's methods
-return these types, and `scripts/gen_ts_documents.py` renders them as TypeScript for
+return these types, and `python -m fozzy.documents_ts` renders them as TypeScript for
 `sdk-ts/src/documents.ts` (a test fails when that file drifts), so neither SDK can silently
 disagree with the CLI. TypedDicts rather than classes: the documents stay the plain dicts
-`json.loads` returns. Keys not every document carries are `NotRequired`.
+`json.loads` returns. Keys not every document carries are `NotRequired`. No
+`from __future__ import annotations` here: on Python 3.11 it hides `NotRequired` from a
+TypedDict's `__required_keys__`, which the generator reads.
 """
-
-from __future__ import annotations
 
 from typing import Any, Literal, NotRequired, TypedDict
 
@@ -17,6 +17,8 @@ FLAKY_REPORT = "fozzy.flaky_report.v1"
 BUNDLE_REPORT = "fozzy.bundle_report.v1"
 RUN_ALIAS_INDEX = "fozzy.run_alias_index.v1"
 RUN_MANIFEST = "fozzy.run_manifest.v1"
+#: Written by workers/engine/memory.py, which cannot import fozzy; a test keeps them equal.
+MEMORY_REPORT = "fozzy.memory_report.v1"
 
 #: Every schemaVersion id fozzy writes, by the document it names.
 SCHEMA_VERSIONS: dict[str, str] = {
@@ -26,6 +28,7 @@ SCHEMA_VERSIONS: dict[str, str] = {
     "BundleReport": BUNDLE_REPORT,
     "RunAliasIndex": RUN_ALIAS_INDEX,
     "RunManifest": RUN_MANIFEST,
+    "MemoryReport": MEMORY_REPORT,
 }
 
 Document = dict[str, Any]
@@ -91,6 +94,7 @@ class ScenarioResult(TypedDict):
     durationMs: int
     virtualMs: NotRequired[int]
     findings: list[Finding]
+    reproduce: NotRequired[str]
 
 
 class RunSummary(TypedDict):
@@ -110,6 +114,8 @@ class RunSummary(TypedDict):
     findings: NotRequired[list[Finding]]
     fuzz: NotRequired[dict[str, Any]]
     explore: NotRequired[dict[str, Any]]
+    #: The command line that reruns a failure (issue 12 item 6 adds it beyond `test` rows).
+    reproduce: NotRequired[str]
 
 
 class VersionDoc(TypedDict):
@@ -225,6 +231,11 @@ class FlakyReport(TypedDict):
     isFlaky: bool
     flakeRatePct: float
 
+
+#: Named unions, emitted as TypeScript type aliases and referred to by name.
+ALIASES: dict[str, Any] = {
+    "Status": Status, "ScenarioStatus": ScenarioStatus, "Mode": Mode, "FindingKind": FindingKind,
+}
 
 #: The documents the TypeScript SDK's types are generated from, in output order.
 DOCUMENT_TYPES: tuple[type, ...] = (
