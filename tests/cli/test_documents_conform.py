@@ -78,3 +78,8 @@ def test_failing_suite_conforms(tmp_path: Path) -> None:
     r = fozzy(tmp_path, "test", "*.fozzy.json", "--det", "--seed", "1", "--json")
     assert r.returncode == 1, r.stdout + r.stderr
     conforms(orjson.loads(r.stdout), d.RunSummary, "RunSummary")
+    r = fozzy(tmp_path, "run", "bad.fozzy.json", "--det", "--seed", "1", "--json")
+    assert r.returncode == 1, r.stdout + r.stderr
+    failed = orjson.loads(r.stdout)
+    assert "reproduce" in failed
+    conforms(failed, d.RunSummary, "RunSummary")
