@@ -197,10 +197,16 @@ export class Run {
     this.push({ kind: "error", error });
   }
 
-  /** Kill the process tree if the child still runs. Idempotent. */
+  /**
+   * Kill the process tree if the child still runs. Once the leader has exited (and been
+   * reaped) its pid may be reused, so only its process group — which cannot be reused
+   * while a member lives — is signalled, and only while its pipes are still open. Idempotent.
+   */
   kill(): void {
     const pid = this.child?.pid;
-    if (pid !== undefined && !this.exited) killTree(pid);
+    if (pid === undefined) return;
+    if (!this.exited) killTree(pid);
+    else if (!this.ended) signalQuietly(-pid, "SIGKILL");
   }
 
   /** Stop listening (the consumer left early) and kill what still runs. */
