@@ -8,6 +8,7 @@ TS SDK's types cannot drift from the documents the CLI prints.
 from __future__ import annotations
 
 import sys
+import types
 import typing
 from pathlib import Path
 from typing import Any, Literal, NotRequired, Required
@@ -52,7 +53,7 @@ def ts_type(tp: Any, *, expand: bool = False) -> str:
         return f"({inner})[]" if " " in inner else f"{inner}[]"
     if origin is dict:
         return f"Record<string, {ts_type(args[1])}>"
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+    if origin in (typing.Union, types.UnionType):
         return " | ".join(ts_type(a) for a in args)
     raise TypeError(f"no TypeScript spelling for {tp!r}")
 
