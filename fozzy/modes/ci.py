@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fozzy.documents import CI_REPORT
 from fozzy.errors import ArgumentError, FozzyError, TraceError
 from fozzy.executor.pool import WorkerPool
 
-SCHEMA = "fozzy.ci_report.v1"
+SCHEMA = CI_REPORT
 CHECKER = "checker"
 REPLAY_DEADLINE_MS = 120_000
 
