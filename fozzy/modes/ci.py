@@ -130,7 +130,7 @@ def verify_check(path: Path, strict: bool) -> tuple[dict[str, Any], dict[str, An
 
 
 def _signature(status: str, findings: list[dict[str, Any]]) -> str:
-    from fozzy.modes.shrink import describe, signature
+    from fozzy.shrink.failure import describe, signature
 
     return describe(signature(status, findings))
 

@@ -157,6 +157,7 @@ class Commands:
         time: str | None = None,
         jobs: int | None = None,
         max_input: int | None = None,
+        max_corpus: int | None = None,
         corpus: str | None = None,
         mutator: Sequence[str] | None = None,
         dict_: str | None = None,
@@ -175,7 +176,8 @@ class Commands:
         return self.command(  # type: ignore[no-any-return]
             ["fuzz", target, *flags(
                 mode=mode, det=det, seed=seed, runs=runs, time=time, jobs=jobs,
-                max_input=max_input, corpus=corpus, mutator=mutator, dict_=dict_,
+                max_input=max_input, max_corpus=max_corpus, corpus=corpus, mutator=mutator,
+                dict_=dict_,
                 crash_only=crash_only, minimize=minimize, record=record,
                 record_collision=record_collision, timeout=timeout, reporter=reporter,
                 mem_track=mem_track, mem_limit_mb=mem_limit_mb, mem_fail_after=mem_fail_after,

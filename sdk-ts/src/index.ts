@@ -98,6 +98,7 @@ export interface FuzzOptions extends MemoryOptions {
   time?: Duration;
   jobs?: number;
   maxInput?: number;
+  maxCorpus?: number;
   corpus?: string;
   mutator?: string[];
   dict?: string;
