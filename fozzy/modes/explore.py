@@ -21,7 +21,7 @@ from typing import Any
 
 from fozzy.errors import ArgumentError, FozzyError, ScenarioError
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
-from fozzy.executor.pool import WorkerPool
+from fozzy.executor.seam import Executor, make_executor
 from fozzy.scenario.load import Scenario, load_scenario
 from fozzy.scenario.validate import validate_scenario
 from workers.cluster.checkers import CheckerError, parse_checkers
@@ -150,7 +150,7 @@ def _rounds(req: ExploreRequest, base: dict[str, Any]) -> Iterator[list[dict[str
                for s in starts]
 
 
-def search(req: ExploreRequest, cluster: dict[str, Any], pool: WorkerPool) -> Outcome:
+def search(req: ExploreRequest, cluster: dict[str, Any], pool: Executor) -> Outcome:
     out = Outcome()
     started = time.monotonic()
 
@@ -258,7 +258,7 @@ def _explore_and_finalize(
 ) -> tuple[Finalized, dict[str, Any]]:
     started_ns = time.time_ns()
     t0 = time.perf_counter_ns()
-    with WorkerPool(req.jobs) as pool:
+    with make_executor(req.jobs) as pool:
         out = search(req, cluster, pool)
         schedule: dict[str, Any] | None = None
         if out.violation is not None or req.record is not None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, TraceWriter, finalize
-from fozzy.executor.pool import WorkerPool
+from fozzy.executor.seam import make_executor
 from fozzy.scenario.load import Scenario, load_scenario
 from fozzy.scenario.validate import require_steps, validate_scenario
 
@@ -60,7 +60,7 @@ def execute_run(req: RunRequest, *, trace: TraceWriter | None = None) -> Finaliz
     spec = run_spec(req, scn)
     started_ns = time.time_ns()
     t0 = time.perf_counter_ns()
-    with WorkerPool(1) as pool:
+    with make_executor(1) as pool:
         results = dict(pool.run([spec]))
     wall_ns = time.perf_counter_ns() - t0
     result = results[0]

@@ -26,7 +26,7 @@ from typing import Any
 
 from fozzy.artifacts.summary import build_summary, collapse_findings, memory_summary
 from fozzy.errors import ArgumentError, FozzyError, TraceError
-from fozzy.executor.pool import WorkerPool
+from fozzy.executor.seam import Executor, make_executor
 from fozzy.shrink.ddmin import ShrinkStats, ddmin
 from fozzy.shrink.steps import shrink_steps
 from fozzy.trace.model import build_trace, recorded_host_families, trace_kind
@@ -150,7 +150,7 @@ def execute_shrink(req: ShrinkRequest) -> ShrinkOutcome:
         return time.monotonic() < deadline
 
     try:
-        with WorkerPool(req.jobs, restart_budget=RESTART_BUDGET) as pool:
+        with make_executor(req.jobs, restart_budget=RESTART_BUDGET) as pool:
             if kind == "steps":
                 shrunk = _shrink_steps(req, doc, wanted, pool, stats, budget_left)
             elif kind == "fuzz":
@@ -229,7 +229,7 @@ def _shrink_steps(
     req: ShrinkRequest,
     doc: dict[str, Any],
     wanted: Signature,
-    pool: WorkerPool,
+    pool: Executor,
     stats: ShrinkStats,
     budget_left: Callable[[], bool],
 ) -> _Shrunk:
@@ -303,7 +303,7 @@ def _check_final(result: dict[str, Any], wanted: Signature, what: str) -> None:
 def _shrink_fuzz(
     doc: dict[str, Any],
     wanted: Signature,
-    pool: WorkerPool,
+    pool: Executor,
     stats: ShrinkStats,
     budget_left: Callable[[], bool],
 ) -> _Shrunk:
@@ -361,7 +361,7 @@ def _shrink_explore(
     req: ShrinkRequest,
     doc: dict[str, Any],
     wanted: Signature,
-    pool: WorkerPool,
+    pool: Executor,
     stats: ShrinkStats,
     deadline: float,
 ) -> _Shrunk:

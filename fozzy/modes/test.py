@@ -27,7 +27,8 @@ import orjson
 from fozzy.artifacts.summary import build_summary, collapse_findings, memory_summary
 from fozzy.errors import FozzyError, ScenarioError, worst
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
-from fozzy.executor.pool import PREFETCH_MAX_BYTES, PoolError, WorkerPool
+from fozzy.executor.pool import PREFETCH_MAX_BYTES, PoolError
+from fozzy.executor.seam import Executor, make_executor
 from fozzy.scenario.discover import Selected, discover, scenario_seeds
 from fozzy.scenario.validate import error_for
 from workers.scenario_core import ScenarioProblem
@@ -90,7 +91,7 @@ def load_batch_size(count: int, jobs: int) -> int:
     return max(1, min(128, count // (jobs * 4)))
 
 
-def load_all(selected: list[Selected], pool: WorkerPool) -> list[dict[str, Any]]:
+def load_all(selected: list[Selected], pool: Executor) -> list[dict[str, Any]]:
     """Phase one: every selected file read, classified and validated on the pool; one answer
     per file, in input order (see `workers.scenario_core.load_batch`)."""
     from workers.input_limits import as_dict
@@ -108,7 +109,7 @@ def load_all(selected: list[Selected], pool: WorkerPool) -> list[dict[str, Any]]
     return [row for batch in answers for row in batch]
 
 
-def select(req: TestRequest, pool: WorkerPool) -> list[Entry]:
+def select(req: TestRequest, pool: Executor) -> list[Entry]:
     """Discover, load, classify, filter and validate; any bad file aborts before running."""
     selected = discover(req.patterns)
     loaded = load_all(selected, pool)
@@ -291,7 +292,7 @@ def batch_size_for(count: int, jobs: int, item_bytes: int = 0) -> int:
 
 def execute_test(req: TestRequest, progress: Progress | None = None) -> tuple[Finalized, bool]:
     """Run the suite; returns the finalized run and whether it was interrupted."""
-    with WorkerPool(
+    with make_executor(
         1 if req.fail_fast else max(1, req.jobs), mem_limit_mb=req.worker_mem_mb
     ) as pool:
         entries = select(req, pool)
@@ -300,7 +301,7 @@ def execute_test(req: TestRequest, progress: Progress | None = None) -> tuple[Fi
 
 
 def _execute(
-    req: TestRequest, entries: list[Entry], pool: WorkerPool, progress: Progress | None
+    req: TestRequest, entries: list[Entry], pool: Executor, progress: Progress | None
 ) -> tuple[Finalized, bool]:
     runnable = [e for e in entries if e.runnable]
     base = {"det": req.det, "timeout_ms": req.timeout_ms, "backends": req.backends,

@@ -14,9 +14,10 @@ from typing import Any
 import psutil
 import pytest
 
-from fozzy.executor.pool import PREFETCH_MAX_BYTES, WorkerPool, _Worker
+from fozzy.executor.pool import PREFETCH_MAX_BYTES, WorkerPool
 from workers import serve
 from workers.steps.parse import parse_steps
+from workers.supervise import _Worker
 
 
 def item(steps: list[dict[str, Any]], *, path: str = "s.fozzy.json", **spec: Any) -> dict[str, Any]:

@@ -1,0 +1,62 @@
+"""The Dask task body: a batch of job items in, their results out, run in a local sandbox.
+
+A Dask worker is a long-lived, multi-threaded process that fozzy does not own, so nothing a
+scenario does may happen inside it: every item runs in a sandbox worker process supervised
+exactly like the coordinator's local pool (`workers.supervise`: deadlines, tree kills, RSS
+limit, exit -> `crash`), started with `spawn` (forking a multi-threaded process can copy a
+held lock into the child). Each Dask worker thread keeps one sandbox across tasks, so its
+start-up is paid once; it dies with the thread or the Dask worker (parent-death signal and
+pipe watchdog, see `workers.containment`).
+
+The coordinator keeps the restart budget for the whole run, so a task reports how many
+sandboxes it replaced instead of giving up on its own.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from workers import protocol
+from workers.supervise import Supervisor
+
+_local = threading.local()
+
+
+def _supervisor(grace_ms: int, mem_limit_mb: int | None) -> Supervisor:
+    """This thread's sandbox supervisor, made anew when the limits differ."""
+    sup: Supervisor | None = getattr(_local, "supervisor", None)
+    if sup is not None and (sup.grace_ms, sup.mem_limit_mb) != (grace_ms, mem_limit_mb):
+        sup.close()
+        sup = None
+    if sup is None:
+        sup = Supervisor(1, grace_ms=grace_ms, mem_limit_mb=mem_limit_mb, start_method="spawn")
+        _local.supervisor = sup
+    return sup
+
+
+def run_batch(payload: bytes, shared: dict[str, Any] | None) -> bytes:
+    """Run the items of `payload` (orjson: op, items, their deadlines, batch size, depth,
+    grace, memory limit) and return `{"results": [[i, result], ...], "restarts": n}`.
+
+    Every item gets a result (synthesized `timeout`/`crash` when its sandbox hung or died),
+    so the budget here only bounds this one batch: each item can cost one sandbox.
+    """
+    job = protocol.decode(payload)
+    items: list[dict[str, Any]] = job["items"]
+    budgets = {id(item): deadline for item, deadline in zip(items, job["deadlines"],
+                                                            strict=True)}
+    sup = _supervisor(int(job["grace_ms"]), job["mem_limit_mb"])
+    sup.restarts, sup.restart_budget = 0, len(items) + 1
+    results = [
+        [index, result]
+        for index, result in sup.run(
+            items,
+            batch_size=int(job["batch_size"]),
+            op=str(job["op"]),
+            deadline_ms=lambda item: budgets[id(item)],
+            depth=int(job["depth"]),
+            shared=shared,
+        )
+    ]
+    return protocol.encode({"results": results, "restarts": sup.restarts})
