@@ -60,6 +60,7 @@ class DaskExecutor:
         address: str,
         *,
         grace_ms: int = DEFAULT_GRACE_MS,
+        restart_budget: int | None = None,
         mem_limit_mb: int | None = None,
         connect_timeout_s: float = CONNECT_TIMEOUT_S,
     ) -> None:
@@ -71,7 +72,8 @@ class DaskExecutor:
         self._cluster: Any = None
         self._client = self._connect(address, target, connect_timeout_s)
         self.jobs: int = max(1, int(sum(self._client.nthreads().values())))
-        self.restart_budget = RESTARTS_PER_JOB * self.jobs
+        self.restart_budget = (RESTARTS_PER_JOB * self.jobs if restart_budget is None
+                               else restart_budget)
         self._shared: dict[str, Any] | None = None
         self._shared_future: Any = None
         import cloudpickle

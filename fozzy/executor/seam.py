@@ -51,11 +51,13 @@ def make_executor(
     mem_limit_mb: int | None = None,
 ) -> Executor:
     """The local pool of `jobs` workers, or with `dask` (a scheduler address, `local` or
-    `local:N`) a client of that cluster; `jobs` then only caps local fallbacks."""
+    `local:N`) a client of that cluster, whose worker threads then set how many items run at
+    once (`jobs` is ignored)."""
     if dask:
         from fozzy.executor.dask import DaskExecutor
 
-        return DaskExecutor(dask, grace_ms=grace_ms, mem_limit_mb=mem_limit_mb)
+        return DaskExecutor(dask, grace_ms=grace_ms, restart_budget=restart_budget,
+                            mem_limit_mb=mem_limit_mb)
     from fozzy.executor.pool import WorkerPool
 
     return WorkerPool(jobs, grace_ms=grace_ms, restart_budget=restart_budget,

@@ -50,6 +50,7 @@ class ExploreRequest:
     checker: str | None = None
     pct_depth: int | None = None
     jobs: int = 1
+    dask: str | None = None
     shrink: bool = False
     reporter: str = "pretty"
     base_dir: str = ".fozzy"
@@ -258,7 +259,7 @@ def _explore_and_finalize(
 ) -> tuple[Finalized, dict[str, Any]]:
     started_ns = time.time_ns()
     t0 = time.perf_counter_ns()
-    with make_executor(req.jobs) as pool:
+    with make_executor(req.jobs, dask=req.dask) as pool:
         out = search(req, cluster, pool)
         schedule: dict[str, Any] | None = None
         if out.violation is not None or req.record is not None:

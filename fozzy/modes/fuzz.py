@@ -52,6 +52,7 @@ class FuzzRequest:
     runs: int | None = None
     time_ms: int | None = None
     jobs: int = 1
+    dask: str | None = None
     max_input: int = 4096
     corpus: str | None = None
     mutators: list[str] = field(default_factory=list)
@@ -502,7 +503,7 @@ def execute_fuzz(
     per_exec = exec_timeout_ms(req, target)
     # Crashes are what a campaign looks for: a worker lost to one is replaced, not a reason
     # to stop.
-    with make_executor(req.jobs, restart_budget=CAMPAIGN_RESTARTS) as pool:
+    with make_executor(req.jobs, dask=req.dask, restart_budget=CAMPAIGN_RESTARTS) as pool:
         try:
             state, elapsed = run_campaign(req, target, pool, directory, scratch, on_progress)
             crashes = list(state.crashes.values())

@@ -49,6 +49,7 @@ class TestRequest:
     limits: dict[str, int] = field(default_factory=dict)
     base_dir: str = ".fozzy"
     jobs: int = 1
+    dask: str | None = None
     filter: str | None = None
     fail_fast: bool = False
     skip_distributed: bool = False
@@ -293,7 +294,7 @@ def batch_size_for(count: int, jobs: int, item_bytes: int = 0) -> int:
 def execute_test(req: TestRequest, progress: Progress | None = None) -> tuple[Finalized, bool]:
     """Run the suite; returns the finalized run and whether it was interrupted."""
     with make_executor(
-        1 if req.fail_fast else max(1, req.jobs), mem_limit_mb=req.worker_mem_mb
+        1 if req.fail_fast else max(1, req.jobs), dask=req.dask, mem_limit_mb=req.worker_mem_mb
     ) as pool:
         entries = select(req, pool)
         reserve_records(req, entries)
