@@ -10,10 +10,18 @@ pipe watchdog, see `workers.containment`).
 
 The coordinator keeps the restart budget for the whole run, so a task reports how many
 sandboxes it replaced instead of giving up on its own.
+
+Fuzz items name a current-input file (`cur_input`) that the coordinator reads when a sandbox
+dies mid-batch. That path is the coordinator's; here it is redirected into a directory of
+this task, and the file's bytes travel back with the results of items whose sandbox was
+lost, for the coordinator to put where it expects them.
 """
 
 from __future__ import annotations
 
+import base64
+import os
+import tempfile
 import threading
 from typing import Any
 
@@ -48,8 +56,13 @@ def run_batch(payload: bytes, shared: dict[str, Any] | None) -> bytes:
                                                             strict=True)}
     sup = _supervisor(int(job["grace_ms"]), job["mem_limit_mb"])
     sup.restarts, sup.restart_budget = 0, len(items) + 1
-    results = [
-        [index, result]
+    with tempfile.TemporaryDirectory(prefix="fozzy-task-") as scratch:
+        local = {}
+        for n, item in enumerate(items):
+            if item.get("cur_input"):
+                local[n] = item["cur_input"] = os.path.join(scratch, f"{n}.cur")
+        results: list[list[Any]] = []
+        inputs: dict[str, str] = {}
         for index, result in sup.run(
             items,
             batch_size=int(job["batch_size"]),
@@ -57,6 +70,19 @@ def run_batch(payload: bytes, shared: dict[str, Any] | None) -> bytes:
             deadline_ms=lambda item: budgets[id(item)],
             depth=int(job["depth"]),
             shared=shared,
-        )
-    ]
-    return protocol.encode({"results": results, "restarts": sup.restarts})
+        ):
+            results.append([index, result])
+            if index in local and result.get("status") in ("crash", "timeout"):
+                kept = _read(local[index])
+                if kept is not None:
+                    inputs[str(index)] = base64.b64encode(kept).decode("ascii")
+    return protocol.encode({"results": results, "restarts": sup.restarts,
+                            "cur_inputs": inputs})
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError:
+        return None

@@ -7,6 +7,10 @@ so the coordinator stays the one writer. Tasks are impure (`pure=False`): doctor
 identical items and must not collapse into one cached result. Shared fields are scattered to
 every worker once per run.
 
+Ops that read the coordinator's files (`load`: test's phase one reads, classifies and
+validates the selected scenario files by path) run on a local pool instead: the files are
+the coordinator's input, and the scenario documents then travel inside the items.
+
 Worker loss: the scheduler moves a lost worker's tasks to the remaining ones, up to its
 `allowed-failures` count; a task that still ends in `KilledWorker` is split into one task
 per item, so only the item that keeps killing workers ends as `crash`.
@@ -21,7 +25,7 @@ from typing import Any, Self
 
 from fozzy.errors import ArgumentError
 from fozzy.executor.dask_address import DaskTarget, parse_address
-from fozzy.executor.pool import PoolError
+from fozzy.executor.pool import PoolError, WorkerPool
 from workers import protocol
 from workers.engine.findings import PANIC, finding
 from workers.supervise import (
@@ -40,6 +44,8 @@ TASKS_PER_THREAD = 4
 MAX_TASK_ITEMS = 2000
 #: Restarts per worker thread before the run gives up, as in the local pool.
 RESTARTS_PER_JOB = 4
+#: Ops whose items name coordinator-side files; they run on a local pool.
+LOCAL_OPS = frozenset({"load"})
 
 INSTALL_HINT = "--dask needs the distributed package: pip install 'fozzy[dask]'"
 
@@ -70,6 +76,7 @@ class DaskExecutor:
         self.mem_limit_mb = mem_limit_mb
         self.restarts = 0
         self._cluster: Any = None
+        self._local: WorkerPool | None = None
         self._client = self._connect(address, target, connect_timeout_s)
         self.jobs: int = max(1, int(sum(self._client.nthreads().values())))
         self.restart_budget = (RESTARTS_PER_JOB * self.jobs if restart_budget is None
@@ -116,6 +123,9 @@ class DaskExecutor:
         self.close()
 
     def close(self) -> None:
+        if self._local is not None:
+            self._local.close()
+            self._local = None
         if self._client is not None:
             self._client.close()
             self._client = None
@@ -157,6 +167,11 @@ class DaskExecutor:
             raise ValueError("depth must be 1 or 2")
         if not items:
             return
+        if op in LOCAL_OPS:
+            yield from self._local_pool().run(items, batch_size=batch_size, op=op,
+                                              deadline_ms=deadline_ms, depth=depth,
+                                              shared=shared)
+            return
         shared_ref = self._scatter(shared)
         deadlines = [deadline_ms(item) for item in items]
 
@@ -189,6 +204,7 @@ class DaskExecutor:
                 except Exception as e:
                     raise PoolError(f"a Dask task failed: {type(e).__name__}: {e}") from None
                 self.restarts += int(answer["restarts"])
+                _restore_inputs(items, indices, answer.get("cur_inputs") or {})
                 for local, result in answer["results"]:
                     yield indices[local], result
                 if self.restarts > self.restart_budget:
@@ -200,9 +216,30 @@ class DaskExecutor:
             if tasks:
                 self._client.cancel(list(tasks))
 
+    def _local_pool(self) -> WorkerPool:
+        if self._local is None:
+            from fozzy.executor.cpus import usable_cpus
+
+            self._local = WorkerPool(max(1, min(self.jobs, usable_cpus())),
+                                     grace_ms=self.grace_ms)
+        return self._local
+
     @staticmethod
     def _killed(item: dict[str, Any]) -> dict[str, Any]:
         return synthetic_result("crash", finding(
             PANIC, "dask_worker_lost",
             f"{item_label(item)} was running on every Dask worker that died while it ran"
             " (the scheduler's allowed-failures retries were used up)"), 0)
+
+
+def _restore_inputs(items: list[dict[str, Any]], indices: list[int],
+                    inputs: dict[str, str]) -> None:
+    """Put the current inputs of lost fuzz sandboxes where the fuzz mode reads them (its
+    own scratch directory: these are not artifacts)."""
+    import base64
+
+    for local, data in inputs.items():
+        path = items[indices[int(local)]].get("cur_input")
+        if path:
+            with open(path, "wb") as fh:
+                fh.write(base64.b64decode(data))

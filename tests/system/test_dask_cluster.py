@@ -1,0 +1,200 @@
+"""`fozzy test --dask` against a real `dask scheduler` and two `dask worker` processes on
+127.0.0.1 (and `--dask local:2`): the same report as `--jobs 2` for a suite with pass, fail,
+crash and timeout scenarios and real host processes, nothing left running, a Dask worker
+killed mid-suite, and a user package named `workers` in the Dask workers' directory and path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+distributed = pytest.importorskip(
+    "distributed", reason="distributed is not installed (pip install 'fozzy[dask]')")
+
+FOZZY = [sys.executable, "-m", "fozzy"]
+DASK = str(Path(sys.executable).with_name("dask"))
+MARKER = "301.4242"  # an argument no other process on the machine uses
+START_TIMEOUT_S = 60
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def scenario(root: Path, name: str, steps: list[dict[str, Any]]) -> None:
+    path = root / "tests" / f"{name}.fozzy.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"version": 1, "name": name, "steps": steps}))
+
+
+def mixed_suite(root: Path) -> None:
+    for i in range(4):
+        scenario(root, f"ok{i}", [{"type": "rand_u64", "key": "r"},
+                                  {"type": "trace_event", "name": "x"}])
+    scenario(root, "fail", [{"type": "assert_eq_int", "a": 1, "b": 2}])
+    scenario(root, "killer", [
+        {"type": "proc_spawn", "cmd": "sh", "args": ["-c", "kill -9 $PPID"]}])
+    scenario(root, "hang", [{"type": "proc_spawn", "cmd": "sleep", "args": [MARKER]}])
+    scenario(root, "host", [{"type": "proc_spawn", "cmd": "sh", "args": ["-c", "echo hi"]}])
+
+
+def leftovers() -> list[psutil.Process]:
+    found = []
+    for p in psutil.process_iter(["cmdline"]):
+        try:
+            if MARKER in (p.info["cmdline"] or []):
+                found.append(p)
+        except psutil.Error:
+            continue
+    return found
+
+
+def gone(procs: list[psutil.Process], timeout: float = 10.0) -> list[psutil.Process]:
+    """Which of `procs` still run after `timeout`."""
+    deadline = time.monotonic() + timeout
+    alive = procs
+    while alive and time.monotonic() < deadline:
+        alive = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        time.sleep(0.1)
+    return alive
+
+
+class Cluster:
+    def __init__(self, base: Path) -> None:
+        self.address = f"tcp://127.0.0.1:{free_port()}"
+        self.home = base / "dask-home"
+        user = self.home / "workers"  # a user package that shadows fozzy's `workers`
+        user.mkdir(parents=True)
+        (user / "__init__.py").write_text("raise ImportError('the user package named workers')\n")
+        self.env = {**os.environ, "PYTHONPATH": str(self.home), "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
+        self.scheduler = self._start(DASK, "scheduler", "--host", "127.0.0.1", "--port",
+                                     self.address.rsplit(":", 1)[1], "--no-dashboard")
+        self.workers = [self.start_worker() for _ in range(2)]
+        with distributed.Client(self.address, timeout=START_TIMEOUT_S) as client:
+            client.wait_for_workers(2, timeout=START_TIMEOUT_S)
+
+    def _start(self, *argv: str) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(list(argv), cwd=self.home, env=self.env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def start_worker(self) -> subprocess.Popen[bytes]:
+        return self._start(DASK, "worker", self.address, "--nworkers", "1", "--nthreads", "1",
+                           "--host", "127.0.0.1", "--no-dashboard")
+
+    def tree(self) -> list[psutil.Process]:
+        out = []
+        for proc in [self.scheduler, *self.workers]:
+            try:
+                root = psutil.Process(proc.pid)
+                out += [root, *root.children(recursive=True)]
+            except psutil.Error:
+                continue
+        return out
+
+    def kill_worker(self, n: int) -> list[psutil.Process]:
+        """SIGKILL one `dask worker` with its nanny'd worker; its sandbox must follow."""
+        root = psutil.Process(self.workers[n].pid)
+        procs = [root, *root.children(recursive=True)]
+        for p in procs[:2]:
+            p.kill()
+        self.workers[n].wait()
+        return procs
+
+    def stop(self) -> None:
+        procs = self.tree()
+        for proc in [*self.workers, self.scheduler]:
+            proc.kill()
+            proc.wait()
+        for p in procs:
+            try:
+                p.kill()
+            except psutil.Error:
+                continue
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    c = Cluster(tmp_path_factory.mktemp("cluster"))
+    try:
+        yield c
+    finally:
+        procs = c.tree()
+        c.stop()
+        assert gone(procs) == []
+
+
+def run(root: Path, *args: str) -> tuple[int, dict[str, Any]]:
+    proc = subprocess.run([*FOZZY, "--proc-backend", "host", "test", "--seed", "9",
+                           "--timeout", "1s", "--json", *args], cwd=root, capture_output=True,
+                          text=True, timeout=180, check=False)
+    assert proc.stdout, proc.stderr
+    return proc.returncode, json.loads(proc.stdout)
+
+
+def rows(report: dict[str, Any]) -> list[tuple[str, int, str, list[str]]]:
+    return [(s["path"], s["seed"], s["status"], [f["title"] for f in s["findings"]])
+            for s in report["scenarios"]]
+
+
+def test_a_real_cluster_and_local_2_report_what_jobs_2_reports(
+        cluster: Cluster, tmp_path: Path) -> None:
+    mixed_suite(tmp_path)
+    code, local = run(tmp_path, "--jobs", "2")
+    assert code == 4
+    status = {Path(r[0]).stem.split(".")[0]: r[2] for r in rows(local)}
+    assert status == {"fail": "fail", "hang": "timeout", "host": "pass", "killer": "crash",
+                      "ok0": "pass", "ok1": "pass", "ok2": "pass", "ok3": "pass"}
+    for address in (cluster.address, "local:2"):
+        code, remote = run(tmp_path, "--dask", address)
+        assert code == 4, remote
+        assert rows(remote) == rows(local)
+        crash = next(s for s in remote["scenarios"] if s["status"] == "crash")
+        assert "tests/killer.fozzy.json" in crash["findings"][0]["message"]
+        assert "SIGKILL" in crash["findings"][0]["message"]
+        assert gone(leftovers()) == []
+    assert all(w.poll() is None for w in cluster.workers)  # the Dask workers survived
+
+
+def test_killing_a_dask_worker_mid_suite_still_reports_every_scenario(
+        cluster: Cluster, tmp_path: Path) -> None:
+    count = 24
+    for i in range(count):
+        scenario(tmp_path, f"nap{i:02}", [{"type": "sleep", "duration": "250ms"},
+                                          {"type": "rand_u64", "key": "r"}])
+    proc = subprocess.Popen(
+        [*FOZZY, "test", "--seed", "3", "--dask", cluster.address],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    first = proc.stderr.readline()  # one scenario done: the cluster is busy with the rest
+    assert first.startswith("PASS"), first
+    victims = cluster.kill_worker(0)
+    out, err = proc.communicate(timeout=180)
+    assert gone(victims) == []
+    assert proc.returncode == 0, out + err
+    [path] = (tmp_path / ".fozzy" / "runs").glob("*/report.json")
+    report = json.loads(path.read_text())
+    assert [s["status"] for s in report["scenarios"]] == ["pass"] * count
+    cluster.workers[0] = cluster.start_worker()
+
+
+def test_an_unreachable_scheduler_is_a_one_line_error(tmp_path: Path) -> None:
+    scenario(tmp_path, "ok", [{"type": "trace_event", "name": "x"}])
+    proc = subprocess.run([*FOZZY, "test", "--dask", f"tcp://127.0.0.1:{free_port()}"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert proc.returncode == 2
+    [line] = proc.stderr.strip().splitlines()
+    assert "cannot reach the Dask scheduler" in line
