@@ -95,9 +95,6 @@ class DaskExecutor:
         dd = self._dd
         try:
             if target.address is None:
-                import dask
-
-                dask.config.set({"distributed.worker.daemon": False})
                 self._cluster = dd.LocalCluster(
                     n_workers=target.local_workers, threads_per_worker=1, processes=True,
                     dashboard_address=None, silence_logs=logging.ERROR)
@@ -108,6 +105,10 @@ class DaskExecutor:
             raise ArgumentError(
                 f"--dask {text}: cannot reach the Dask scheduler within {timeout:g} s"
                 f" ({type(e).__name__})") from None
+        except Exception as e:  # e.g. tls:// without a security config: still one line
+            self._close_cluster()
+            detail = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise ArgumentError(f"--dask {text}: cannot connect: {detail}") from None
         try:
             client.wait_for_workers(1, timeout=timeout)
         except (OSError, TimeoutError):

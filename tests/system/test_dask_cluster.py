@@ -79,7 +79,7 @@ class Cluster:
         user = self.home / "workers"  # a user package that shadows fozzy's `workers`
         user.mkdir(parents=True)
         (user / "__init__.py").write_text("raise ImportError('the user package named workers')\n")
-        self.env = {**os.environ, "PYTHONPATH": str(self.home), "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
+        self.env = {**os.environ, "PYTHONPATH": str(self.home)}
         self.scheduler = self._start(DASK, "scheduler", "--host", "127.0.0.1", "--port",
                                      self.address.rsplit(":", 1)[1], "--no-dashboard")
         self.workers = [self.start_worker() for _ in range(2)]
@@ -190,11 +190,23 @@ def test_killing_a_dask_worker_mid_suite_still_reports_every_scenario(
     cluster.workers[0] = cluster.start_worker()
 
 
-def test_an_unreachable_scheduler_is_a_one_line_error(tmp_path: Path) -> None:
+def test_an_unreachable_scheduler_is_an_argument_error_within_the_timeout() -> None:
+    from fozzy.errors import ArgumentError
+    from fozzy.executor.dask import DaskExecutor
+
+    address = f"tcp://127.0.0.1:{free_port()}"
+    t0 = time.monotonic()
+    with pytest.raises(ArgumentError, match="cannot reach the Dask scheduler within 2 s") as e:
+        DaskExecutor(address, connect_timeout_s=2)
+    assert time.monotonic() - t0 < 30  # bounded, not Dask's own retry-forever default
+    assert "\n" not in e.value.message
+
+
+def test_a_tls_address_without_a_security_config_is_one_line(tmp_path: Path) -> None:
     scenario(tmp_path, "ok", [{"type": "trace_event", "name": "x"}])
-    proc = subprocess.run([*FOZZY, "test", "--dask", f"tcp://127.0.0.1:{free_port()}"],
+    proc = subprocess.run([*FOZZY, "test", "--dask", f"tls://127.0.0.1:{free_port()}"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120,
                           check=False)
     assert proc.returncode == 2
     [line] = proc.stderr.strip().splitlines()
-    assert "cannot reach the Dask scheduler" in line
+    assert "--dask tls://" in line and "Traceback" not in proc.stderr
