@@ -13,7 +13,10 @@ the coordinator's input, and the scenario documents then travel inside the items
 
 Worker loss: the scheduler moves a lost worker's tasks to the remaining ones, up to its
 `allowed-failures` count; a task that still ends in `KilledWorker` is split into one task
-per item, so only the item that keeps killing workers ends as `crash`.
+per item, so only the item that keeps killing workers ends as `crash`. The scheduler blames
+every task it had sent to the dead worker, also ones queued behind the running one
+(`worker-saturation` above 1.0), so a single item is blamed only after `SINGLE_ATTEMPTS`
+such rounds: an innocent neighbour of a killer gets to run again.
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ TASKS_PER_THREAD = 4
 MAX_TASK_ITEMS = 2000
 #: Restarts per worker thread before the run gives up, as in the local pool.
 RESTARTS_PER_JOB = 4
+#: Rounds of `KilledWorker` a one-item task may take before its item is `crash`.
+SINGLE_ATTEMPTS = 2
 #: Ops whose items name coordinator-side files; they run on a local pool.
 LOCAL_OPS = frozenset({"load"})
 
@@ -188,13 +193,16 @@ class DaskExecutor:
         tasks = {submit(list(range(s, min(s + size, len(items))))): list(
             range(s, min(s + size, len(items)))) for s in range(0, len(items), size)}
         done = self._dd.as_completed(list(tasks))
+        lost: dict[int, int] = {}  # KilledWorker rounds of each item run on its own
         try:
             for future in done:
                 indices = tasks.pop(future)
                 try:
                     answer = protocol.decode(future.result())
                 except self._dd.KilledWorker:
-                    if len(indices) == 1:
+                    for i in indices:
+                        lost[i] = lost.get(i, 0) + 1 if len(indices) == 1 else 0
+                    if len(indices) == 1 and lost[indices[0]] >= SINGLE_ATTEMPTS:
                         yield indices[0], self._killed(items[indices[0]])
                         continue
                     for i in indices:

@@ -7,31 +7,22 @@ killed mid-suite, and a user package named `workers` in the Dask workers' direct
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
 
-distributed = pytest.importorskip(
-    "distributed", reason="distributed is not installed (pip install 'fozzy[dask]')")
+from tests.system.dask_cluster import Cluster, free_port, gone
+
+pytest.importorskip("distributed",
+                    reason="distributed is not installed (pip install 'fozzy[dask]')")
 
 FOZZY = [sys.executable, "-m", "fozzy"]
-DASK = str(Path(sys.executable).with_name("dask"))
 MARKER = "301.4242"  # an argument no other process on the machine uses
-START_TIMEOUT_S = 60
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def scenario(root: Path, name: str, steps: list[dict[str, Any]]) -> None:
@@ -62,80 +53,6 @@ def leftovers() -> list[psutil.Process]:
     return found
 
 
-def gone(procs: list[psutil.Process], timeout: float = 10.0) -> list[psutil.Process]:
-    """Which of `procs` still run after `timeout`."""
-    deadline = time.monotonic() + timeout
-    alive = procs
-    while alive and time.monotonic() < deadline:
-        alive = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
-        time.sleep(0.1)
-    return alive
-
-
-class Cluster:
-    def __init__(self, base: Path) -> None:
-        self.address = f"tcp://127.0.0.1:{free_port()}"
-        self.home = base / "dask-home"
-        user = self.home / "workers"  # a user package that shadows fozzy's `workers`
-        user.mkdir(parents=True)
-        (user / "__init__.py").write_text("raise ImportError('the user package named workers')\n")
-        self.env = {**os.environ, "PYTHONPATH": str(self.home)}
-        self.scheduler = self._start(DASK, "scheduler", "--host", "127.0.0.1", "--port",
-                                     self.address.rsplit(":", 1)[1], "--no-dashboard")
-        self.workers = [self.start_worker() for _ in range(2)]
-        with distributed.Client(self.address, timeout=START_TIMEOUT_S) as client:
-            client.wait_for_workers(2, timeout=START_TIMEOUT_S)
-
-    def _start(self, *argv: str) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(list(argv), cwd=self.home, env=self.env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def start_worker(self) -> subprocess.Popen[bytes]:
-        return self._start(DASK, "worker", self.address, "--nworkers", "1", "--nthreads", "1",
-                           "--host", "127.0.0.1", "--no-dashboard")
-
-    def tree(self) -> list[psutil.Process]:
-        out = []
-        for proc in [self.scheduler, *self.workers]:
-            try:
-                root = psutil.Process(proc.pid)
-                out += [root, *root.children(recursive=True)]
-            except psutil.Error:
-                continue
-        return out
-
-    def kill_worker(self, n: int) -> list[psutil.Process]:
-        """SIGKILL one `dask worker` with its nanny'd worker; its sandbox must follow."""
-        root = psutil.Process(self.workers[n].pid)
-        procs = [root, *root.children(recursive=True)]
-        for p in procs[:2]:
-            p.kill()
-        self.workers[n].wait()
-        return procs
-
-    def stop(self) -> None:
-        procs = self.tree()
-        for proc in [*self.workers, self.scheduler]:
-            proc.kill()
-            proc.wait()
-        for p in procs:
-            try:
-                p.kill()
-            except psutil.Error:
-                continue
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    c = Cluster(tmp_path_factory.mktemp("cluster"))
-    try:
-        yield c
-    finally:
-        procs = c.tree()
-        c.stop()
-        assert gone(procs) == []
-
-
 def run(root: Path, *args: str) -> tuple[int, dict[str, Any]]:
     proc = subprocess.run([*FOZZY, "--proc-backend", "host", "test", "--seed", "9",
                            "--timeout", "1s", "--json", *args], cwd=root, capture_output=True,
@@ -150,14 +67,14 @@ def rows(report: dict[str, Any]) -> list[tuple[str, int, str, list[str]]]:
 
 
 def test_a_real_cluster_and_local_2_report_what_jobs_2_reports(
-        cluster: Cluster, tmp_path: Path) -> None:
+        dask_cluster: Cluster, tmp_path: Path) -> None:
     mixed_suite(tmp_path)
     code, local = run(tmp_path, "--jobs", "2")
     assert code == 4
     status = {Path(r[0]).stem.split(".")[0]: r[2] for r in rows(local)}
     assert status == {"fail": "fail", "hang": "timeout", "host": "pass", "killer": "crash",
                       "ok0": "pass", "ok1": "pass", "ok2": "pass", "ok3": "pass"}
-    for address in (cluster.address, "local:2"):
+    for address in (dask_cluster.address, "local:2"):
         code, remote = run(tmp_path, "--dask", address)
         assert code == 4, remote
         assert rows(remote) == rows(local)
@@ -165,29 +82,29 @@ def test_a_real_cluster_and_local_2_report_what_jobs_2_reports(
         assert "tests/killer.fozzy.json" in crash["findings"][0]["message"]
         assert "SIGKILL" in crash["findings"][0]["message"]
         assert gone(leftovers()) == []
-    assert all(w.poll() is None for w in cluster.workers)  # the Dask workers survived
+    assert all(w.poll() is None for w in dask_cluster.workers)  # the Dask workers survived
 
 
 def test_killing_a_dask_worker_mid_suite_still_reports_every_scenario(
-        cluster: Cluster, tmp_path: Path) -> None:
+        dask_cluster: Cluster, tmp_path: Path) -> None:
     count = 24
     for i in range(count):
         scenario(tmp_path, f"nap{i:02}", [{"type": "sleep", "duration": "250ms"},
                                           {"type": "rand_u64", "key": "r"}])
     proc = subprocess.Popen(
-        [*FOZZY, "test", "--seed", "3", "--dask", cluster.address],
+        [*FOZZY, "test", "--seed", "3", "--dask", dask_cluster.address],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
     first = proc.stderr.readline()  # one scenario done: the cluster is busy with the rest
     assert first.startswith("PASS"), first
-    victims = cluster.kill_worker(0)
+    victims = dask_cluster.kill_worker(0)
     out, err = proc.communicate(timeout=180)
     assert gone(victims) == []
     assert proc.returncode == 0, out + err
     [path] = (tmp_path / ".fozzy" / "runs").glob("*/report.json")
     report = json.loads(path.read_text())
     assert [s["status"] for s in report["scenarios"]] == ["pass"] * count
-    cluster.workers[0] = cluster.start_worker()
+    dask_cluster.workers[0] = dask_cluster.start_worker()
 
 
 def test_an_unreachable_scheduler_is_an_argument_error_within_the_timeout() -> None:

@@ -1,4 +1,5 @@
-"""Worker loss on a Dask cluster (`local:2`): a batch holding an item that kills the Dask
+"""Worker loss on a real Dask cluster (see dask_cluster.py; the scheduler allows one
+failure per task): a batch holding an item that kills the Dask
 worker itself (not just its sandbox) is retried by the scheduler, then split, and only that
 item ends as `crash`; every other item of the batch still gets its own result."""
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.system.dask_cluster import Cluster
 from workers.steps.parse import parse_steps
 
 pytest.importorskip("distributed",
@@ -28,13 +30,10 @@ WORKER_KILLER = item([{"type": "proc_spawn", "cmd": "sh", "args": [
 
 
 @pytest.fixture
-def executor() -> Iterator[Any]:
-    import dask
-
+def executor(dask_cluster: Cluster) -> Iterator[Any]:
     from fozzy.executor.dask import DaskExecutor
 
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}), \
-            DaskExecutor("local:2") as ex:
+    with DaskExecutor(dask_cluster.address) as ex:
         yield ex
 
 
@@ -48,3 +47,4 @@ def test_only_the_item_that_keeps_killing_workers_is_a_crash(executor: Any) -> N
     assert "worker-killer.fozzy.json" in found["message"]
     # The cluster's nannies replaced the lost workers; the executor still works.
     assert [r["status"] for _, r in executor.run([OK, OK])] == ["pass", "pass"]
+    executor._client.wait_for_workers(2, timeout=60)

@@ -1,0 +1,93 @@
+"""A real Dask cluster on 127.0.0.1 for the system tests: one `dask scheduler` and two
+`dask worker` processes (`--nworkers 1 --nthreads 1`), started once per session, in a
+directory whose user package `workers` shadows fozzy's on the workers' `PYTHONPATH`, and
+killed with every process below them at the end."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+DASK = str(Path(sys.executable).with_name("dask"))
+START_TIMEOUT_S = 60
+#: The scheduler retries a task whose worker died once, so worker-loss tests stay short.
+ALLOWED_FAILURES = "1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+
+def gone(procs: list[psutil.Process], timeout: float = 10.0) -> list[psutil.Process]:
+    """Which of `procs` still run after `timeout`."""
+    deadline = time.monotonic() + timeout
+    alive = procs
+    while alive and time.monotonic() < deadline:
+        alive = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        time.sleep(0.1)
+    return alive
+
+
+class Cluster:
+    def __init__(self, base: Path) -> None:
+        self.address = f"tcp://127.0.0.1:{free_port()}"
+        self.home = base / "dask-home"
+        user = self.home / "workers"  # a user package that shadows fozzy's `workers`
+        user.mkdir(parents=True)
+        (user / "__init__.py").write_text("raise ImportError('the user package named workers')\n")
+        self.env = {**os.environ, "PYTHONPATH": str(self.home),
+                    "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": ALLOWED_FAILURES}
+        self.scheduler = self._start(DASK, "scheduler", "--host", "127.0.0.1", "--port",
+                                     self.address.rsplit(":", 1)[1], "--no-dashboard")
+        self.workers = [self.start_worker() for _ in range(2)]
+        import distributed
+
+        with distributed.Client(self.address, timeout=START_TIMEOUT_S) as client:
+            client.wait_for_workers(2, timeout=START_TIMEOUT_S)
+
+    def _start(self, *argv: str) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(list(argv), cwd=self.home, env=self.env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def start_worker(self) -> subprocess.Popen[bytes]:
+        return self._start(DASK, "worker", self.address, "--nworkers", "1", "--nthreads", "1",
+                           "--host", "127.0.0.1", "--no-dashboard")
+
+    def tree(self) -> list[psutil.Process]:
+        out = []
+        for proc in [self.scheduler, *self.workers]:
+            try:
+                root = psutil.Process(proc.pid)
+                out += [root, *root.children(recursive=True)]
+            except psutil.Error:
+                continue
+        return out
+
+    def kill_worker(self, n: int) -> list[psutil.Process]:
+        """SIGKILL one `dask worker` with its nanny'd worker; its sandbox must follow."""
+        root = psutil.Process(self.workers[n].pid)
+        procs = [root, *root.children(recursive=True)]
+        for p in procs[:2]:
+            p.kill()
+        self.workers[n].wait()
+        return procs
+
+    def stop(self) -> None:
+        procs = self.tree()
+        for proc in [*self.workers, self.scheduler]:
+            proc.kill()
+            proc.wait()
+        for p in procs:
+            try:
+                p.kill()
+            except psutil.Error:
+                continue
