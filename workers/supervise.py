@@ -31,12 +31,20 @@ import select
 import time
 from collections import deque
 from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self
 
 from workers import protocol, serve
 from workers.engine.findings import HANG, PANIC, finding
 from workers.proctree import STOP_JOIN_SECONDS, children, describe_exit, kill_tree, tree_rss
+from workers.sandbox import (
+    READY,
+    WorkerSlot,
+    item_label,
+    item_timeout_ms,
+    readable_now,
+    synthetic_result,
+    worker_entry,
+)
 
 if TYPE_CHECKING:
     import psutil
@@ -52,7 +60,6 @@ MEM_POLL_MS = 100
 PREFETCH_MAX_BYTES = 64 * 1024
 #: Seconds a spawned worker may take to import the engine and report ready.
 SPAWN_READY_SECONDS = 60.0
-READY = b"ready"
 _POLL_IN = select.POLLIN | select.POLLHUP | select.POLLERR
 
 # An item's wall-clock budget before the coordinator steps in; None means no deadline.
@@ -61,109 +68,6 @@ DeadlineFn = Callable[[dict[str, Any]], int | None]
 
 class SupervisorError(RuntimeError):
     """The workers cannot make progress (restart budget exhausted, worker failed to start)."""
-
-
-def item_timeout_ms(item: dict[str, Any]) -> int | None:
-    """Scenario items carry their own `timeout_ms` (the `--timeout` flag)."""
-    value = item.get("timeout_ms")
-    return None if value is None else int(value)
-
-
-def item_label(item: dict[str, Any]) -> str:
-    """How findings name an item: its scenario path, else its scenario name."""
-    path = item.get("scenario_path")
-    if path:
-        return str(path)
-    scenario = item.get("scenario")
-    if isinstance(scenario, dict) and scenario.get("name"):
-        return f"scenario {scenario['name']!r}"
-    return "job item"
-
-
-def synthetic_result(status: str, found: dict[str, Any], wall_ns: int) -> dict[str, Any]:
-    """A RunResult for an item the worker never answered (it hung or died)."""
-    return {
-        "status": status,
-        "findings": [found],
-        "decisions": [],
-        "events": [],
-        "memory": None,
-        "virtualMs": 0,
-        "executed": 0,
-        "wallNs": wall_ns,
-    }
-
-
-def _readable_now(fd: int) -> bool:
-    return bool(select.select([fd], [], [], 0)[0])
-
-
-def _worker_entry(conn: Any, inherited: list[Any], coordinator: int, preload: str | None) -> None:
-    """Runs in the new worker process: drop the pipe ends of sibling workers (so every pipe's EOF
-    means what it says), tie the worker's life and its process tree to the coordinator,
-    then serve; whatever the worker still has running when it stops is killed. A spawned
-    worker first imports what `preload` needs and says it is ready, so that its start-up is
-    not charged to the first item's deadline."""
-    for other in inherited:
-        with contextlib.suppress(OSError):
-            other.close()
-    from workers.containment import contain_worker, kill_descendants
-
-    contain_worker(coordinator, int(conn.fileno()))
-    from workers.serve import main
-
-    if preload is not None:
-        serve.preload(preload)
-        conn.send_bytes(READY)
-
-    main(conn)
-    kill_descendants()
-
-
-@dataclass
-class _Worker:
-    proc: Any
-    conn: Any
-    fd: int  # the coordinator's end of the pipe
-    sentinel: int  # readable once the process has exited
-    job: list[int] = field(default_factory=list)  # global indices of the job in flight
-    done: int = 0  # items of `job` already answered
-    started: float = 0.0  # monotonic start of the item being run
-    deadline: float | None = None
-    budget_ms: int | None = None  # the current item's deadline budget, for messages
-    eof: bool = False  # the pipe closed: the worker is gone or going
-    hold: bool = False  # its next job was too big to queue behind the running one
-    shared_seq: int = -1  # the shared fields it holds (see WorkerPool.run's `shared`)
-    inbox: bytearray = field(default_factory=bytearray)  # bytes read, not yet a whole frame
-
-    @property
-    def busy(self) -> bool:
-        return self.done < len(self.job)
-
-    def frames(self) -> list[bytes]:
-        """Take the complete messages out of `inbox`, in the framing of multiprocess
-        `send_bytes` (4-byte big-endian length, or -1 then an 8-byte length)."""
-        buf = self.inbox
-        pos, end = 0, len(buf)
-        out: list[bytes] = []
-        while end - pos >= 4:
-            size = int.from_bytes(buf[pos : pos + 4], "big", signed=True)
-            head = 4
-            if size == -1:
-                if end - pos < 12:
-                    break
-                size = int.from_bytes(buf[pos + 4 : pos + 12], "big")
-                head = 12
-            if end - pos - head < size:
-                break
-            out.append(bytes(buf[pos + head : pos + head + size]))
-            pos += head + size
-        del buf[:pos]
-        return out
-
-    @property
-    def pid(self) -> int:
-        return int(self.proc.pid)
 
 
 class Supervisor:
@@ -198,10 +102,10 @@ class Supervisor:
         self._ctx = multiprocess.get_context(start_method)
         self._forks = start_method == "fork"
         self._op = "run"  # what spawned workers preload
-        self._workers: list[_Worker] = []
+        self._workers: list[WorkerSlot] = []
         self._closed = False
         self._poller = select.poll()
-        self._by_fd: dict[int, tuple[_Worker, bool]] = {}  # fd → (worker, is its pipe)
+        self._by_fd: dict[int, tuple[WorkerSlot, bool]] = {}  # fd → (worker, is its pipe)
         self._shared: dict[str, Any] | None = None
         self._shared_bytes: Any = None
         self._shared_seq = 0
@@ -219,12 +123,12 @@ class Supervisor:
     def worker_pids(self) -> list[int]:
         return [w.pid for w in self._workers]
 
-    def _spawn(self) -> _Worker:
+    def _spawn(self) -> WorkerSlot:
         parent, child = self._ctx.Pipe(duplex=True)
         # A forked child holds copies of every pipe end; a spawned one only what it is given.
         inherited = [w.conn for w in self._workers] + [parent] if self._forks else []
         proc = self._ctx.Process(
-            target=_worker_entry,
+            target=worker_entry,
             args=(child, inherited, os.getpid(), None if self._forks else self._op),
             name="fozzy-worker",
             daemon=True,
@@ -237,7 +141,7 @@ class Supervisor:
         if not self._forks:
             self._await_ready(proc, parent)
         self.debug(lambda: f"pool: started worker pid {proc.pid}")
-        worker = _Worker(proc, parent, int(parent.fileno()), int(proc.sentinel))
+        worker = WorkerSlot(proc, parent, int(parent.fileno()), int(proc.sentinel))
         self._workers.append(worker)
         for fd, is_pipe in ((worker.fd, True), (worker.sentinel, False)):
             self._poller.register(fd, _POLL_IN)
@@ -255,13 +159,13 @@ class Supervisor:
             how = describe_exit(proc.exitcode)
             raise self.error(f"a spawned worker process did not start (it {how})")
 
-    def _forget(self, worker: _Worker) -> None:
+    def _forget(self, worker: WorkerSlot) -> None:
         for fd in (worker.fd, worker.sentinel):
             if self._by_fd.get(fd, (None,))[0] is worker:
                 self._poller.unregister(fd)
                 del self._by_fd[fd]
 
-    def _retire(self, worker: _Worker) -> None:
+    def _retire(self, worker: WorkerSlot) -> None:
         """Kill a worker's process tree and forget it."""
         kill_tree(worker.pid)
         worker.proc.join(STOP_JOIN_SECONDS)
@@ -270,7 +174,7 @@ class Supervisor:
             worker.conn.close()
         self._workers.remove(worker)
 
-    def _replace(self, worker: _Worker) -> None:
+    def _replace(self, worker: WorkerSlot) -> None:
         self._retire(worker)
         self.restarts += 1
         if self.restarts > self.restart_budget:
@@ -370,7 +274,7 @@ class Supervisor:
                 continue
 
     def _start_item(
-        self, w: _Worker, items: list[dict[str, Any]], deadline_ms: DeadlineFn
+        self, w: WorkerSlot, items: list[dict[str, Any]], deadline_ms: DeadlineFn
     ) -> None:
         w.started = time.monotonic()
         w.budget_ms = deadline_ms(items[w.job[w.done]]) if w.busy else None
@@ -391,7 +295,7 @@ class Supervisor:
             timeout = MEM_POLL_MS if timeout is None else min(timeout, MEM_POLL_MS)
         # Resolve fds to workers before handling anything: handling may replace a worker,
         # and its successor can be given the very same fd numbers.
-        ready: dict[int, tuple[_Worker, bool]] = {}
+        ready: dict[int, tuple[WorkerSlot, bool]] = {}
         for fd, _ in self._poller.poll(timeout):
             entry = self._by_fd.get(fd)
             if entry is None or not entry[0].busy:
@@ -419,7 +323,7 @@ class Supervisor:
 
     def _drain(
         self,
-        w: _Worker,
+        w: WorkerSlot,
         items: list[dict[str, Any]],
         deadline_ms: DeadlineFn,
         readable: bool,
@@ -432,7 +336,7 @@ class Supervisor:
         now at the head of the worker's job started when the last of these results was sent.
         """
         while True:
-            if not readable and not _readable_now(w.fd):
+            if not readable and not readable_now(w.fd):
                 break
             try:
                 chunk = os.read(w.fd, READ_BYTES)
@@ -468,12 +372,12 @@ class Supervisor:
                 out.append((index, message["result"]))
         self._start_item(w, items, deadline_ms)
 
-    def _requeue_rest(self, w: _Worker, queue: deque[int]) -> None:
+    def _requeue_rest(self, w: WorkerSlot, queue: deque[int]) -> None:
         queue.extendleft(reversed(w.job[w.done + 1 :]))
         w.job, w.done = [], 0
 
     def _crashed(
-        self, w: _Worker, queue: deque[int], items: list[dict[str, Any]]
+        self, w: WorkerSlot, queue: deque[int], items: list[dict[str, Any]]
     ) -> tuple[int, dict[str, Any]]:
         index, elapsed = w.job[w.done], time.monotonic() - w.started
         w.proc.join(STOP_JOIN_SECONDS)
@@ -489,7 +393,7 @@ class Supervisor:
         return self._give_up(w, queue, index, "crash", found, elapsed)
 
     def _hung(
-        self, w: _Worker, queue: deque[int], items: list[dict[str, Any]]
+        self, w: WorkerSlot, queue: deque[int], items: list[dict[str, Any]]
     ) -> tuple[int, dict[str, Any]]:
         index, elapsed = w.job[w.done], time.monotonic() - w.started
         found = finding(
@@ -501,7 +405,7 @@ class Supervisor:
         return self._give_up(w, queue, index, "timeout", found, elapsed)
 
     def _over_memory(
-        self, w: _Worker, queue: deque[int], items: list[dict[str, Any]], rss: int
+        self, w: WorkerSlot, queue: deque[int], items: list[dict[str, Any]], rss: int
     ) -> tuple[int, dict[str, Any]]:
         index, elapsed = w.job[w.done], time.monotonic() - w.started
         found = finding(
@@ -515,7 +419,7 @@ class Supervisor:
 
     def _give_up(
         self,
-        w: _Worker,
+        w: WorkerSlot,
         queue: deque[int],
         index: int,
         status: str,

@@ -31,13 +31,8 @@ from fozzy.executor.dask_address import DaskTarget, parse_address
 from fozzy.executor.pool import PoolError, WorkerPool
 from workers import protocol
 from workers.engine.findings import PANIC, finding
-from workers.supervise import (
-    DEFAULT_GRACE_MS,
-    DeadlineFn,
-    item_label,
-    item_timeout_ms,
-    synthetic_result,
-)
+from workers.sandbox import item_label, item_timeout_ms, synthetic_result
+from workers.supervise import DEFAULT_GRACE_MS, DeadlineFn
 
 #: Seconds to wait for a scheduler (and its first worker) before `--dask` gives up.
 CONNECT_TIMEOUT_S = 10.0

@@ -12,15 +12,8 @@ from collections.abc import Callable
 from fozzy import diag
 from fozzy.errors import FozzyError
 from workers.proctree import kill_tree
-from workers.supervise import (
-    DEFAULT_GRACE_MS,
-    PREFETCH_MAX_BYTES,
-    DeadlineFn,
-    Supervisor,
-    item_label,
-    item_timeout_ms,
-    synthetic_result,
-)
+from workers.sandbox import item_label, item_timeout_ms, synthetic_result
+from workers.supervise import DEFAULT_GRACE_MS, PREFETCH_MAX_BYTES, DeadlineFn, Supervisor
 
 __all__ = [
     "DEFAULT_GRACE_MS",

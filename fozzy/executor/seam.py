@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Protocol, Self
 
-from workers.supervise import DEFAULT_GRACE_MS, DeadlineFn, item_timeout_ms
+from workers.sandbox import item_timeout_ms
+from workers.supervise import DEFAULT_GRACE_MS, DeadlineFn
 
 
 class Executor(Protocol):
