@@ -43,13 +43,10 @@ def strip_wall(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def descendants() -> list[psutil.Process]:
-    """Live processes below this one, but multiprocessing's resource tracker (started by the
-    LocalCluster's spawn context, it lives as long as this process by design)."""
     out = []
     for p in psutil.Process().children(recursive=True):
         try:
-            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE \
-                    and "multiprocessing.resource_tracker" not in " ".join(p.cmdline()):
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
                 out.append(p)
         except psutil.Error:
             continue
@@ -61,6 +58,13 @@ def executor(request: pytest.FixtureRequest) -> Iterator[Executor]:
     before = set(descendants())
     with make_executor(2, dask=request.param, grace_ms=200) as ex:
         yield ex
+    if request.param is not None:
+        # The LocalCluster's spawn context started multiprocessing's resource tracker, which
+        # would outlive this module as a child of the test process (later tests count
+        # children): stop it, as the interpreter would at exit.
+        from multiprocessing import resource_tracker
+
+        resource_tracker._resource_tracker._stop()
     deadline = time.monotonic() + 10
     while set(descendants()) - before and time.monotonic() < deadline:
         time.sleep(0.1)
