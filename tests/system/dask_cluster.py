@@ -37,6 +37,16 @@ def gone(procs: list[psutil.Process], timeout: float = 10.0) -> list[psutil.Proc
     return alive
 
 
+#: Runs argv detached (its own session, reparented away from the test process) and prints
+#: its pid: the cluster must not count as a child of the test process, whose other tests
+#: (run in the same process by pytest-xdist) assert they leave no children behind.
+LAUNCH = ("import os, subprocess, sys; p = subprocess.Popen(sys.argv[1:], start_new_session=True,"
+          " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL);"
+          " print(p.pid, flush=True); os._exit(0)")
+#: Seconds an orphaned cluster (its test process killed) waits before it exits on its own.
+ORPHAN_TIMEOUT_S = "300"
+
+
 class Cluster:
     def __init__(self, base: Path) -> None:
         self.address = f"tcp://127.0.0.1:{free_port()}"
@@ -47,26 +57,28 @@ class Cluster:
         self.env = {**os.environ, "PYTHONPATH": str(self.home),
                     "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": ALLOWED_FAILURES}
         self.scheduler = self._start(DASK, "scheduler", "--host", "127.0.0.1", "--port",
-                                     self.address.rsplit(":", 1)[1], "--no-dashboard")
+                                     self.address.rsplit(":", 1)[1], "--no-dashboard",
+                                     "--idle-timeout", ORPHAN_TIMEOUT_S)
         self.workers = [self.start_worker() for _ in range(2)]
         import distributed
 
         with distributed.Client(self.address, timeout=START_TIMEOUT_S) as client:
             client.wait_for_workers(2, timeout=START_TIMEOUT_S)
 
-    def _start(self, *argv: str) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(list(argv), cwd=self.home, env=self.env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    def _start(self, *argv: str) -> psutil.Process:
+        out = subprocess.run([sys.executable, "-c", LAUNCH, *argv], cwd=self.home, env=self.env,
+                             capture_output=True, text=True, timeout=30, check=True)
+        return psutil.Process(int(out.stdout))
 
-    def start_worker(self) -> subprocess.Popen[bytes]:
+    def start_worker(self) -> psutil.Process:
         return self._start(DASK, "worker", self.address, "--nworkers", "1", "--nthreads", "1",
-                           "--host", "127.0.0.1", "--no-dashboard")
+                           "--host", "127.0.0.1", "--no-dashboard",
+                           "--death-timeout", ORPHAN_TIMEOUT_S)
 
     def tree(self) -> list[psutil.Process]:
         out = []
-        for proc in [self.scheduler, *self.workers]:
+        for root in [self.scheduler, *self.workers]:
             try:
-                root = psutil.Process(proc.pid)
                 out += [root, *root.children(recursive=True)]
             except psutil.Error:
                 continue
@@ -74,18 +86,17 @@ class Cluster:
 
     def kill_worker(self, n: int) -> list[psutil.Process]:
         """SIGKILL one `dask worker` with its nanny'd worker; its sandbox must follow."""
-        root = psutil.Process(self.workers[n].pid)
+        root = self.workers[n]
         procs = [root, *root.children(recursive=True)]
         for p in procs[:2]:
             p.kill()
-        self.workers[n].wait()
         return procs
+
+    def alive(self) -> bool:
+        return all(w.is_running() and w.status() != psutil.STATUS_ZOMBIE for w in self.workers)
 
     def stop(self) -> None:
         procs = self.tree()
-        for proc in [*self.workers, self.scheduler]:
-            proc.kill()
-            proc.wait()
         for p in procs:
             try:
                 p.kill()

@@ -82,7 +82,7 @@ def test_a_real_cluster_and_local_2_report_what_jobs_2_reports(
         assert "tests/killer.fozzy.json" in crash["findings"][0]["message"]
         assert "SIGKILL" in crash["findings"][0]["message"]
         assert gone(leftovers()) == []
-    assert all(w.poll() is None for w in dask_cluster.workers)  # the Dask workers survived
+    assert dask_cluster.alive()  # the Dask workers survived
 
 
 def test_killing_a_dask_worker_mid_suite_still_reports_every_scenario(
