@@ -97,7 +97,7 @@ class DaskExecutor:
             if target.address is None:
                 self._cluster = dd.LocalCluster(
                     n_workers=target.local_workers, threads_per_worker=1, processes=True,
-                    dashboard_address=None, silence_logs=logging.ERROR)
+                    dashboard_address=":0", silence_logs=logging.ERROR)
                 return dd.Client(self._cluster, timeout=timeout)
             client = dd.Client(target.address, timeout=timeout)
         except (OSError, TimeoutError) as e:
