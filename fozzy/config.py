@@ -34,6 +34,7 @@ class Config:
     mem_artifacts: bool = False
     max_output_bytes: int = DEFAULT_LIMIT_BYTES
     max_http_body_bytes: int = DEFAULT_LIMIT_BYTES
+    dask: str | None = None
     #: Input size limits (`[limits]` table); only the keys the file sets, the rest default.
     limits: dict[str, int] = field(default_factory=dict)
     path: str = field(default="fozzy.toml", compare=False)
@@ -96,6 +97,14 @@ def _check(key: str, value: Any, path: str) -> Any:
         raise bad("one of " + "|".join(BACKEND_CHOICES[key]))
     if key == "reporter" and value not in REPORTERS:
         raise bad("one of " + "|".join(REPORTERS))
+    if key == "dask":
+        from fozzy.errors import ArgumentError
+        from fozzy.executor.dask_address import parse_address
+
+        try:
+            parse_address(value)
+        except ArgumentError:
+            raise bad("a Dask scheduler address (tcp://host:8786) or local / local:N") from None
     return value
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from fozzy.cli import common as c
+from fozzy.cli.dask_flag import Dask
 
 if TYPE_CHECKING:
     from fozzy.modes.fuzz import Stats
@@ -98,6 +99,7 @@ def register(app: typer.Typer) -> None:
         runs: Runs = None,
         time_limit: TimeLimit = None,
         jobs: Jobs = None,
+        dask: Dask = None,
         max_input: MaxInput = 4096,
         max_corpus: MaxCorpus = None,
         corpus: Corpus = None,
@@ -116,6 +118,7 @@ def register(app: typer.Typer) -> None:
         leak_budget: c.LeakBudget = None,
     ) -> int:
         from fozzy.cli.context import G
+        from fozzy.cli.dask_flag import resolve_dask
         from fozzy.errors import ArgumentError
         from fozzy.executor.cpus import usable_cpus
         from fozzy.executor.jobs import capped_jobs
@@ -141,6 +144,7 @@ def register(app: typer.Typer) -> None:
             mode=mode,
             runs=runs,
             time_ms=time_ms,
+            dask=resolve_dask(dask, G.config),
             jobs=capped_jobs(jobs or (1 if det else usable_cpus())),
             max_input=max_input,
             max_corpus=DEFAULT_MAX_CORPUS if max_corpus is None else max_corpus,

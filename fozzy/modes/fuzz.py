@@ -27,7 +27,7 @@ from fozzy.artifacts.reproduce import Invocation, replay_command
 from fozzy.artifacts.summary import collapse_findings
 from fozzy.errors import ArgumentError, FozzyError, worst
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
-from fozzy.executor.pool import WorkerPool
+from fozzy.executor.seam import Executor, make_executor
 from fozzy.fuzzing.campaign import (
     DEFAULT_MAX_CORPUS,
     FN_BATCH_EXECS,
@@ -61,6 +61,7 @@ class FuzzRequest:
     runs: int | None = None
     time_ms: int | None = None
     jobs: int = 1
+    dask: str | None = None
     max_input: int = 4096
     max_corpus: int = DEFAULT_MAX_CORPUS
     started: float | None = None  # time.monotonic() the command started (--time counts from it)
@@ -275,7 +276,7 @@ def _lost_crash(result: dict[str, Any], cur_input: str, at_exec: int) -> Crash |
                  found, at_exec)
 
 
-def _evaluate(pool: WorkerPool, target: Target, inputs: list[bytes], jobs: int,
+def _evaluate(pool: Executor, target: Target, inputs: list[bytes], jobs: int,
               timeout_ms: int, scratch: Path, per_exec: int | None = None
               ) -> list[dict[str, Any]]:
     """Run inputs once each (split across workers); outcomes in input order. An input that
@@ -307,7 +308,7 @@ def _evaluate(pool: WorkerPool, target: Target, inputs: list[bytes], jobs: int,
     return [o for o in outcomes if o is not None]
 
 
-def _seed_state(pool: WorkerPool, target: Target, corpus: list[bytes], jobs: int,
+def _seed_state(pool: Executor, target: Target, corpus: list[bytes], jobs: int,
                 eval_timeout_ms: int, scratch: Path, per_exec: int | None,
                 max_corpus: int) -> CampaignState:
     """The campaign's start: the stored corpus run once each. An entry the scripted mock
@@ -334,7 +335,7 @@ def _seed_state(pool: WorkerPool, target: Target, corpus: list[bytes], jobs: int
 def run_campaign(
     req: FuzzRequest,
     target: Target,
-    pool: WorkerPool,
+    pool: Executor,
     directory: Path,
     scratch: Path,
     on_progress: Callable[[Stats], None] = lambda s: None,
@@ -386,7 +387,7 @@ def run_campaign(
 MINIMIZE_SECONDS = 30.0
 
 
-def _signature_oracle(pool: WorkerPool, target: Target, signature: str,
+def _signature_oracle(pool: Executor, target: Target, signature: str,
                       encode: Callable[[Any], bytes], timeout_ms: int, scratch: Path,
                       per_exec: int | None) -> Callable[[list[Any]], list[bool]]:
     def still_fails(candidates: list[Any]) -> list[bool]:
@@ -397,7 +398,7 @@ def _signature_oracle(pool: WorkerPool, target: Target, signature: str,
     return still_fails
 
 
-def _step_oracle(pool: WorkerPool, target: Target, crash: Crash,
+def _step_oracle(pool: Executor, target: Target, crash: Crash,
                  encode: Callable[[list[dict[str, Any]]], bytes], timeout_ms: int,
                  scratch: Path, per_exec: int | None) -> Callable[[list[Candidate]], list[bool]]:
     """Scenario crashes: the same signature raised by the same step of the crashing input
@@ -414,7 +415,7 @@ def _step_oracle(pool: WorkerPool, target: Target, crash: Crash,
     return still_fails
 
 
-def minimize_crash(pool: WorkerPool, target: Target, crash: Crash, timeout_ms: int,
+def minimize_crash(pool: Executor, target: Target, crash: Crash, timeout_ms: int,
                    scratch: Path, per_exec: int | None, until: float | None = None) -> bytes:
     """The smallest input found that fails with the same signature (steps for scenario
     targets, bytes for fn targets), within a per-crash time budget and by `until` (the
@@ -548,7 +549,7 @@ class CrashTraces:
         write_trace(path, trace)
 
 
-def _rerun(pool: WorkerPool, target: Target, inputs: list[bytes],
+def _rerun(pool: Executor, target: Target, inputs: list[bytes],
            timeout_ms: int) -> list[dict[str, Any] | None]:
     """Full engine runs of scenario crash inputs, for the events and decisions a trace needs
     (fn targets have no engine events)."""
@@ -586,7 +587,7 @@ def execute_fuzz(
     per_exec = exec_timeout_ms(req, target)
     # Crashes are what a campaign looks for: a worker lost to one is replaced, not a reason
     # to stop.
-    with WorkerPool(req.jobs, restart_budget=CAMPAIGN_RESTARTS) as pool:
+    with make_executor(req.jobs, dask=req.dask, restart_budget=CAMPAIGN_RESTARTS) as pool:
         try:
             state, elapsed = run_campaign(req, target, pool, directory, scratch, on_progress)
             crashes = list(state.crashes.values())

@@ -14,7 +14,7 @@ from typing import Any
 
 from fozzy.artifacts.reproduce import Invocation, RunFlags, run_command
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, TraceWriter, finalize
-from fozzy.executor.pool import WorkerPool
+from fozzy.executor.seam import make_executor
 from fozzy.scenario.load import Scenario, load_scenario
 from fozzy.scenario.validate import require_steps, validate_scenario
 
@@ -69,7 +69,7 @@ def execute_run(req: RunRequest, *, trace: TraceWriter | None = None) -> Finaliz
     spec = run_spec(req, scn)
     started_ns = time.time_ns()
     t0 = time.perf_counter_ns()
-    with WorkerPool(1, mem_limit_mb=req.worker_mem_mb) as pool:
+    with make_executor(1, mem_limit_mb=req.worker_mem_mb) as pool:
         results = dict(pool.run([spec]))
     wall_ns = time.perf_counter_ns() - t0
     result = results[0]
