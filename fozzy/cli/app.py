@@ -86,6 +86,7 @@ COMMAND_MODULES = (
     "fozzy.cli.cmd_shrink",
     "fozzy.cli.cmd_doctor",
     "fozzy.cli.cmd_ci",
+    "fozzy.cli.cmd_map",
 )
 
 # Global flags are parsed by `split_globals`, not by Typer: they may appear after the
