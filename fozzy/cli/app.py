@@ -87,6 +87,7 @@ COMMAND_MODULES = (
     "fozzy.cli.cmd_doctor",
     "fozzy.cli.cmd_ci",
     "fozzy.cli.cmd_map",
+    "fozzy.cli.cmd_workflows",
 )
 
 # Global flags are parsed by `split_globals`, not by Typer: they may appear after the

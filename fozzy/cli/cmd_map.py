@@ -27,7 +27,7 @@ def _collect(root: str, scenario_root: str) -> MapInput:
     return collect(root, scenario_root)
 
 
-def _check_range(flag: str, value: int, low: int, high: int | None = None) -> None:
+def check_range(flag: str, value: int, low: int, high: int | None = None) -> None:
     from fozzy.errors import ArgumentError
 
     if value < low or (high is not None and value > high):
@@ -35,7 +35,7 @@ def _check_range(flag: str, value: int, low: int, high: int | None = None) -> No
         raise ArgumentError(f"{flag} must be {bound}, got {value}")
 
 
-def _choice(flag: str, value: str, choices: tuple[str, ...]) -> str:
+def choice(flag: str, value: str, choices: tuple[str, ...]) -> str:
     from fozzy.errors import ArgumentError
 
     normalized = value.replace("-", "_")
@@ -74,8 +74,8 @@ def register(app: typer.Typer) -> None:
     ) -> int:
         from fozzy.analysis.map.reports import hotspots_report
 
-        _check_range("--min-risk", min_risk, 0, 100)
-        _check_range("--limit", limit, 0)
+        check_range("--min-risk", min_risk, 0, 100)
+        check_range("--limit", limit, 0)
         report = hotspots_report(_collect(root, scenario_root), min_risk, limit)
         _print(report, [f"{h['riskScore']:>3}  {h['id']}  {'; '.join(h['reasons'])}"
                         for h in report["hotspots"]])
@@ -117,13 +117,13 @@ def register(app: typer.Typer) -> None:
             suites_report,
         )
 
-        _check_range("--min-risk", min_risk, 0, 100)
+        check_range("--min-risk", min_risk, 0, 100)
         for flag, value, low in (("--limit", limit, 0), ("--offset", offset, 0),
                                  ("--max-matched-scenarios", max_matched, 1)):
-            _check_range(flag, value, low)
+            check_range(flag, value, low)
         req = SuitesRequest(
-            min_risk=min_risk, profile=_choice("--profile", profile, PROFILES),
-            shrink_policy=_choice("--shrink-policy", shrink_policy, SHRINK_POLICIES),
+            min_risk=min_risk, profile=choice("--profile", profile, PROFILES),
+            shrink_policy=choice("--shrink-policy", shrink_policy, SHRINK_POLICIES),
             limit=limit, offset=offset, all=all_, only_required=only_required,
             only_uncovered=only_uncovered, max_matched=max_matched,
         )

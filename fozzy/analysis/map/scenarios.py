@@ -45,6 +45,8 @@ class Facts:
     path: str  # relative to the scenario root, `/`-separated
     name: str
     tokens: frozenset[str]
+    variant: str = "steps"  # or "distributed"
+    node_count: bool = False  # a distributed scenario sized by `node_count` (`--nodes` applies)
     explore: bool = False
     fuzz: bool = False
     host: bool = False
@@ -81,7 +83,7 @@ def _walk_steps(steps: list[dict[str, Any]]) -> list[str]:
 def facts_for(rel: str, variant: str, name: str, doc: dict[str, Any]) -> Facts:
     tokens = frozenset(tokenize(rel.rsplit("/", 1)[-1]) | tokenize(rel) | tokenize(name))
     flags = {flag: any(t in tokens for t in words) for flag, words in NAME_FLAGS.items()}
-    failure = False
+    failure = node_count = False
     if variant == "steps":
         types = _walk_steps(doc["steps"])
         flags["host"] |= any(t in HOST_STEPS or t.startswith("fs_") for t in types)
@@ -89,8 +91,10 @@ def facts_for(rel: str, variant: str, name: str, doc: dict[str, Any]) -> Facts:
         failure = any(t in FAILURE_STEPS for t in types)
     else:
         flags["explore"] = flags["shrink"] = True
-        failure = any(s["type"] in DISTRIBUTED_FAILURE_STEPS for s in doc["distributed"]["steps"])
-    return Facts(rel, name, tokens, failure=failure, **flags)
+        spec = doc["distributed"]
+        failure = any(s["type"] in DISTRIBUTED_FAILURE_STEPS for s in spec["steps"])
+        node_count = spec.get("node_count") is not None
+    return Facts(rel, name, tokens, variant, node_count, failure=failure, **flags)
 
 
 def _classify(base: Path, rel: str, out: ScenarioScan) -> None:
