@@ -13,7 +13,15 @@ import pytest
 from fozzy.errors import ArgumentError
 from fozzy.workflows.context import Context
 from fozzy.workflows.engine import (
-    Command, Local, Policy, Progress, Skip, Step, Verdict, parse_policy, run_steps,
+    Command,
+    Local,
+    Policy,
+    Progress,
+    Skip,
+    Step,
+    Verdict,
+    parse_policy,
+    run_steps,
 )
 
 
