@@ -98,7 +98,6 @@ def facts_for(rel: str, variant: str, name: str, doc: dict[str, Any]) -> Facts:
 
 
 def _classify(base: Path, rel: str, out: ScenarioScan) -> None:
-    from fozzy.scenario.validate import error_for
     from workers.scenario_core import (
         DECLARATION_ONLY,
         PARSE,
@@ -118,7 +117,7 @@ def _classify(base: Path, rel: str, out: ScenarioScan) -> None:
         elif p.detail == DECLARATION_ONLY and p.pointer == "/steps":
             out.declaration_only.append(rel)
         else:
-            out.invalid.append(f"{rel}: {error_for(p).render()}")
+            out.invalid.append(f"{rel}: {p.pointer or '/'}: {p.detail}")
         return
     out.facts.append(facts_for(rel, loaded.variant, loaded.name, loaded.doc))
 
