@@ -62,13 +62,18 @@ def _context(typer_ctx: typer.Context, scenario_root: str, seed: str | None,
         )
 
 
-def _finish(report: dict[str, Any]) -> int:
+def _finish(ctx: Context, report: dict[str, Any]) -> int:
+    """Print the report; exit 1 on a failed step, 128 + signal when interrupted."""
     if G.json:
         emit(report)
     else:
         lines = [f"{st['status']:<9} {st['name']:<20} {st['detail']}" for st in report["steps"]]
         lines.append(f"{report['schemaVersion']}: {report['status']}")
         sys.stdout.write("\n".join(lines) + "\n")
+    if ctx.interrupted:
+        from fozzy.cli.signals import interrupt_exit_code
+
+        return interrupt_exit_code()
     return 0 if report["status"] == "pass" else 1
 
 
@@ -105,7 +110,7 @@ def register(app: typer.Typer) -> None:
         opts = GateOptions(scopes=_split(scope), doctor_runs=doctor_runs)
         policy = parse_policy(skip_steps, required_steps, step_names(opts))
         with _context(typer_ctx, scenario_root, seed, step_timeout) as ctx:
-            return _finish(run_gate(ctx, opts, policy, G.json))
+            return _finish(ctx, run_gate(ctx, opts, policy, G.json))
 
     @app.command("full", help="Every fozzy command over a scenario tree, as one CI gate.")
     def full(
@@ -156,5 +161,5 @@ def register(app: typer.Typer) -> None:
         with _context(typer_ctx, scenario_root, seed, step_timeout) as ctx:
             ctx.allow_expected_failures = allow_expected_failures
             ctx.scenario_filter = scenario_filter
-            return _finish(run_full(ctx, opts, policy, G.json))
+            return _finish(ctx, run_full(ctx, opts, policy, G.json))
 

@@ -43,6 +43,7 @@ class Context:
     fuzz_corpus: str | None = None
     shrink_classification: str | None = None
     abort: Skip | None = None
+    interrupted: bool = False  # a signal stopped the workflow (exit 128 + signal)
     guidance: list[str] = field(default_factory=list)
     statuses: dict[str, str] = field(default_factory=dict)
 

@@ -131,6 +131,14 @@ def _execute(ctx: Context, plan: Plan) -> Verdict | Skip:
     return plan.judge(ctx, result)
 
 
+def _interrupted(ctx: Context) -> Verdict:
+    """SIGINT/SIGTERM/SIGHUP mid-step: the step's child tree is already killed (the
+    `finally` of `run_process`); the rest is skipped and the partial report still printed."""
+    ctx.interrupted = True
+    ctx.abort = Skip("not run: the workflow was interrupted", "run it again to completion")
+    return Verdict(FAILED, "interrupted by a signal; process tree killed")
+
+
 def run_steps(table: tuple[Step, ...], ctx: Context, policy: Policy,
               progress: Progress) -> list[dict[str, Any]]:
     """Run the table in order; every row yields exactly one step object."""
@@ -144,7 +152,10 @@ def run_steps(table: tuple[Step, ...], ctx: Context, policy: Policy,
         t0 = time.monotonic()
         decided: Verdict | Skip | None = ctx.abort or policy.decide(step.name)
         if decided is None:
-            decided = _execute(ctx, step.plan(ctx))
+            try:
+                decided = _execute(ctx, step.plan(ctx))
+            except KeyboardInterrupt:
+                decided = _interrupted(ctx)
         row: dict[str, Any]
         if isinstance(decided, Skip):
             row = {"name": step.name, "status": SKIPPED,
