@@ -64,6 +64,16 @@ class _FozzyGroup(_Group):
             _load_module(self, COMMANDS[cmd_name])
         return self.commands.get(cmd_name)
 
+    def resolve_command(
+        self, ctx: Context, args: list[str]
+    ) -> tuple[str | None, Command | None, list[str]]:
+        """An unknown name loads every command first: the "did you mean" suggestion is
+        drawn from the loaded commands."""
+        if args and args[0] not in COMMANDS:
+            for module in dict.fromkeys(COMMANDS.values()):
+                _load_module(self, module)
+        return super().resolve_command(ctx, args)
+
     def format_options(self, ctx: Context, formatter: HelpFormatter) -> None:
         with formatter.section("Global options (before or after the command)"):
             formatter.write_dl(list(GLOBAL_HELP))
@@ -225,6 +235,7 @@ def apply_globals(values: dict[str, str | bool]) -> None:
             os.chdir(cwd)
         except OSError as e:
             raise FozzyError(f"failed to set cwd to {cwd}: {e.strerror or e}") from None
+    G.cwd = None if cwd is None else os.getcwd()
     G.config_path = text("config") or "fozzy.toml"
     G.config = load_config(G.config_path)
     diag.debug(lambda: f"config: {'loaded' if G.config.loaded else 'no file, defaults for'}"
