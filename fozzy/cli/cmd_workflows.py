@@ -52,6 +52,10 @@ def _context(typer_ctx: typer.Context, scenario_root: str, seed: str | None,
 
     timeout_ms = parse_duration_flag(step_timeout, "--step-timeout")
     globals_ = ["--json", "--config", G.config_path, *([] if G.strict else ["--unsafe"])]
+    for flag, value in (("--proc-backend", G.proc_backend), ("--fs-backend", G.fs_backend),
+                        ("--http-backend", G.http_backend)):
+        if value is not None:
+            globals_ += [flag, value]
     with tempfile.TemporaryDirectory(prefix="fozzy-workflow-") as tmp:
         yield Context(
             scenario_root=scenario_root,

@@ -193,3 +193,15 @@ def test_topology_policy_conflict(tmp_path: Path) -> None:
                              "--skip-steps", "topology_coverage", "--required-steps", "usage")
     assert code == 1
     assert _steps(report)["policy_conflict"]["status"] == "failed"
+
+
+def test_backend_flags_reach_every_step(tmp_path: Path) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "echo.fozzy.json").write_bytes(orjson.dumps(
+        {"version": 1, "name": "echo", "steps": [
+            {"type": "proc_spawn", "cmd": "echo", "args": ["hi"], "expect_stdout": "hi\n"}]}))
+    args = ("full", "--required-steps", "discover_scenarios,test_det")
+    code, report, _ = _fozzy(tmp_path, *args)
+    assert code == 1 and _steps(report)["test_det"]["status"] == "failed"
+    code, report, _ = _fozzy(tmp_path, "--proc-backend", "host", *args)
+    assert code == 0, report
