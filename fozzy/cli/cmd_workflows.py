@@ -120,9 +120,12 @@ def register(app: typer.Typer) -> None:
     def full(
         typer_ctx: typer.Context,
         scenario_root: ScenarioRoot = "tests", seed: Seed = None, doctor_runs: DoctorRuns = 5,
-        fuzz_time: Annotated[str, typer.Option("--fuzz-time", metavar="DUR")] = "2s",
-        explore_steps: Annotated[int, typer.Option("--explore-steps", metavar="N")] = 200,
-        explore_nodes: Annotated[int, typer.Option("--explore-nodes", metavar="N")] = 3,
+        fuzz_time: Annotated[str, typer.Option(
+            "--fuzz-time", metavar="DUR", help="Fuzz budget of the primary scenario.")] = "2s",
+        explore_steps: Annotated[int, typer.Option(
+            "--explore-steps", metavar="N", help="Choices per explored schedule.")] = 200,
+        explore_nodes: Annotated[int, typer.Option(
+            "--explore-nodes", metavar="N", help="Nodes of a node_count cluster.")] = 3,
         allow_expected_failures: Annotated[bool, typer.Option(
             "--allow-expected-failures",
             help="A failing primary is expected: shrink must keep its failure class.")] = False,
@@ -133,10 +136,14 @@ def register(app: typer.Typer) -> None:
         require_topology: Annotated[str | None, typer.Option(
             "--require-topology-coverage", metavar="REPO_ROOT",
             help="Fail unless `map suites` finds every required hotspot covered.")] = None,
-        topology_min_risk: Annotated[int, typer.Option("--topology-min-risk")] = 60,
-        topology_profile: Annotated[str, typer.Option("--topology-profile")] = "pedantic",
-        topology_shrink_policy: Annotated[
-            str, typer.Option("--topology-shrink-policy")] = "no-known-failures",
+        topology_min_risk: Annotated[int, typer.Option(
+            "--topology-min-risk", metavar="0..100", help="map suites --min-risk.")] = 60,
+        topology_profile: Annotated[str, typer.Option(
+            "--topology-profile", metavar="balanced|pedantic|overkill",
+            help="map suites --profile.")] = "pedantic",
+        topology_shrink_policy: Annotated[str, typer.Option(
+            "--topology-shrink-policy", metavar="failure-only|exercised-ok|no-known-failures",
+            help="map suites --shrink-policy.")] = "no-known-failures",
         step_timeout: StepTimeout = None,
     ) -> int:
         from fozzy.analysis.map.suites import PROFILES, SHRINK_POLICIES
