@@ -115,6 +115,9 @@ COMMANDS: dict[str, str] = {
     "shrink": "fozzy.cli.cmd_shrink",
     "doctor": "fozzy.cli.cmd_doctor",
     "ci": "fozzy.cli.cmd_ci",
+    "map": "fozzy.cli.cmd_map",
+    "gate": "fozzy.cli.cmd_workflows",
+    "full": "fozzy.cli.cmd_workflows",
 }
 
 
