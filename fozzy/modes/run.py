@@ -75,6 +75,7 @@ def execute_run(req: RunRequest, *, trace: TraceWriter | None = None) -> Finaliz
         decisions=result["decisions"],
         memory_report=result["memory"],
         virtual_ms=result["virtualMs"],
+        measurements=result.get("measurements"),
         scenario=scn.doc,
         scenario_path=req.scenario_path,
     )

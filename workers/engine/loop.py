@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from workers.engine.findings import ASSERTION, HANG, StepFailed, finding
+from workers.engine.measure import StepMeter
 from workers.engine.oracles import target_misbehaviour
 from workers.engine.replay import ReplayDiverged, attach_replay, finish_replay
 from workers.engine.runtime import Runtime
@@ -35,6 +36,7 @@ def run_steps(rt: Runtime, steps: list[Step]) -> str:
     events = rt.events
     rt.start_v = clock.now_ms
     limited = rt.timeout_ms is not None
+    meter = rt.meter
     for idx, s in enumerate(steps):
         if limited and rt.timed_out():
             rt.findings.append(_timeout_finding())
@@ -53,15 +55,21 @@ def run_steps(rt: Runtime, steps: list[Step]) -> str:
             "step_index": idx, "step_kind": kind, "task_id": idx + 1}})
         events.append({"time_ms": started, "name": "span_start", "fields": {
             "span": span, "step_index": idx, "step_kind": kind, "task": "step"}})
+        if meter is not None:
+            meter.start()
         try:
             sdef.run(rt, s)
         except StepFailed as failure:
+            if meter is not None:
+                meter.stop(idx, kind)
             rt.emit(
                 "span_end",
                 {"duration_ms": clock.now_ms - started, "span": span, "status": "error"},
             )
             rt.findings.append(failure.finding)
             return TIMEOUT if failure.is_timeout else FAIL
+        if meter is not None:
+            meter.stop(idx, kind)
         if sdef.counts_as_work:
             rt.executed += 1
         now = clock.now_ms
@@ -80,10 +88,12 @@ def run_scenario(spec: dict[str, Any]) -> dict[str, Any]:
     """Run one job item (see workers.protocol.RunSpec) and return its result dict.
 
     With `trim` set (a suite that records nothing) the event stream, the decision log and the
-    memory sidecar data stay in the worker: only what the report needs crosses the pipe.
+    memory sidecar data stay in the worker: only what the report needs crosses the pipe. Such
+    a run is not measured either: there is nowhere its measurements would be kept.
     """
-    result = execute(spec)[1]
-    if spec.get("trim"):
+    trim = bool(spec.get("trim"))
+    result = execute(spec, measure=not trim)[1]
+    if trim:
         result["events"] = []
         result["decisions"] = []
         if result["memory"] is not None:
@@ -92,13 +102,16 @@ def run_scenario(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def execute(
-    spec: dict[str, Any], memory_report: bool = True
+    spec: dict[str, Any], memory_report: bool = True, measure: bool = True
 ) -> tuple[Runtime, dict[str, Any]]:
     """Run one job item; also hand back the final runtime for callers (the fuzzer) that read
-    end state beyond the result. Without `memory_report` the result's `memory` is None: the
-    fuzzer reads only status, findings and the logs, and builds no trace from them."""
+    end state beyond the result. Without `memory_report` the result's `memory` is None, and
+    without `measure` its `measurements`: the fuzzer reads only status, findings and the logs,
+    and builds no trace from them."""
     t0 = time.perf_counter_ns()
     rt = Runtime(spec)
+    if measure:
+        rt.meter = StepMeter()
     try:
         return _execute(rt, spec, memory_report, t0)
     finally:
@@ -140,4 +153,5 @@ def _result(
         "virtualMs": rt.clock.now_ms,
         "executed": rt.executed,
         "wallNs": time.perf_counter_ns() - t0,
+        "measurements": None if rt.meter is None else rt.meter.result(),
     }

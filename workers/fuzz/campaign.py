@@ -71,7 +71,7 @@ def run_scenario_input(target: dict[str, Any], inp: ScenarioInput) -> Outcome:
 
     doc = dict(target["doc"], steps=inp.steps)
     spec = dict(target["run"], scenario=doc, seed=inp.seed)
-    rt, result = execute(spec, memory_report=False)
+    rt, result = execute(spec, memory_report=False, measure=False)
     feats = scenario_features(rt, result)
     finding = result["findings"][0] if result["findings"] else None
     sig = ""
