@@ -83,6 +83,7 @@ COMMAND_MODULES = (
     "fozzy.cli.cmd_artifacts",
     "fozzy.cli.cmd_report",
     "fozzy.cli.cmd_memory",
+    "fozzy.cli.cmd_profile",
     "fozzy.cli.cmd_shrink",
     "fozzy.cli.cmd_doctor",
     "fozzy.cli.cmd_ci",
