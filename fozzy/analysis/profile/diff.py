@@ -2,12 +2,14 @@
 
 Each side is one or more runs (repeated samples of the same variant). A deterministic metric
 (virtual-time latency, heap bytes, io/sched counts) is the same in every sample of a side, so
-any change is real: confidence 1 (latency of runs on host backends is the exception: their
-virtual clock took measured host durations, so it is judged like a measurement). A measured metric (CPU, wall, RSS) is noisy: the change is
-judged against its spread, with the standard error of the difference of the means
-`sqrt(sL²/nL + sR²/nR)` and a normal approximation, confidence = erf(|Δ| / (stderr·√2)), the
-two-sided probability that a shift this large is not noise. With fewer than two samples on
-either side there is no spread to judge by, so a measured change is never significant.
+any change is real: confidence 1. Latency of runs on host backends is the exception: their
+virtual clock took measured host durations, so it is judged like a measurement.
+
+A measured metric (CPU, wall, RSS) is noisy, so its change is judged against its spread: the
+standard error of the difference of the means is `sqrt(sL²/nL + sR²/nR)` and, with a normal
+approximation, confidence = erf(|Δ| / (stderr·√2)), the two-sided probability that a shift
+this large is not noise. With fewer than two samples on either side there is no spread to
+judge by, so a measured change is never significant.
 """
 
 from __future__ import annotations
