@@ -125,7 +125,9 @@ def heap_stacks(b: Bundle) -> list[tuple[list[str], int]]:
 
 
 def span_tree(b: Bundle) -> spans.Span:
-    return spans.build(b.events, b.virtual_ms)
+    root = spans.build(b.events, b.virtual_ms)
+    root.name = f"scenario {b.scenario}"  # the same root frame as the other domains' stacks
+    return root
 
 
 def latency_report(b: Bundle) -> dict[str, Any]:
