@@ -66,6 +66,7 @@ class FuzzRequest:
     backends: dict[str, str] = field(default_factory=dict)
     limits: dict[str, int] = field(default_factory=dict)
     base_dir: str = ".fozzy"
+    profile_cpu: bool = False  # sample the fn: target's stacks (workers.fuzz.sampler)
 
 
 @dataclass
@@ -293,7 +294,10 @@ def run_campaign(
     directory: Path,
     scratch: Path,
     on_progress: Callable[[Stats], None] = lambda s: None,
+    samples: list[dict[str, Any]] | None = None,
 ) -> tuple[CampaignState, float]:
+    """Run rounds of batches until the budget is spent; with `samples`, each batch's sampled
+    stacks (`--profile-cpu`) are appended to it."""
     budget = Budget(
         req.runs,
         None if req.time_ms is None else time.monotonic() + req.time_ms / 1000.0,
@@ -317,7 +321,12 @@ def run_campaign(
         )
         if not items:
             break
+        if samples is not None:
+            for item in items:
+                item["profile_cpu"] = True
         results = dict(pool.run(items, op="fuzz", deadline_ms=lambda it: it["deadline_ms"]))
+        if samples is not None:
+            samples += [r["samples"] for r in results.values() if r.get("samples")]
         unexplored = [bytes.fromhex(h) for i in range(len(items))
                       for h in results[i].get("unstaged") or ()]
         for i, item in enumerate(items):
@@ -488,12 +497,22 @@ def _rerun(pool: WorkerPool, target: Target, inputs: list[bytes],
     return [results[i] for i in range(len(items))]
 
 
+def _sampled_measurements(parts: list[dict[str, Any]] | None) -> dict[str, Any] | None:
+    from workers.fuzz.sampler import as_measurements, merge
+
+    merged = merge(parts) if parts else None
+    return None if merged is None else as_measurements(merged)
+
+
 def execute_fuzz(
     req: FuzzRequest, on_progress: Callable[[Stats], None] = lambda s: None
 ) -> Finalized:
     if req.mode not in ("coverage", "property"):
         raise ArgumentError(f"--mode must be coverage or property, got {req.mode!r}")
     target = resolve_target(req)
+    if req.profile_cpu and target.is_scenario:
+        raise ArgumentError("--profile-cpu samples the Python frames of fn: targets; a"
+                            " scenario target's steps are measured in every recorded run")
     directory = corpus_dir(req, target)
     timeout_ms = (req.timeout_ms or 60_000) * 4 + GRACE_MS
     started_ns = time.time_ns()
@@ -504,7 +523,9 @@ def execute_fuzz(
     # to stop.
     with WorkerPool(req.jobs, restart_budget=CAMPAIGN_RESTARTS) as pool:
         try:
-            state, elapsed = run_campaign(req, target, pool, directory, scratch, on_progress)
+            sampled: list[dict[str, Any]] | None = [] if req.profile_cpu else None
+            state, elapsed = run_campaign(req, target, pool, directory, scratch, on_progress,
+                                          sampled)
             crashes = list(state.crashes.values())
             minimized = [
                 minimize_crash(pool, target, c, timeout_ms, scratch, per_exec)
@@ -528,6 +549,7 @@ def execute_fuzz(
         started_ns=started_ns,
         wall_ns=wall_ns,
         findings=collapse_findings(findings),
+        measurements=_sampled_measurements(sampled),
         extra={"fuzz": {
             "target": target.name,
             "mode": req.mode,

@@ -171,3 +171,34 @@ def _no_profile_modules(cwd: Path, *argv: str) -> Any:
 
 def test_version_does_not_import_the_profile_modules(tmp_path: Path) -> None:
     assert _no_profile_modules(tmp_path, "version") == "[]"
+
+
+FN_TARGET = '''
+def hot(n):
+    s = 0
+    for i in range(n):
+        s += i * i
+    return s
+
+
+def target(data):
+    hot(20_000 + len(data))
+'''
+
+
+def test_fuzz_profile_cpu_samples_the_targets_own_frames(tmp_path: Path) -> None:
+    (tmp_path / "burner.py").write_text(FN_TARGET)
+    ok_json(tmp_path, "fuzz", "fn:burner.py:target", "--runs", "400", "--det", "--profile-cpu")
+    top = ok_json(tmp_path, "profile", "top", "latest", "--cpu")
+    first = top["cpuSampled"][0]["stack"].split(";")
+    assert first[0] == "scenario fn:burner.py:target"
+    assert [f.split(" ")[0] for f in first[1:]] == ["target", "hot"]
+    assert top["metrics"]["sampled_cpu_ms"] > 0
+    folded = fozzy(tmp_path, "profile", "flame", "latest", "--cpu")
+    assert folded.returncode == 0 and "hot (" in folded.stdout
+
+
+def test_profile_cpu_is_refused_for_scenario_targets(tmp_path: Path) -> None:
+    path = scenario(tmp_path, "s", [{"type": "set_kv", "key": "k", "value": "v"}])
+    assert "--profile-cpu samples the Python frames of fn: targets" in error_of(
+        tmp_path, "fuzz", path, "--runs", "5", "--profile-cpu")

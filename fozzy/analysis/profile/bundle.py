@@ -137,6 +137,8 @@ def load(sel: Selection) -> Bundle:
         name = str(doc["scenario"].get("name", ""))
     elif doc is not None and isinstance(doc.get("fuzz"), dict):
         name = str(doc["fuzz"].get("target", ""))
+    elif isinstance(summary.get("fuzz"), dict):
+        name = str(summary["fuzz"].get("target", ""))
     measurements, where = _measurements(sel)
     memory = summary.get("memory")
     if doc is not None and isinstance(doc.get("memory"), dict):

@@ -36,7 +36,7 @@ EMPTY_REASONS = {
 }
 #: Metrics that differ from run to run of the same trace (docs/profiling.md).
 MEASURED_METRICS = ("cpu_time_ms", "worker_cpu_ms", "host_cpu_ms", "wall_time_ms",
-                    "peak_rss_bytes")
+                    "peak_rss_bytes", "sampled_cpu_ms")
 NS_PER_MS = 1_000_000
 
 
@@ -164,7 +164,7 @@ def counts(b: Bundle, names: frozenset[str]) -> list[dict[str, Any]]:
 
 def empty(b: Bundle, domain: str) -> bool:
     if domain == "cpu":
-        return b.measurements is None or not b.steps
+        return b.measurements is None or (not b.steps and b.samples is None)
     if domain == "heap":
         return not heap_allocs(b)
     if domain == "latency":
@@ -175,7 +175,7 @@ def empty(b: Bundle, domain: str) -> bool:
 def metrics(b: Bundle) -> dict[str, float]:
     """The numbers `diff` compares. Measured ones (MEASURED_METRICS) only when recorded."""
     out: dict[str, float] = {}
-    if b.measurements is not None:
+    if b.steps:
         worker = sum(s["cpuNs"] for s in b.steps)
         host = sum(host_cpu_ns(s) for s in b.steps)
         out["cpu_time_ms"] = (worker + host) / NS_PER_MS
@@ -184,6 +184,8 @@ def metrics(b: Bundle) -> dict[str, float]:
         out["wall_time_ms"] = sum(s["wallNs"] for s in b.steps) / NS_PER_MS
         out["peak_rss_bytes"] = float(max(
             (h["peakRssBytes"] for s in b.steps for h in s.get("host", [])), default=0))
+    if b.samples is not None:
+        out["sampled_cpu_ms"] = sum(b.samples["counts"]) * b.samples["periodNs"] / NS_PER_MS
     allocs = heap_allocs(b)
     out["alloc_bytes"] = float(sum(a["bytes"] for a in allocs))
     out["in_use_bytes"] = float(sum(a["bytes"] for a in allocs if not a["freed"]))
@@ -197,7 +199,7 @@ def metrics(b: Bundle) -> dict[str, float]:
 
 METRIC_DOMAIN = {
     "cpu_time_ms": "cpu", "worker_cpu_ms": "cpu", "host_cpu_ms": "cpu", "wall_time_ms": "cpu",
-    "peak_rss_bytes": "cpu", "alloc_bytes": "heap", "in_use_bytes": "heap",
+    "peak_rss_bytes": "cpu", "sampled_cpu_ms": "cpu", "alloc_bytes": "heap", "in_use_bytes": "heap",
     "p50_latency_ms": "latency", "p95_latency_ms": "latency", "p99_latency_ms": "latency",
     "max_latency_ms": "latency", "io_ops": "io", "sched_ops": "sched",
 }
