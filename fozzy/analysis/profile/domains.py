@@ -19,6 +19,7 @@ from typing import Any
 
 from fozzy.analysis.profile import spans
 from fozzy.analysis.profile.bundle import Bundle
+from fozzy.analysis.profile.heap import allocations
 from fozzy.analysis.profile.sampled import folded as sampled_folded
 from fozzy.errors import ArgumentError
 
@@ -90,20 +91,7 @@ def cpu_stacks(b: Bundle) -> list[tuple[list[str], int]]:
 
 
 def heap_allocs(b: Bundle) -> list[dict[str, Any]]:
-    """Successful allocations of the memory model, with whether they were freed."""
-    live: dict[Any, dict[str, Any]] = {}
-    allocs: list[dict[str, Any]] = []
-    for ev in b.events:
-        f = ev["fields"]
-        if ev["name"] == "memory_alloc" and f.get("alloc_id") and not f.get("failed_reason"):
-            row = {"allocId": f["alloc_id"], "callsite": str(f.get("callsite_hash", "")),
-                   "bytes": int(f.get("effective_bytes") or f.get("bytes") or 0),
-                   "atMs": int(ev["time_ms"]), "freed": False}
-            allocs.append(row)
-            live[f["alloc_id"]] = row
-        elif ev["name"] == "memory_free" and f.get("alloc_id") in live:
-            live.pop(f["alloc_id"])["freed"] = True
-    return allocs
+    return allocations(b.events)
 
 
 def heap_hotspots(b: Bundle) -> list[dict[str, Any]]:
