@@ -46,7 +46,7 @@ def test_trimmed_results_carry_no_measurements() -> None:
 
 def test_meter_totals_sum_host_processes() -> None:
     meter = StepMeter()
-    meter.start()
+    meter.begin()
     meter.host({"cmd": "a", "wallNs": 5, "userNs": 3, "sysNs": 1, "peakRssBytes": 10,
                 "rssSamples": 1})
     meter.host({"cmd": "b", "wallNs": 5, "userNs": 2, "sysNs": 2, "peakRssBytes": 30,

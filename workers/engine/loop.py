@@ -37,6 +37,8 @@ def run_steps(rt: Runtime, steps: list[Step]) -> str:
     rt.start_v = clock.now_ms
     limited = rt.timeout_ms is not None
     meter = rt.meter
+    if meter is not None:
+        meter.begin()
     for idx, s in enumerate(steps):
         if limited and rt.timed_out():
             rt.findings.append(_timeout_finding())
@@ -55,8 +57,6 @@ def run_steps(rt: Runtime, steps: list[Step]) -> str:
             "step_index": idx, "step_kind": kind, "task_id": idx + 1}})
         events.append({"time_ms": started, "name": "span_start", "fields": {
             "span": span, "step_index": idx, "step_kind": kind, "task": "step"}})
-        if meter is not None:
-            meter.start()
         try:
             sdef.run(rt, s)
         except StepFailed as failure:

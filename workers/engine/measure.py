@@ -4,11 +4,15 @@ These are measurements, not decisions (ARCHITECTURE rule 10): they live beside t
 log, are never read by the engine, and differ from run to run. Replay, determinism audits and
 `--jobs` equality never look at them; `fozzy profile` reads them.
 
-Per step the loop reads two clocks on entry and exit: `perf_counter_ns` for wall time and
-`thread_time_ns` for the worker's own CPU. The thread clock, because steps run on the worker's
-main thread (its other thread, the coordinator watchdog, sleeps in `select`), and because it
-costs ~1 µs where `process_time_ns` costs several on a virtualised host: the meter stays on for
-every recorded run. Host processes cost more to measure and are measured where they run
+The loop reads two clocks once per step boundary: `perf_counter_ns` for wall time and
+`thread_time_ns` for the worker's own CPU. A step's record runs from the end of the previous
+step to its own end, so it covers the engine's bookkeeping for the step (scheduler decision,
+span events) as well as its handler, and every nanosecond of the loop belongs to some step.
+The thread clock, because steps run on the worker's main thread (its other thread, the
+coordinator watchdog, sleeps in `select`), and because it costs ~1-2 µs where
+`process_time_ns` costs several on a virtualised host; short steps skip it (see `stop`).
+
+Host processes cost more to measure and are measured where they run
 (`workers.capabilities.host_proc`): the CPU (user + sys) of the child and every descendant
 reaped while it ran (`RUSAGE_CHILDREN` before/after) and its peak RSS.
 """
@@ -21,50 +25,74 @@ import time
 from typing import Any
 
 #: Fields of a measurement record that change from run to run (docs/profiling.md).
-NON_DETERMINISTIC = ("wallNs", "cpuNs", "userNs", "sysNs", "peakRssBytes", "rssSamples")
+NON_DETERMINISTIC = ("wallNs", "cpuNs", "cpuFromWall", "userNs", "sysNs", "peakRssBytes",
+                     "rssSamples")
 SCHEMA = "fozzy.measurements.v1"
+#: Steps shorter than this (wall ns) report wall time as CPU instead of reading the CPU clock.
+SHORT_STEP_NS = 20_000
 _MAXRSS_UNIT = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB elsewhere
 
 
 class StepMeter:
     """Collects one record per top-level step, plus the host processes each step ran."""
 
-    __slots__ = ("_cpu0", "_host", "_wall0", "steps")
+    __slots__ = ("_cpu_ref", "_host", "_pending", "_wall0", "steps")
 
     def __init__(self) -> None:
         self.steps: list[dict[str, Any]] = []
         self._host: list[dict[str, Any]] = []
         self._wall0 = 0
-        self._cpu0 = 0
+        self._cpu_ref = 0
+        self._pending = 0  # CPU ns given to short steps since the last CPU clock reading
 
-    def start(self) -> None:
-        self._host = []
+    def begin(self) -> None:
+        """Start the clocks: called once, before the first step."""
         self._wall0 = time.perf_counter_ns()
-        self._cpu0 = time.thread_time_ns()
+        self._cpu_ref = time.thread_time_ns()
+        self._pending = 0
 
     def stop(self, index: int, kind: str) -> None:
-        cpu = time.thread_time_ns() - self._cpu0
-        wall = time.perf_counter_ns() - self._wall0
-        record: dict[str, Any] = {"index": index, "type": kind, "wallNs": wall, "cpuNs": cpu}
+        """Close the record of the step that just ended and start the next one's.
+
+        A step shorter than `SHORT_STEP_NS` of wall time that ran no host process gets its
+        wall time as its CPU time (`cpuFromWall`): one thread cannot use more CPU than wall
+        time, and skipping the CPU clock there is what keeps the meter cheap. The next step
+        that reads the clock is charged only what the short steps did not already account for.
+        """
+        wall = time.perf_counter_ns()
+        elapsed = wall - self._wall0
+        record: dict[str, Any] = {"index": index, "type": kind, "wallNs": elapsed}
+        if elapsed < SHORT_STEP_NS and not self._host:
+            record["cpuNs"] = elapsed
+            record["cpuFromWall"] = True
+            self._pending += elapsed
+        else:
+            cpu = time.thread_time_ns()
+            record["cpuNs"] = max(0, cpu - self._cpu_ref - self._pending)
+            self._cpu_ref, self._pending = cpu, 0
         if self._host:
             record["host"] = self._host
+            self._host = []
         self.steps.append(record)
+        self._wall0 = wall
 
     def host(self, record: dict[str, Any]) -> None:
         """A host process the current step ran (see `HostUsage.record`)."""
         self._host.append(record)
 
     def result(self) -> dict[str, Any]:
-        host = [h for s in self.steps for h in s.get("host", ())]
+        wall = cpu = host_cpu = peak = procs = 0
+        for s in self.steps:
+            wall += s["wallNs"]
+            cpu += s["cpuNs"]
+            for h in s.get("host", ()):
+                host_cpu += h["userNs"] + h["sysNs"]
+                peak = max(peak, h["peakRssBytes"])
+                procs += 1
         return {
             "schema": SCHEMA,
-            "totals": {
-                "wallNs": sum(s["wallNs"] for s in self.steps),
-                "cpuNs": sum(s["cpuNs"] for s in self.steps),
-                "hostCpuNs": sum(h["userNs"] + h["sysNs"] for h in host),
-                "hostPeakRssBytes": max((h["peakRssBytes"] for h in host), default=0),
-                "hostProcesses": len(host),
-            },
+            "totals": {"wallNs": wall, "cpuNs": cpu, "hostCpuNs": host_cpu,
+                       "hostPeakRssBytes": peak, "hostProcesses": procs},
             "steps": self.steps,
         }
 
