@@ -157,6 +157,7 @@ def register(app: typer.Typer) -> None:
             limits=c.host_limits(G.config),
             base_dir=G.config.base_dir,
             profile_cpu=profile_cpu,
+            invocation=c.invocation(),
         )
         if request.jobs < 1:
             raise ArgumentError(f"--jobs must be at least 1, got {request.jobs}")

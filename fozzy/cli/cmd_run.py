@@ -25,6 +25,7 @@ def register(app: typer.Typer) -> None:
         fail_on_leak: c.FailOnLeak = False,
         leak_budget: c.LeakBudget = None,
         mem_artifacts: c.MemArtifacts = False,
+        worker_mem_mb: c.WorkerMemMb = None,
         record: Annotated[
             str | None,
             typer.Option("--record", metavar="PATH", help="Write the run's trace to PATH."),
@@ -72,6 +73,8 @@ def register(app: typer.Typer) -> None:
             full_capture=c.full_profile_capture(profile_capture),
             heap_alloc_budget=G.config.profile_heap_alloc_budget,
             heap_in_use_budget=G.config.profile_heap_in_use_budget,
+            worker_mem_mb=c.worker_mem_mb(worker_mem_mb),
+            invocation=c.invocation(),
         )
         from fozzy.trace.recorder import Recorder
 
