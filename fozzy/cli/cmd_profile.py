@@ -12,6 +12,7 @@ from fozzy.cli.output import emit
 
 if TYPE_CHECKING:
     from fozzy.analysis.profile.bundle import Bundle
+    from fozzy.artifacts.selectors import Selection
 
 Selector = Annotated[str, typer.Argument(metavar="RUN_OR_TRACE")]
 Out = Annotated[str | None, typer.Option("--out", metavar="PATH", help="Write it to PATH.")]
@@ -36,6 +37,12 @@ def _bundles(selectors: str) -> list[Bundle]:
     if any(not p for p in parts):
         raise ArgumentError(f"empty selector in group {selectors!r}")
     return [load(resolve(p, G.config.base_dir)) for p in parts]
+
+
+def _selection(selector: str) -> Selection:
+    from fozzy.artifacts.selectors import resolve
+
+    return resolve(selector, G.config.base_dir)
 
 
 def _one(selector: str) -> Bundle:
@@ -202,6 +209,39 @@ def register(app: typer.Typer) -> None:
         data = _render(b, fmt_, domain)
         emit({"schemaVersion": "fozzy.profile_export.v1", "run": b.label, "format": fmt_,
               "domain": domain, "out": _write(out, data), "bytes": len(data)})
+        return 0
+
+    @prof.command("shrink", help="Smallest scenario whose metric stays above/below a value.")
+    def shrink(
+        selector: Selector,
+        metric: Annotated[str, typer.Option("--metric", metavar="METRIC")],
+        above: Annotated[float | None, typer.Option("--above", metavar="VALUE")] = None,
+        below: Annotated[float | None, typer.Option("--below", metavar="VALUE")] = None,
+        out: Out = None,
+        budget: Annotated[str, typer.Option("--budget", metavar="DUR")] = "60s",
+        jobs: Annotated[int, typer.Option("--jobs", "-j", metavar="N")] = 1,
+    ) -> int:
+        from fozzy.analysis.profile.shrink import ShrinkRequest, run_shrink
+        from fozzy.artifacts.rundir import normalize
+        from fozzy.cli import common as c
+        from fozzy.errors import ArgumentError
+
+        sel = _selection(selector)
+        if sel.trace_path is None or sel.trace() is None:
+            raise ArgumentError(f"profile shrink needs a trace; {selector!r} has none")
+        if jobs < 1:
+            raise ArgumentError(f"--jobs must be at least 1, got {jobs}")
+        stem = sel.trace_path.name.removesuffix(".fozzy")
+        target = normalize(out or sel.trace_path.with_name(f"{stem}.profile-min.fozzy.json"))
+        if target.is_dir():
+            raise ArgumentError(f"--out {target} is a directory")
+        budget_ms = c.parse_duration_flag(budget, "--budget")
+        doc = sel.trace()
+        assert doc is not None
+        emit(run_shrink(ShrinkRequest(
+            trace_path=sel.trace_path, doc=doc, metric=metric, above=above, below=below,
+            out=target, budget_s=(budget_ms or 0) / 1000.0, jobs=jobs,
+            limits=c.host_limits(G.config))))
         return 0
 
     @prof.command("env", help="What each domain measures here, and what is deterministic.")

@@ -202,3 +202,29 @@ def test_profile_cpu_is_refused_for_scenario_targets(tmp_path: Path) -> None:
     path = scenario(tmp_path, "s", [{"type": "set_kv", "key": "k", "value": "v"}])
     assert "--profile-cpu samples the Python frames of fn: targets" in error_of(
         tmp_path, "fuzz", path, "--runs", "5", "--profile-cpu")
+
+
+def test_shrink_keeps_only_the_steps_that_keep_the_metric_above(tmp_path: Path) -> None:
+    path = scenario(tmp_path, "bloat", [
+        {"type": "set_kv", "key": "k", "value": "v"},
+        {"type": "memory_alloc", "bytes": 64, "key": "small"},
+        {"type": "sleep", "duration": "5ms"},
+        {"type": "memory_alloc", "bytes": 10_000, "key": "big", "tag": "blob"},
+        {"type": "get_kv_assert", "key": "k", "equals": "v"},
+        {"type": "memory_free", "key": "small"},
+    ])
+    recorded = fozzy(tmp_path, "run", path, "--det", "--record", "b.fozzy")
+    assert recorded.returncode == 1, recorded.stderr  # `big` leaks: fine for a heap shrink
+    out = ok_json(tmp_path, "profile", "shrink", "b.fozzy", "--metric", "alloc_bytes",
+                  "--above", "5000", "--out", "min.fozzy.json")
+    assert out["baseline"] == 10_064 and out["after"] > 5000 and out["preserved"]
+    assert (out["stepsBefore"], out["stepsAfter"]) == (6, 1)
+    (step,) = orjson.loads((tmp_path / "min.fozzy.json").read_bytes())["steps"]
+    assert step["type"] == "memory_alloc" and step["bytes"] == out["after"]
+    assert fozzy(tmp_path, "validate", "min.fozzy.json").returncode == 0
+    assert "does not satisfy the condition" in error_of(
+        tmp_path, "profile", "shrink", "b.fozzy", "--metric", "alloc_bytes", "--below", "10")
+    assert "exactly one of --above" in error_of(
+        tmp_path, "profile", "shrink", "b.fozzy", "--metric", "alloc_bytes")
+    assert "--metric must be one of" in error_of(
+        tmp_path, "profile", "shrink", "b.fozzy", "--metric", "speed", "--above", "1")
