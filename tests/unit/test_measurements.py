@@ -82,3 +82,13 @@ def test_trace_member_is_written_read_and_checksummed(tmp_path: Path) -> None:
     target.write_bytes(tampered)
     with pytest.raises(TraceError, match="checksum mismatch"):
         read_trace(target)
+
+
+def test_short_steps_report_wall_as_cpu_and_long_ones_read_the_clock() -> None:
+    result = run([{"type": "set_kv", "key": "k", "value": "v"},
+                  {"type": "sleep", "duration": "30ms"}], det=False)
+    short, slept = result["measurements"]["steps"]
+    if short["wallNs"] < 20_000:
+        assert short["cpuFromWall"] is True and short["cpuNs"] == short["wallNs"]
+    assert "cpuFromWall" not in slept and slept["wallNs"] >= 30_000_000
+    assert slept["cpuNs"] < slept["wallNs"] // 2  # sleeping uses no CPU
