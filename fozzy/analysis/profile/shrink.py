@@ -74,7 +74,7 @@ def run_shrink(req: ShrinkRequest) -> dict[str, Any]:
     from fozzy.modes.replay import embedded_scenario
     from fozzy.modes.shrink import count_steps
     from fozzy.shrink.ddmin import ShrinkStats
-    from fozzy.shrink.steps import shrink_steps
+    from fozzy.shrink.steps import Candidate, shrink_steps
     from fozzy.trace.model import recorded_host_families
 
     check(req)
@@ -106,8 +106,8 @@ def run_shrink(req: ShrinkRequest) -> dict[str, Any]:
         per = max(MIN_CANDIDATE_MS,
                   CANDIDATE_WALL_FACTOR * int(base.get("wallNs", 0)) // 1_000_000)
 
-        def keeps(cands: list[list[dict[str, Any]]]) -> list[bool]:
-            return [holds(req, metric_of(req, r)) for r in run(cands, per)]
+        def keeps(cands: list[Candidate]) -> list[bool]:
+            return [holds(req, metric_of(req, r)) for r in run([c.steps for c in cands], per)]
 
         shrunk = shrink_steps(steps, keeps, stats, lambda: time.monotonic() < deadline,
                               width=pool.jobs)
