@@ -35,6 +35,9 @@ class Config:
     max_output_bytes: int = DEFAULT_LIMIT_BYTES
     max_http_body_bytes: int = DEFAULT_LIMIT_BYTES
     dask: str | None = None
+    #: Heap budgets (bytes) for `run`: exceeding one adds a checker finding (docs/profiling.md).
+    profile_heap_alloc_budget: int | None = None
+    profile_heap_in_use_budget: int | None = None
     #: Input size limits (`[limits]` table); only the keys the file sets, the rest default.
     limits: dict[str, int] = field(default_factory=dict)
     path: str = field(default="fozzy.toml", compare=False)
@@ -70,7 +73,8 @@ _KEYS = {f.name: f for f in fields(Config) if f.name not in ("path", "loaded")}
 INT_MAX = (1 << 63) - 1
 _INT_KEYS = {
     "mem_limit_mb", "mem_fail_after", "leak_budget", "mem_fragmentation_seed",
-    "max_output_bytes", "max_http_body_bytes",
+    "max_output_bytes", "max_http_body_bytes", "profile_heap_alloc_budget",
+    "profile_heap_in_use_budget",
 }
 _BOOL_KEYS = {"mem_track", "fail_on_leak", "mem_artifacts"}
 

@@ -42,6 +42,7 @@ def synthetic_result(status: str, found: dict[str, Any], wall_ns: int) -> dict[s
         "virtualMs": 0,
         "executed": 0,
         "wallNs": wall_ns,
+        "measurements": None,
     }
 
 

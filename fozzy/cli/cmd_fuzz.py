@@ -53,6 +53,8 @@ Record = Annotated[
 RecordCollision = Annotated[
     str, typer.Option("--record-collision", metavar="error|overwrite|append")
 ]
+ProfileCpu = Annotated[bool, typer.Option(
+    "--profile-cpu", help="Sample the fn: target's stacks (see `fozzy profile top`).")]
 
 
 def _plain(every: float = 2.0) -> Any:
@@ -116,6 +118,7 @@ def register(app: typer.Typer) -> None:
         mem_fail_after: c.MemFailAfter = None,
         fail_on_leak: c.FailOnLeak = False,
         leak_budget: c.LeakBudget = None,
+        profile_cpu: ProfileCpu = False,
     ) -> int:
         from fozzy.cli.context import G
         from fozzy.cli.dask_flag import resolve_dask
@@ -165,6 +168,7 @@ def register(app: typer.Typer) -> None:
             backends=G.backends(),
             limits=c.host_limits(G.config),
             base_dir=G.config.base_dir,
+            profile_cpu=profile_cpu,
             invocation=c.invocation(),
         )
         if request.jobs < 1:

@@ -78,6 +78,7 @@ class FuzzRequest:
     backends: dict[str, str] = field(default_factory=dict)
     limits: dict[str, int] = field(default_factory=dict)
     base_dir: str = ".fozzy"
+    profile_cpu: bool = False  # sample the fn: target's stacks (workers.fuzz.sampler)
     invocation: Invocation = field(default_factory=Invocation)
 
 
@@ -339,7 +340,10 @@ def run_campaign(
     directory: Path,
     scratch: Path,
     on_progress: Callable[[Stats], None] = lambda s: None,
+    samples: list[dict[str, Any]] | None = None,
 ) -> tuple[CampaignState, float]:
+    """Run rounds of batches until the budget is spent; with `samples`, each batch's sampled
+    stacks (`--profile-cpu`) are appended to it."""
     budget = Budget(req.runs, time_deadline(req.started, req.time_ms))
     t0 = time.monotonic()
     eval_timeout = (req.timeout_ms or 60_000) * 4 + GRACE_MS
@@ -360,7 +364,12 @@ def run_campaign(
         )
         if not items:
             break
+        if samples is not None:
+            for item in items:
+                item["profile_cpu"] = True
         results = dict(pool.run(items, op="fuzz", deadline_ms=lambda it: it["deadline_ms"]))
+        if samples is not None:
+            samples += [r["samples"] for r in results.values() if r.get("samples")]
         unexplored = [bytes.fromhex(h) for i in range(len(items))
                       for h in results[i].get("unstaged") or ()]
         before = state.execs
@@ -568,6 +577,13 @@ def _rerun(pool: Executor, target: Target, inputs: list[bytes],
     return [results[i] for i in range(len(items))]
 
 
+def _sampled_measurements(parts: list[dict[str, Any]] | None) -> dict[str, Any] | None:
+    from workers.fuzz.sampler import as_measurements, merge
+
+    merged = merge(parts) if parts else None
+    return None if merged is None else as_measurements(merged)
+
+
 def execute_fuzz(
     req: FuzzRequest, on_progress: Callable[[Stats], None] = lambda s: None
 ) -> Finalized:
@@ -579,6 +595,9 @@ def execute_fuzz(
     if req.started is None:
         req = dataclasses.replace(req, started=time.monotonic())
     target = resolve_target(req)
+    if req.profile_cpu and target.is_scenario:
+        raise ArgumentError("--profile-cpu samples the Python frames of fn: targets; a"
+                            " scenario target's steps are measured in every recorded run")
     directory = corpus_dir(req, target)
     timeout_ms = (req.timeout_ms or 60_000) * 4 + GRACE_MS
     started_ns = time.time_ns()
@@ -589,7 +608,9 @@ def execute_fuzz(
     # to stop.
     with make_executor(req.jobs, dask=req.dask, restart_budget=CAMPAIGN_RESTARTS) as pool:
         try:
-            state, elapsed = run_campaign(req, target, pool, directory, scratch, on_progress)
+            sampled: list[dict[str, Any]] | None = [] if req.profile_cpu else None
+            state, elapsed = run_campaign(req, target, pool, directory, scratch, on_progress,
+                                          sampled)
             crashes = list(state.crashes.values())
             until = time_deadline(req.started, req.time_ms)
             minimized = [
@@ -619,6 +640,7 @@ def execute_fuzz(
         started_ns=started_ns,
         wall_ns=wall_ns,
         findings=collapse_findings(findings),
+        measurements=_sampled_measurements(sampled),
         # The first crash with the campaign's (worst) status stands for the campaign.
         reproduce=next((cmd for rc, cmd in zip(recorded, commands, strict=True)
                         if rc.crash.status == status), None),

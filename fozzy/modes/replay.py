@@ -199,6 +199,7 @@ def _execution(doc: dict[str, Any], status: str, findings: list[dict[str, Any]],
         decisions=result.get("decisions") or [],
         memory_report=result.get("memory"),
         virtual_ms=result.get("virtualMs"),
+        measurements=result.get("measurements"),
         scenario_path=doc.get("scenario_path"),
     )
 

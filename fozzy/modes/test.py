@@ -248,6 +248,7 @@ def _write_scenario_trace(
         summary=summary,
         memory=result["memory"],
         backends=backends,
+        measurements=result.get("measurements"),
     )
     write_trace(entry.record_to, doc)
 

@@ -29,6 +29,7 @@ from workers.fuzz.bytes_mutators import dictionary_stage as bytes_dictionary_sta
 from workers.fuzz.features import scenario_features
 from workers.fuzz.mocks import Reach, is_rejected, real_step_types
 from workers.fuzz.pyfn import FnTarget, load_target, run_fn
+from workers.fuzz.sampler import StackSampler
 from workers.fuzz.scenario_mutators import (
     SCENARIO_MUTATORS,
     ScenarioInput,
@@ -77,7 +78,7 @@ def run_scenario_input(target: dict[str, Any], inp: ScenarioInput) -> Outcome:
 
     doc = dict(target["doc"], steps=inp.steps)
     spec = dict(target["run"], scenario=doc, seed=inp.seed)
-    rt, result = execute(spec, memory_report=False)
+    rt, result = execute(spec, memory_report=False, measure=False)
     feats = scenario_features(rt, result)
     finding = result["findings"][0] if result["findings"] else None
     sig = ""
@@ -246,6 +247,7 @@ def fuzz_batch(job: dict[str, Any]) -> dict[str, Any]:
     state = BatchState(set(job.get("seen") or ()), list(corpus), room=job.get("corpus_room"))
     target = job["target"]
     names = list(job.get("mutators") or ())
+    samples: dict[str, Any] | None = None  # `--profile-cpu` stacks of an fn: target
     if target["kind"] == "scenario":
         _scenario_loop(job, target, rng, seeds, state, coverage, names, budget, deadline)
     else:
@@ -259,6 +261,9 @@ def fuzz_batch(job: dict[str, Any]) -> dict[str, Any]:
         timeout_ms = job.get("exec_timeout_ms")
         timeout_s = None if timeout_ms is None else timeout_ms / 1000.0
         current = CurrentInput(job.get("cur_input"))
+        sampler = StackSampler(fn.files) if job.get("profile_cpu") else None
+        if sampler is not None:
+            sampler.start()
         try:
             while _going(job, state, budget, deadline):
                 data = stages.next()
@@ -272,15 +277,22 @@ def fuzz_batch(job: dict[str, Any]) -> dict[str, Any]:
                 if _consider(state, out, coverage, functools.partial(bytes, data)) and tokens:
                     stages.add(data, bytes_dictionary_stage(data, tokens))
         finally:
+            if sampler is not None:
+                sampler.stop()
             current.close()
         state.unstaged = stages.unfinished()
-    return {
+        if sampler is not None:
+            samples = sampler.result()
+    reply: dict[str, Any] = {
         "execs": state.execs,
         "rejected": state.rejected,
         "new": state.new,
         "crashes": list(state.crashes.values()),
         "unstaged": state.unstaged,
     }
+    if samples is not None:
+        reply["samples"] = samples
+    return reply
 
 
 def _scenario_loop(
