@@ -14,7 +14,7 @@ from fozzy.workflows.engine import Command, Skip, Verdict
 
 def _ctx(tmp_path: Path) -> Context:
     ctx = Context(scenario_root="tests", seed=1, strict=True, tmp=tmp_path, globals_=[],
-                  commands=frozenset(), step_timeout_s=30.0)
+                  step_timeout_s=30.0)
     ctx.trace, ctx.replay_run = str(tmp_path / "t.fozzy"), "replay-run"
     return ctx
 
