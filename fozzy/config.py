@@ -4,7 +4,6 @@ understood is an error for every command; there is no silent fallback to default
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 from typing import Any
 
 from fozzy.errors import ConfigError
@@ -35,6 +34,8 @@ class Config:
     mem_artifacts: bool = False
     max_output_bytes: int = DEFAULT_LIMIT_BYTES
     max_http_body_bytes: int = DEFAULT_LIMIT_BYTES
+    #: Input size limits (`[limits]` table); only the keys the file sets, the rest default.
+    limits: dict[str, int] = field(default_factory=dict)
     path: str = field(default="fozzy.toml", compare=False)
     loaded: bool = field(default=False, compare=False)
 
@@ -45,9 +46,12 @@ class Config:
             if f.name in ("path", "loaded"):
                 continue
             value = getattr(self, f.name)
-            if value is None:
+            if value is None or f.name == "limits":
                 continue
             lines.append(f"{f.name} = {_toml_value(value)}")
+        if self.limits:
+            lines.append("\n[limits]")
+            lines.extend(f"{k} = {v}" for k, v in self.limits.items())
         return "\n".join(lines) + "\n"
 
 
@@ -61,6 +65,8 @@ def _toml_value(value: Any) -> str:
 
 
 _KEYS = {f.name: f for f in fields(Config) if f.name not in ("path", "loaded")}
+#: Largest integer any config value may hold: every consumer works in signed 64-bit range.
+INT_MAX = (1 << 63) - 1
 _INT_KEYS = {
     "mem_limit_mb", "mem_fail_after", "leak_budget", "mem_fragmentation_seed",
     "max_output_bytes", "max_http_body_bytes",
@@ -76,14 +82,16 @@ def _check(key: str, value: Any, path: str) -> Any:
         if not isinstance(value, bool):
             raise bad("a boolean")
     elif key in _INT_KEYS:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise bad("a non-negative integer")
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= INT_MAX:
+            raise bad(f"a non-negative integer at most {INT_MAX}")
         if key in ("max_output_bytes", "max_http_body_bytes") and value == 0:
             raise bad("a positive integer")
     elif not isinstance(value, str):
         raise bad("a string")
     elif key == "base_dir" and not value.strip():
         raise bad("a non-empty path")
+    elif "\0" in value:
+        raise bad("a string without NUL bytes")
     if key in BACKEND_CHOICES and value not in BACKEND_CHOICES[key]:
         raise bad("one of " + "|".join(BACKEND_CHOICES[key]))
     if key == "reporter" and value not in REPORTERS:
@@ -95,16 +103,18 @@ def load_config(path: str) -> Config:
     """Load `path` (relative to the current directory); a missing file means defaults."""
     import tomllib
 
-    p = Path(path)
+    from workers.input_limits import limits
+    from workers.regular_file import read_regular
+
     try:
-        raw = p.read_bytes()
+        raw = read_regular(path, limits().json_bytes, "json_bytes")
     except FileNotFoundError:
         return Config(path=path)
     except OSError as e:
         raise ConfigError(f"failed to read config {path}: {e.strerror or e}") from None
     try:
         data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as e:
         raise ConfigError(f"failed to parse config {path}: {e}") from None
     values: dict[str, Any] = {}
     for key, value in data.items():
@@ -114,5 +124,27 @@ def load_config(path: str) -> Config:
             hint = difflib.get_close_matches(key, list(_KEYS), n=1)
             extra = f" (did you mean `{hint[0]}`?)" if hint else ""
             raise ConfigError(f"failed to parse config {path}: unknown key `{key}`{extra}")
-        values[key] = _check(key, value, path)
+        values[key] = _limits(value, path) if key == "limits" else _check(key, value, path)
     return Config(**values, path=path, loaded=True)
+
+
+def _limits(table: Any, path: str) -> dict[str, int]:
+    """The `[limits]` table: known keys only, each a positive integer in range."""
+    from workers.input_limits import LIMIT_KEYS, LIMIT_MAX
+
+    if not isinstance(table, dict):
+        raise ConfigError(f"failed to parse config {path}: `limits` must be a table")
+    out: dict[str, int] = {}
+    for key, value in table.items():
+        if key not in LIMIT_KEYS:
+            raise ConfigError(
+                f"failed to parse config {path}: unknown key `limits.{key}` "
+                f"(known: {', '.join(LIMIT_KEYS)})"
+            )
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= LIMIT_MAX:
+            raise ConfigError(
+                f"failed to parse config {path}: `limits.{key}` must be an integer "
+                f"between 1 and {LIMIT_MAX}"
+            )
+        out[key] = value
+    return out

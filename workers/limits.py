@@ -21,6 +21,7 @@ import selectors
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -223,6 +224,7 @@ def run_process(
     sample_rss: bool = True,
     term_grace: float = TERM_GRACE_S,
     flush_grace: float = FLUSH_GRACE_S,
+    keep: Callable[[int, list[psutil.Process]], None] | None = None,
 ) -> ProcOutcome:
     """Run `argv` (no shell) in `cwd` with stdin closed, in a session of its own.
 
@@ -230,7 +232,9 @@ def run_process(
     call returns when the child has exited and both pipes reached EOF, when `deadline` (a
     `time.monotonic()` value) passes, or when a stream passes its cap; in the last two cases
     the whole tree has been killed and reaped first. Whatever the outcome, processes left in
-    the child's group are killed before returning, so no step leaves orphans behind.
+    the child's group are killed before returning, so no step leaves orphans behind — unless
+    `keep` is given: then, after a normal exit, the child's group and the descendants seen are
+    handed to `keep(pgid, seen)` alive (a scenario's process scope ends them later).
 
     A deadline already in the past spawns nothing and reports a timeout. Spawn failures
     (missing program, no permission, bad cwd) raise OSError.
@@ -252,6 +256,7 @@ def run_process(
     stderr_buf = CappedBuffer("stderr", max_output_bytes)
     sel = selectors.DefaultSelector()
     pidfd: int | None = None
+    status: str | None = None
     try:
         opener = getattr(os, "pidfd_open", None)
         if opener is not None:
@@ -268,8 +273,12 @@ def run_process(
         sel.close()
         if pidfd is not None:
             os.close(pidfd)
-        # Also on the normal path: a background grandchild must not outlive its step.
-        kill_tree(proc, tree.escaped(), term_grace)
+        if keep is not None and status == EXITED:
+            proc.wait()
+            keep(proc.pid, list(tree.seen.values()))
+        else:
+            # Also on the normal path: a background grandchild must not outlive its step.
+            kill_tree(proc, tree.escaped(), term_grace)
         proc.stdout.close()
         proc.stderr.close()
     killed = status in (TIMEOUT, LIMIT)

@@ -16,7 +16,6 @@ the JSON pointer of the member that broke the most likely variant.
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -25,8 +24,10 @@ import orjson
 
 from workers.cluster.spec import SpecError, parse_distributed, validate_distributed
 from workers.engine.durations import DurationError, parse_duration_ms
-from workers.steps.parse import StepParseError, json_type_name, parse_steps
-from workers.steps.registry import INT_RANGES, CheckError, Step, T, registry
+from workers.input_limits import LimitExceeded, configure, limits
+from workers.regular_file import read_regular
+from workers.steps.parse import StepParseError, check_keys, json_type_name, parse_steps
+from workers.steps.registry import INT_RANGES, NOTE, CheckError, Step, T, registry
 
 ARGUMENT_CATEGORY = "invalid argument"
 
@@ -36,7 +37,11 @@ DECLARATION_ONLY = (
     "`proc_spawn`, `http_request`, or fs/assertion steps."
 )
 
-READ_CHUNK = 1 << 16
+
+#: The documented top-level members. All three variant keys are allowed in every file because
+#: classification (spec §1.3) decides between them; anything else is a typo or an undocumented
+#: comment (use `note`), and an error.
+TOP_LEVEL_KEYS = frozenset(("version", "name", "steps", "distributed", "suites", NOTE))
 
 # Problem kinds: the file could not be read / decoded or classified / fails a validation rule
 # (`argument` for malformed values such as durations) / is not executable by run and test.
@@ -80,23 +85,18 @@ def read_doc(path: str) -> Loaded:
         raw = orjson.loads(data)
     except orjson.JSONDecodeError as e:
         raise ScenarioProblem(PARSE, path, f"invalid JSON: {e}") from None
-    loaded = parse_doc(raw, path)
+    try:
+        loaded = parse_doc(raw, path)
+    except RecursionError:
+        raise ScenarioProblem(PARSE, path, "steps are nested too deeply") from None
     if not _surely_unique(data, raw):
         _reject_duplicate_keys(data, loaded, path)
     return loaded
 
 
 def _read(path: str) -> bytes:
-    """The whole file with raw descriptor calls: a suite reads thousands of small files, and
-    a buffered file object costs more than the read itself."""
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        chunks = [os.read(fd, READ_CHUNK)]
-        while len(chunks[-1]) == READ_CHUNK:
-            chunks.append(os.read(fd, READ_CHUNK))
-    finally:
-        os.close(fd)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    """Regular files only and bounded: a FIFO must not hang a suite, nor /dev/zero fill it."""
+    return read_regular(path, limits().scenario_bytes, "scenario_bytes")
 
 
 def parse_doc(raw: Any, path: str) -> Loaded:
@@ -105,6 +105,10 @@ def parse_doc(raw: Any, path: str) -> Loaded:
         raise ScenarioProblem(
             PARSE, path, f"expected a JSON object at the top level, got {json_type_name(raw)}"
         )
+    try:
+        check_keys(raw, TOP_LEVEL_KEYS, "", "the scenario top level")
+    except StepParseError as e:
+        raise ScenarioProblem(PARSE, path, e.detail, e.pointer) from None
     failures: dict[str, StepParseError] = {}
     for variant in ("steps", "suites", "distributed"):
         if variant not in raw:
@@ -125,13 +129,37 @@ def _parse_variant(raw: dict[str, Any], variant: str) -> Loaded:
     name = raw["name"]
     body = raw[variant]
     if variant == "steps":
+        if isinstance(body, list) and len(body) > limits().steps:
+            _step_limit()
         steps = parse_steps(body, "/steps")
+        _check_step_count(steps)
         doc: dict[str, Any] = {"version": version, "name": name, "steps": steps}
     elif variant == "distributed":
         doc = {"version": version, "name": name, "distributed": parse_distributed(body)}
     else:
         doc = {"version": version, "name": name, "suites": body}
     return Loaded(variant, name, version, doc)
+
+
+def _check_step_count(steps: list[Step]) -> None:
+    """Bound the steps a scenario holds, nested ones included, before anything runs them."""
+    reg = registry()
+    limit = limits().steps
+    total = 0
+    pending = [steps]
+    while pending:
+        level = pending.pop()
+        total += len(level)
+        if total > limit:
+            _step_limit()
+        for s in level:
+            pending.extend(s[f.name] for f in reg[s["type"]].fields
+                           if f.type is T.STEPS and s.get(f.name) is not None)
+
+
+def _step_limit() -> None:
+    err = LimitExceeded("the number of steps", limits().steps, "steps")
+    raise StepParseError("/steps", str(err))
 
 
 def _header(raw: dict[str, Any]) -> int:
@@ -329,6 +357,7 @@ def load_batch(item: dict[str, Any]) -> dict[str, Any]:
     which the coordinator forwards to the run phase without decoding it.
     """
     t0 = time.perf_counter_ns()
+    configure(**item.get("limits", {}))
     out: list[dict[str, Any]] = []
     for path in item["paths"]:
         try:

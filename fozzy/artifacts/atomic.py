@@ -18,7 +18,13 @@ def temp_path_for(target: Path) -> Path:
 
 
 def atomic_write_via(target: Path, write: Callable[[Path], None]) -> None:
-    """Let `write` fill a temp file next to `target`, then fsync and rename it into place."""
+    """Let `write` fill a temp file next to `target`, then fsync and rename it into place.
+
+    An existing target that is not a regular file (a FIFO, a device, a directory) is refused
+    and left untouched: renaming over it would replace what the user pointed at."""
+    from workers.regular_file import refuse_special_target
+
+    refuse_special_target(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_path_for(target)
     try:

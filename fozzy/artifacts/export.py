@@ -142,7 +142,8 @@ _BUNDLED_RUN_FILES = ("report.json", "manifest.json")
 
 
 def bundle_documents(
-    selection: Selection, selector: str, base_dir: str, limits: dict[str, int]
+    selection: Selection, selector: str, base_dir: str, limits: dict[str, int],
+    trust_target: bool = False,
 ) -> tuple[Selection, dict[str, Any]]:
     """The gate hand-off: the run narrowed to its trace, report and manifest, plus fresh
     verdicts — trace verify, a verification replay and a strict `ci` — computed now.
@@ -162,7 +163,7 @@ def bundle_documents(
         raise ArtifactError(f'"{selector}" has no trace to bundle (record one with --record)')
     started_ns = time.time_ns()
     t0 = time.perf_counter_ns()
-    replayed = replay_trace(doc, trace_path, limits)
+    replayed = replay_trace(doc, trace_path, limits, trust_target)
     wall_ns = time.perf_counter_ns() - t0
     replay_summary = build_summary(
         status=replayed["status"], mode="replay", run_id=str(uuid.uuid4()),
@@ -171,7 +172,7 @@ def bundle_documents(
         findings=replayed["findings"],
     )
     ci = execute_ci(CiRequest(selector=str(trace_path), strict=True, base_dir=base_dir,
-                              limits=limits))
+                              limits=limits, trust_target=trust_target))
     kept = [f for f in selection.files
             if f.kind == "trace" or f.name in _BUNDLED_RUN_FILES]
     narrowed = Selection(

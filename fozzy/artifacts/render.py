@@ -35,6 +35,8 @@ def pretty_text(summary: dict[str, Any], *, color: bool) -> str:
     from rich.console import Console
     from rich.text import Text
 
+    from fozzy.artifacts.skipped import skipped_lines
+
     buf = io.StringIO()
     console = Console(
         file=buf,
@@ -91,6 +93,11 @@ def pretty_text(summary: dict[str, Any], *, color: bool) -> str:
             )
             if s.get("reproduce"):
                 console.print(Text.assemble("    ", ("reproduce", "dim"), " ", s["reproduce"]))
+    skipped = skipped_lines(scenarios)
+    if skipped:
+        console.print(Text("skipped", "dim"))
+        for text in skipped:
+            console.print(Text(text, "dim"))
     findings = summary.get("findings")
     if findings:
         console.print(Text("findings", "dim"))

@@ -75,8 +75,11 @@ class Selection:
 
 
 def read_json(path: Path) -> Any:
+    from workers.input_limits import limits
+    from workers.regular_file import read_regular
+
     try:
-        return orjson.loads(path.read_bytes())
+        return orjson.loads(read_regular(path, limits().json_bytes, "json_bytes"))
     except OSError as e:
         raise ArtifactError(f"cannot read {path}: {e.strerror or e}") from None
     except orjson.JSONDecodeError as e:
@@ -209,7 +212,8 @@ def resolve(
         raise ArtifactError("empty run or trace selector")
     path = normalize(raw)
     if raw.lower().endswith(".fozzy"):
-        if path.is_file():
+        if path.exists() and not path.is_dir():
+            # Any non-directory: the trace reader refuses FIFOs and devices with the reason.
             return _direct_trace(path, raw)
         if not path.exists():
             raise ArtifactError(f"trace path not found: {path}")

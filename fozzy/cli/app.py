@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from typer.core import TyperCommand, TyperGroup
 
+from fozzy.cli import signals
 from fozzy.cli.context import G
 from fozzy.errors import ConfigError, FozzyError
 
@@ -94,6 +95,7 @@ COMMAND_MODULES = (
 _VALUE_FLAGS = {
     "--config": "config",
     "--cwd": "cwd",
+    "--log": "log",
     "--proc-backend": "proc_backend",
     "--fs-backend": "fs_backend",
     "--http-backend": "http_backend",
@@ -108,6 +110,7 @@ _SWITCH_FLAGS = {
 GLOBAL_HELP = (
     ("--config PATH", "Config file to load (and that init writes). [default: fozzy.toml]"),
     ("--cwd DIR", "Working directory for everything (config, globs, artifacts)."),
+    ("--log LEVEL", "Diagnostics on stderr: trace|debug|info|warn|error. [default: info]"),
     ("--json", "One JSON document on stdout."),
     ("--no-color", "No ANSI colours."),
     ("--strict, --strict-verify", "Strict mode (the default); conflicts with --unsafe."),
@@ -165,12 +168,19 @@ _help_requested = False
 def apply_globals(values: dict[str, str | bool]) -> None:
     """Check the global flags, change directory, then load the config (in that order, so a
     relative `--config` is relative to `--cwd`)."""
+    from fozzy import diag
     from fozzy.config import BACKEND_CHOICES, load_config
     from fozzy.errors import ArgumentError
 
     def text(key: str) -> str | None:
         value = values.get(key)
         return value if isinstance(value, str) else None
+
+    try:
+        level = text("log")
+        diag.set_level(diag.DEFAULT_LEVEL if level is None else level)
+    except diag.LevelError as e:
+        raise ArgumentError(str(e)) from None
 
     G.json = bool(values.get("json", False))
     G.no_color = bool(values.get("no_color", False)) or bool(os.environ.get("NO_COLOR"))
@@ -195,6 +205,11 @@ def apply_globals(values: dict[str, str | bool]) -> None:
             raise FozzyError(f"failed to set cwd to {cwd}: {e.strerror or e}") from None
     G.config_path = text("config") or "fozzy.toml"
     G.config = load_config(G.config_path)
+    diag.debug(lambda: f"config: {'loaded' if G.config.loaded else 'no file, defaults for'}"
+                       f" {os.path.abspath(G.config_path)}")
+    from workers.input_limits import configure
+
+    configure(**G.config.limits)
 
 
 def _version_callback(value: bool) -> None:
@@ -242,11 +257,20 @@ def _fail(message: str, code: str) -> int:
     return 2
 
 
+def _interrupted() -> int:
+    """A command stopped by SIGINT/SIGTERM/SIGHUP before it could answer: exit 128+signal."""
+    from fozzy.cli.output import emit_error
+
+    emit_error(f"interrupted by {signals.interrupt_name()}", "interrupted")
+    return signals.interrupt_exit_code()
+
+
 def main(argv: list[str] | None = None) -> None:
     global _help_requested
     args = list(sys.argv[1:] if argv is None else argv)
     G.json = "--json" in args or "--json=true" in args
     command = typer.main.get_command(app)
+    signals.install()
     try:
         values, rest = split_globals(args)
         if not rest:
@@ -259,8 +283,8 @@ def main(argv: list[str] | None = None) -> None:
         code = result if isinstance(result, int) else 0
     except typer.Exit as e:
         code = e.exit_code
-    except typer.Abort:
-        code = _fail("aborted", "interrupted")
+    except (typer.Abort, KeyboardInterrupt):
+        code = _interrupted()
     except UsageError as e:
         code = _fail(str(e), "usage")
     except typer.TyperException as e:
@@ -270,7 +294,5 @@ def main(argv: list[str] | None = None) -> None:
         code = _fail(e.render(), "config")
     except FozzyError as e:
         code = _fail(e.render(), e.category.replace(" ", "_"))
-    except KeyboardInterrupt:
-        code = _fail("interrupted", "interrupted")
     sys.stdout.flush()
     sys.exit(code)

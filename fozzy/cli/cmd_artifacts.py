@@ -88,14 +88,16 @@ def register(app: typer.Typer) -> None:
         "bundle", help="Gate hand-off: trace, report, manifest, env, and fresh verify/replay/ci"
         " reports."
     )
-    def bundle(selector: Selector, out: Out, force: Force = False) -> int:
+    def bundle(selector: Selector, out: Out, force: Force = False,
+               trust_target: c.TrustTarget = False) -> int:
         from fozzy.artifacts.export import bundle_documents, entries, write_output
         from fozzy.artifacts.selectors import resolve
         from fozzy.cli.cmd_info import env_info, version_info
 
         base = G.config.base_dir
         limits = c.host_limits(G.config)
-        narrowed, reports = bundle_documents(resolve(selector, base), selector, base, limits)
+        narrowed, reports = bundle_documents(resolve(selector, base), selector, base, limits,
+                                             trust_target)
         items = entries(narrowed, {"env.json": env_info(), "version.json": version_info(),
                                    **reports})
         target = write_output(out, items, force=force)

@@ -38,6 +38,7 @@ def register(app: typer.Typer) -> None:
         flake_budget: FlakeBudget = None,
         perf_baseline: PerfBaseline = None,
         max_p99_delta_pct: MaxP99 = None,
+        trust_target: c.TrustTarget = False,
     ) -> int:
         from fozzy.cli.context import G
         from fozzy.cli.output import emit
@@ -52,6 +53,7 @@ def register(app: typer.Typer) -> None:
             strict=G.strict,
             base_dir=G.config.base_dir,
             limits=c.host_limits(G.config),
+            trust_target=trust_target,
         )
         report = execute_ci(request)
         emit(report)

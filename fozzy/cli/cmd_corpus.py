@@ -41,9 +41,11 @@ def minimize(
     from fozzy.cli.context import G
     from fozzy.cli.output import emit
     from fozzy.executor.cpus import usable_cpus
+    from fozzy.executor.jobs import capped_jobs
     from fozzy.modes.corpus import minimize_corpus
 
-    done = minimize_corpus(Path(directory), target, jobs or usable_cpus(), G.config.base_dir)
+    jobs = capped_jobs(jobs or usable_cpus())
+    done = minimize_corpus(Path(directory), target, jobs, G.config.base_dir)
     emit({
         "ok": True, "dir": str(Path(directory).resolve()), "filesBefore": done.before,
         "filesAfter": done.after, "bytesBefore": done.bytes_before,
@@ -71,8 +73,12 @@ def import_(
     archive: Annotated[str, typer.Argument(help="Zip file.")],
     out: Annotated[str, typer.Option("--out", help="Corpus directory to fill.")],
     max_bytes: Annotated[
-        int, typer.Option("--max-bytes", help="Refuse archives expanding beyond this.")
-    ] = 256 * 1024 * 1024,
+        int | None,
+        typer.Option(
+            "--max-bytes",
+            help="Refuse archives expanding beyond this (default: [limits] corpus_bytes).",
+        ),
+    ] = None,
 ) -> int:
     from fozzy.cli.output import emit
     from fozzy.fuzzing.archive import import_zip

@@ -97,6 +97,7 @@ def register(app: typer.Typer) -> None:
         from fozzy.cli.context import G
         from fozzy.errors import ArgumentError
         from fozzy.executor.cpus import usable_cpus
+        from fozzy.executor.jobs import capped_jobs
         from fozzy.modes.explore import ExploreRequest, execute_explore
 
         rep = c.resolve_reporter(reporter, G.config)
@@ -114,7 +115,7 @@ def register(app: typer.Typer) -> None:
             faults=faults,
             checker=checker,
             pct_depth=pct_depth,
-            jobs=jobs or usable_cpus(),
+            jobs=capped_jobs(jobs or usable_cpus()),
             shrink=shrink,
             reporter=rep,
             base_dir=G.config.base_dir,

@@ -113,6 +113,7 @@ def register(app: typer.Typer) -> None:
         from fozzy.cli.context import G
         from fozzy.errors import ArgumentError
         from fozzy.executor.cpus import usable_cpus
+        from fozzy.executor.jobs import capped_jobs
         from fozzy.fuzzing.dictionary import load_dictionary
         from fozzy.modes.fuzz import FuzzRequest, execute_fuzz
 
@@ -134,7 +135,7 @@ def register(app: typer.Typer) -> None:
             mode=mode,
             runs=runs,
             time_ms=time_ms,
-            jobs=jobs or (1 if det else usable_cpus()),
+            jobs=capped_jobs(jobs or (1 if det else usable_cpus())),
             max_input=max_input,
             corpus=corpus,
             mutators=list(mutator or []),

@@ -29,6 +29,7 @@ def register(app: typer.Typer) -> None:
                          help="Print the replayed events as JSON lines (stderr with --json)."),
         ] = False,
         reporter: c.Reporter = None,
+        trust_target: c.TrustTarget = False,
     ) -> int:
         import orjson
 
@@ -47,6 +48,7 @@ def register(app: typer.Typer) -> None:
             reporter=chosen,
             limits=c.host_limits(G.config),
             base_dir=G.config.base_dir,
+            trust_target=trust_target,
         ))
         # Stdout carries exactly one JSON document in --json mode: the listings go aside.
         out = sys.stderr if G.json else sys.stdout

@@ -36,6 +36,7 @@ def register(app: typer.Typer) -> None:
         out: Out = None,
         budget: Budget = None,
         minimize: Minimize = "all",
+        trust_target: c.TrustTarget = False,
         jobs: Jobs = None,
     ) -> int:
         import sys
@@ -44,6 +45,7 @@ def register(app: typer.Typer) -> None:
         from fozzy.cli.context import G
         from fozzy.cli.output import print_json
         from fozzy.executor.cpus import usable_cpus
+        from fozzy.executor.jobs import capped_jobs
         from fozzy.modes.shrink import DEFAULT_BUDGET_MS, ShrinkRequest, execute_shrink
 
         parsed = c.parse_duration_flag(budget, "--budget")
@@ -53,8 +55,9 @@ def register(app: typer.Typer) -> None:
             out=out,
             budget_ms=budget_ms,
             minimize=minimize,
-            jobs=jobs if jobs is not None else usable_cpus(),
+            jobs=capped_jobs(jobs) if jobs is not None else usable_cpus(),
             limits=c.host_limits(G.config),
+            trust_target=trust_target,
         )
         done = execute_shrink(request)
         if G.json:

@@ -114,6 +114,7 @@ def register(app: typer.Typer) -> None:
         from fozzy.cli.context import G
         from fozzy.errors import ArgumentError
         from fozzy.executor.cpus import usable_cpus
+        from fozzy.executor.jobs import capped_jobs
         from fozzy.modes.test import TestRequest, execute_test
 
         flags = c.execution_flags(
@@ -138,7 +139,7 @@ def register(app: typer.Typer) -> None:
             backends=G.backends(),
             limits=c.host_limits(G.config),
             base_dir=G.config.base_dir,
-            jobs=jobs or usable_cpus(),
+            jobs=capped_jobs(jobs or usable_cpus()),
             filter=filter_,
             fail_fast=fail_fast,
             skip_distributed=skip_distributed,
@@ -155,4 +156,8 @@ def register(app: typer.Typer) -> None:
         else:
             done, interrupted = execute_test(request, _plain_progress())
         code = c.conclude(done.summary, flags.reporter)
-        return 130 if interrupted else code
+        if interrupted:
+            from fozzy.cli.signals import interrupt_exit_code
+
+            return interrupt_exit_code()
+        return code

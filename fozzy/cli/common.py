@@ -40,6 +40,12 @@ Reporter = Annotated[
         help="Output style; junit/html also write junit.xml/report.html to the run dir.",
     ),
 ]
+TrustTarget = Annotated[
+    bool,
+    typer.Option("--trust-target",
+                 help="Run a trace's fn: fuzz target even when its module is not a file under"
+                 " the working directory (a trace is data; see docs/security.md)."),
+]
 MemTrack = Annotated[bool, typer.Option("--mem-track", help="Track simulated memory.")]
 MemLimitMb = Annotated[
     int | None, typer.Option("--mem-limit-mb", metavar="N", help="Simulated memory ceiling (MiB).")
@@ -85,6 +91,11 @@ def parse_seed(text: str | None) -> int:
     return int(s)
 
 
+#: Longest duration flag (24 days): deadlines become millisecond poll and timer timeouts,
+#: which must fit a C int (2^31 - 1 ms).
+MAX_FLAG_DURATION_MS = 24 * 24 * 3600 * 1000
+
+
 def parse_duration_flag(text: str | None, flag: str) -> int | None:
     """A duration option's value in ms (None when absent); a bad one names its flag."""
     from workers.engine.durations import DurationError, parse_duration_ms
@@ -92,9 +103,12 @@ def parse_duration_flag(text: str | None, flag: str) -> int | None:
     if text is None:
         return None
     try:
-        return parse_duration_ms(text)
+        ms = parse_duration_ms(text)
     except DurationError as e:
         raise ArgumentError(f"{flag}: {e}") from None
+    if ms > MAX_FLAG_DURATION_MS:
+        raise ArgumentError(f"{flag}: {text!r} is longer than the maximum of 576h")
+    return ms
 
 
 def parse_percent_flag(text: str | None, flag: str, at_most: float | None = None) -> float | None:

@@ -111,8 +111,10 @@ def finalize(
         extra=execution.extra,
     )
     written: list[Path] = []
+    created = complete = False
     try:
         rd.path.mkdir(parents=True, exist_ok=False)
+        created = True
         if trace is not None and trace_path is not None:
             trace.write(rundir.normalize(trace_path), summary, execution)
             written.append(rundir.normalize(trace_path))
@@ -133,6 +135,7 @@ def finalize(
         manifest = {**build_manifest(summary), "files": file_records(written)}
         rundir.write_json(rd.manifest, manifest, pretty=True)
         written.append(rd.manifest)
+        complete = True
         if options.update_aliases:
             aliases.record_run(
                 rd.base,
@@ -146,7 +149,19 @@ def finalize(
     except OSError as e:
         where = e.filename or rd.path
         raise IoError(f"failed to write run artifacts to {where}: {e.strerror or e}") from None
+    finally:
+        if created and not complete:
+            _discard(rd.path)
     return Finalized(summary, rd.path, written)
+
+
+def _discard(path: Path) -> None:
+    """Remove a run directory whose writing failed before its manifest: a run dir without a
+    manifest is not a run, and an empty or partial one would only mislead `artifacts ls`. The
+    directory is this run's own (a fresh run id, created exclusively)."""
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def _write_heavy(

@@ -31,6 +31,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from fozzy import diag
 from fozzy.errors import FozzyError
 from workers import protocol, serve
 from workers.engine.findings import HANG, PANIC, finding
@@ -160,30 +161,20 @@ def _readable_now(fd: int) -> bool:
     return bool(select.select([fd], [], [], 0)[0])
 
 
-def _set_parent_death_signal(coordinator: int) -> None:
-    """Linux: have the kernel kill the worker if the coordinator dies without closing it."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != coordinator:  # it died before the signal was armed
-        os._exit(1)
-
-
 def _worker_entry(conn: Any, inherited: list[Any], coordinator: int) -> None:
     """Runs in the forked child: drop the pipe ends of sibling workers (so every pipe's EOF
-    means what it says), tie the worker's life to the coordinator, then serve."""
+    means what it says), tie the worker's life and its process tree to the coordinator,
+    then serve; whatever the worker still has running when it stops is killed."""
     for other in inherited:
         with contextlib.suppress(OSError):
             other.close()
-    _set_parent_death_signal(coordinator)
+    from workers.containment import contain_worker, kill_descendants
+
+    contain_worker(coordinator, int(conn.fileno()))
     from workers.serve import main
 
     main(conn)
+    kill_descendants()
 
 
 @dataclass
@@ -285,6 +276,7 @@ class WorkerPool:
         except OSError as e:
             raise PoolError(f"failed to start a worker process: {e}") from None
         child.close()
+        diag.debug(lambda: f"pool: started worker pid {proc.pid}")
         worker = _Worker(proc, parent, int(parent.fileno()), int(proc.sentinel))
         self._workers.append(worker)
         for fd, is_pipe in ((worker.fd, True), (worker.sentinel, False)):

@@ -34,7 +34,15 @@ def list_inputs(directory: Path) -> list[Path]:
 
 
 def load_inputs(directory: Path) -> list[bytes]:
-    return [p.read_bytes() for p in list_inputs(directory)]
+    return [read_input(p) for p in list_inputs(directory)]
+
+
+def read_input(path: Path) -> bytes:
+    """One corpus input: a regular file of bounded size (`[limits] corpus_file_bytes`)."""
+    from workers.input_limits import limits
+    from workers.regular_file import read_regular
+
+    return read_regular(path, limits().corpus_file_bytes, "corpus_file_bytes")
 
 
 def write_input(directory: Path, data: bytes, prefix: str = "input", suffix: str = ".bin") -> Path:
@@ -53,7 +61,7 @@ def write_input(directory: Path, data: bytes, prefix: str = "input", suffix: str
 
 def add_file(directory: Path, source: Path) -> Path:
     try:
-        data = source.read_bytes()
+        data = read_input(source)
     except OSError as e:
         raise FozzyError(f"cannot read {source}: {e.strerror or e}") from None
     return write_input(directory, data)

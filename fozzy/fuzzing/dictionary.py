@@ -8,7 +8,6 @@ host HTTP, a real program) cannot show a fuzzer any other way: magic values, key
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from fozzy.errors import FozzyError
 
@@ -37,9 +36,14 @@ def _unescape(text: str, where: str) -> bytes:
 
 
 def load_dictionary(path: str) -> list[bytes]:
+    from workers.input_limits import limits
+    from workers.regular_file import read_regular
+
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as e:
+        lines = read_regular(path, limits().json_bytes, "json_bytes").decode("utf-8").splitlines()
+    except OSError as e:
+        raise FozzyError(f"cannot read dictionary {path}: {e.strerror or e}") from None
+    except UnicodeDecodeError as e:
         raise FozzyError(f"cannot read dictionary {path}: {e}") from None
     tokens: list[bytes] = []
     for n, raw in enumerate(lines, start=1):

@@ -41,6 +41,7 @@ class CiRequest:
     strict: bool = True
     base_dir: str = ".fozzy"
     limits: dict[str, int] = field(default_factory=dict)
+    trust_target: bool = False  # run an fn: target even when it is not a project file
 
 
 def check_request(req: CiRequest) -> None:
@@ -82,8 +83,8 @@ def resolve_input(selector: str, base_dir: str) -> Input:
     from fozzy.artifacts.selectors import resolve
 
     raw = selector.strip()
-    if raw.lower().endswith(".fozzy") and normalize(raw).is_file():
-        path = normalize(raw)
+    path = normalize(raw)
+    if raw.lower().endswith(".fozzy") and path.exists() and not path.is_dir():
         try:
             sel = resolve(raw, base_dir)
         except (ArtifactError, TraceError) as e:
@@ -133,7 +134,8 @@ def _signature(status: str, findings: list[dict[str, Any]]) -> str:
     return describe(signature(status, findings))
 
 
-def replay_trace(doc: dict[str, Any], path: Path, limits: dict[str, int]) -> dict[str, Any]:
+def replay_trace(doc: dict[str, Any], path: Path, limits: dict[str, int],
+                 trust_target: bool = False) -> dict[str, Any]:
     """Re-execute the trace without writing anything: `{status, findings, memory}`; raises
     TraceError on structural drift."""
     from fozzy.trace.model import trace_kind
@@ -144,7 +146,7 @@ def replay_trace(doc: dict[str, Any], path: Path, limits: dict[str, int]) -> dic
             return _replay_steps(pool, doc, path, limits)
         if kind == "explore":
             return _replay_explore(pool, doc)
-        return _replay_fuzz(pool, doc)
+        return _replay_fuzz(pool, doc, trust_target)
 
 
 def _replay_steps(pool: WorkerPool, doc: dict[str, Any], path: Path,
@@ -181,10 +183,13 @@ def _replay_explore(pool: WorkerPool, doc: dict[str, Any]) -> dict[str, Any]:
             "memory": None}
 
 
-def _replay_fuzz(pool: WorkerPool, doc: dict[str, Any]) -> dict[str, Any]:
+def _replay_fuzz(pool: WorkerPool, doc: dict[str, Any], trust_target: bool) -> dict[str, Any]:
+    from fozzy.trace.trust import require_trusted
+
     name = str(doc["fuzz"]["target"])
     if not name.startswith("fn:"):
         raise TraceError(f"fuzz trace target {name!r} embeds no scenario to replay")
+    require_trusted(name, trust_target)
     item = {"target": {"kind": "fn", "spec": name[3:], "cwd": os.getcwd()},
             "inputs": [doc["fuzz"]["input_hex"]]}
     res = dict(pool.run([item], op="fuzz_eval", deadline_ms=lambda _: REPLAY_DEADLINE_MS))[0]
@@ -206,7 +211,7 @@ def replay_checks(doc: dict[str, Any], path: Path, req: CiRequest) -> list[dict[
     findings = summary.get("findings") or []
     expected = _signature(summary["status"], findings)
     try:
-        replayed = replay_trace(doc, path, req.limits)
+        replayed = replay_trace(doc, path, req.limits, req.trust_target)
     except TraceError as e:
         reason = f"replay failed: {e.message}"
         return [_check("replay_outcome", False, f"expected={expected} {reason}"),
@@ -228,9 +233,11 @@ def replay_checks(doc: dict[str, Any], path: Path, req: CiRequest) -> list[dict[
     return checks
 
 
-def _same_memory(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
+def _same_memory(a: Any, b: Any) -> bool:
+    """Shared keys equal; a member that is not an object (a hand-edited trace) must equal the
+    replay's exactly."""
+    if not isinstance(a, dict) or not isinstance(b, dict):
+        return bool(a == b)
     return all(a.get(k) == b.get(k) for k in set(a) & set(b))
 
 
@@ -242,20 +249,33 @@ def policy_checks(doc: dict[str, Any], strict: bool) -> list[dict[str, Any]]:
                      f"strict={str(strict).lower()} warnings={pass_warnings}")]
     memory = doc.get("memory")
     if memory is not None:
-        options = memory.get("options") or {}
-        mem = memory.get("summary") or {}
-        leaked = int(mem.get("leakedBytes", 0))
-        allocs = int(mem.get("leakedAllocs", 0))
-        budget = options.get("leak_budget_bytes")
-        if options.get("fail_on_leak"):
-            ok, rule = leaked == 0 and allocs == 0, "fail_on_leak"
-        elif budget is not None:
-            ok, rule = leaked <= int(budget), f"leak_budget={budget}"
-        else:
-            ok, rule = True, "no leak policy"
-        checks.append(_check("memory_policy", ok,
-                             f"{rule} leaked_bytes={leaked} leaked_allocs={allocs}"))
+        checks.append(_memory_policy(memory))
     return checks
+
+
+def _memory_policy(memory: Any) -> dict[str, Any]:
+    """The leak policy check; a malformed `memory` member fails it with the reason (the trace
+    reader keeps `memory` free-form, so its shape is checked where it is used)."""
+    options = memory.get("options") or {} if isinstance(memory, dict) else None
+    mem = memory.get("summary") or {} if isinstance(memory, dict) else None
+    if not isinstance(options, dict) or not isinstance(mem, dict):
+        return _check("memory_policy", False, "malformed `memory` member in the trace")
+    leaked, allocs = mem.get("leakedBytes", 0), mem.get("leakedAllocs", 0)
+    budget = options.get("leak_budget_bytes")
+    if not all(_is_int(v) for v in (leaked, allocs)) or not (budget is None or _is_int(budget)):
+        return _check("memory_policy", False,
+                      "malformed `memory` member in the trace: leak counts must be integers")
+    if options.get("fail_on_leak"):
+        ok, rule = leaked == 0 and allocs == 0, "fail_on_leak"
+    elif budget is not None:
+        ok, rule = leaked <= budget, f"leak_budget={budget}"
+    else:
+        ok, rule = True, "no leak policy"
+    return _check("memory_policy", ok, f"{rule} leaked_bytes={leaked} leaked_allocs={allocs}")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def flake_check(req: CiRequest) -> dict[str, Any]:
@@ -330,4 +350,8 @@ def execute_ci(req: CiRequest) -> dict[str, Any]:
         checks.append(flake_check(req))
     if req.perf_baseline is not None:
         checks.append(perf_check(doc, req))
-    return {"schemaVersion": SCHEMA, "ok": all(c["ok"] for c in checks), "checks": checks}
+    report = {"schemaVersion": SCHEMA, "ok": all(c["ok"] for c in checks), "checks": checks}
+    from fozzy.trace.trust import replay_target
+
+    target = None if doc is None else replay_target(doc)
+    return report if target is None else {**report, **target}

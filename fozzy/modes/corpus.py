@@ -52,7 +52,7 @@ def minimize_corpus(directory: Path, target_text: str, jobs: int, base_dir: str)
     if not files:
         raise FozzyError(f"corpus directory {directory} has no *.bin inputs")
     target = resolve_target(FuzzRequest(target=target_text, seed=0, base_dir=base_dir))
-    data = [p.read_bytes() for p in files]
+    data = [_read(p) for p in files]
     if target.is_scenario:
         for p, d in zip(files, data, strict=True):
             _check_scenario_input(d, p)
@@ -75,3 +75,12 @@ def minimize_corpus(directory: Path, target_text: str, jobs: int, base_dir: str)
         features=len(set().union(*features)),
         removed=removed,
     )
+
+
+def _read(path: Path) -> bytes:
+    from fozzy.fuzzing.corpus import read_input
+
+    try:
+        return read_input(path)
+    except OSError as e:
+        raise FozzyError(f"cannot read corpus input {path}: {e.strerror or e}") from None

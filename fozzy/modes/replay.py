@@ -42,6 +42,7 @@ class ReplayRequest:
     reporter: str = "pretty"
     limits: dict[str, int] = field(default_factory=dict)
     base_dir: str = ".fozzy"
+    trust_target: bool = False  # run an fn: target even when it is not a project file
 
 
 @dataclass
@@ -169,7 +170,7 @@ def execute_replay(req: ReplayRequest) -> Replayed:
     elif req.until_ms is not None or req.step:
         raise ArgumentError(f"--until and --step apply to steps traces, not to {kind} trace {path}")
     elif kind == "fuzz":
-        execution = _replay_fuzz(doc, path)
+        execution = _replay_fuzz(doc, path, req.trust_target)
     else:
         execution = _replay_explore(doc, path)
     execution.started_ns = started_ns
@@ -221,12 +222,14 @@ def _status_drift(doc: dict[str, Any], status: str, file: str) -> list[dict[str,
                      file)]
 
 
-def _replay_fuzz(doc: dict[str, Any], path: Path) -> Execution:
+def _replay_fuzz(doc: dict[str, Any], path: Path, trust_target: bool) -> Execution:
     """Re-run a `fn:` fuzz target on the recorded input (scenario fuzz traces embed their
     scenario and replay as steps traces)."""
     from fozzy.modes.fuzz import DEFAULT_FN_EXEC_TIMEOUT_MS, FuzzRequest, resolve_target
+    from fozzy.trace.trust import require_trusted
 
     fuzz = doc["fuzz"]
+    require_trusted(str(fuzz["target"]), trust_target)
     target = resolve_target(FuzzRequest(target=fuzz["target"], seed=0))
     if target.is_scenario:
         raise TraceError(f"trace missing embedded scenario; cannot replay ({path})")

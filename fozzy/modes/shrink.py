@@ -56,6 +56,7 @@ class ShrinkRequest:
     minimize: str = "all"
     jobs: int = 1
     limits: dict[str, int] = field(default_factory=dict)
+    trust_target: bool = False  # run an fn: target even when it is not a project file
 
 
 @dataclass
@@ -134,6 +135,10 @@ def execute_shrink(req: ShrinkRequest) -> ShrinkOutcome:
         raise TraceError(f"trace {path} passed: there is no failure to shrink")
     if kind == "steps":
         _refuse_host(doc)
+    if kind == "fuzz":
+        from fozzy.trace.trust import require_trusted
+
+        require_trusted(str(doc["fuzz"]["target"]), req.trust_target)
     wanted = signature(summary["status"], summary.get("findings") or [])
     target = resolve_target(req.out if req.out is not None else default_out(path))
     started_ns = time.time_ns()

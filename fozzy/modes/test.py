@@ -93,8 +93,11 @@ def load_batch_size(count: int, jobs: int) -> int:
 def load_all(selected: list[Selected], pool: WorkerPool) -> list[dict[str, Any]]:
     """Phase one: every selected file read, classified and validated on the pool; one answer
     per file, in input order (see `workers.scenario_core.load_batch`)."""
+    from workers.input_limits import as_dict
+
     size = load_batch_size(len(selected), pool.jobs)
-    jobs = [{"paths": [s.path for s in selected[i : i + size]]}
+    limits = as_dict()
+    jobs = [{"paths": [s.path for s in selected[i : i + size]], "limits": limits}
             for i in range(0, len(selected), size)]
     answers: list[list[dict[str, Any]]] = [[] for _ in jobs]
     for index, result in pool.run(jobs, op="load", deadline_ms=lambda item: None, depth=2):

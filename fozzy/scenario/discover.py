@@ -5,6 +5,11 @@ means every `*.fozzy.json` below it); a pattern with glob characters is a glob w
 semantics (`*`, `?` and `[...]` stay within one path segment, `**` crosses directories,
 `{a,b}` alternates); a glob that matches nothing alone is an error; missing literal paths are
 an error even when other inputs matched. Walks skip VCS, build and virtualenv directories.
+
+Nothing selected is skipped silently (DECISIONS "Scenarios"): a selected name that is not a
+readable regular file (a dangling symlink, a FIFO, a socket) and a directory the walk cannot
+enter — when the pattern could select something below it — are errors naming each path,
+raised before anything is loaded or run. Symlinked directories are not entered (no loops).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
+from fozzy import diag
 from fozzy.errors import FozzyError
 
 DEFAULT_PATTERN = "tests/**/*.fozzy.json"
@@ -35,17 +41,36 @@ def is_glob(pattern: str) -> bool:
 
 
 def _expand_braces(pattern: str) -> list[str]:
-    m = re.search(r"\{([^{}]*)\}", pattern)
-    if not m:
-        return [pattern]
+    """Every `{a,b}` alternative spelled out, in order; a worklist rather than recursion, and
+    bounded (`[limits] glob_patterns`): `{a,b}` twenty times over is a million patterns."""
+    from workers.input_limits import LimitExceeded, limits
+
+    limit = limits().glob_patterns
     out: list[str] = []
-    for alt in m.group(1).split(","):
-        out.extend(_expand_braces(pattern[: m.start()] + alt + pattern[m.end() :]))
+    pending = [pattern]
+    while pending:
+        current = pending.pop()
+        m = re.search(r"\{([^{}]*)\}", current)
+        if not m:
+            out.append(current)
+            if len(out) > limit:
+                err = LimitExceeded(f"brace expansion of glob {pattern[:80]!r}", limit,
+                                    "glob_patterns")
+                raise FozzyError(str(err))
+            continue
+        head, tail = current[: m.start()], current[m.end() :]
+        pending.extend(head + alt + tail for alt in reversed(m.group(1).split(",")))
     return out
 
 
 def glob_regex(pattern: str) -> re.Pattern[str]:
-    """Shell-style glob (with `**` and `{a,b}`) compiled to an anchored regex over `/` paths."""
+    """Shell-style glob (with `**` and `{a,b}`) compiled to an anchored regex over `/` paths.
+    A glob longer than `[limits] glob_chars` or with a bad `[...]` class is a `FozzyError`."""
+    from workers.input_limits import LimitExceeded, limits
+
+    if len(pattern) > limits().glob_chars:
+        err = LimitExceeded(f"glob {pattern[:80]!r}... length", limits().glob_chars, "glob_chars")
+        raise FozzyError(str(err))
     parts = []
     for alt in _expand_braces(pattern):
         i, out = 0, []
@@ -77,21 +102,35 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
                 out.append(re.escape(c))
             i += 1
         parts.append("".join(out))
-    return re.compile("(?:" + "|".join(parts) + r")\Z")
+    try:
+        return re.compile("(?:" + "|".join(parts) + r")\Z")
+    except re.error as e:
+        raise FozzyError(f"invalid glob {pattern[:200]!r}: {e.msg}") from None
 
 
-def _walk(root: str) -> list[str]:
+class Walk(NamedTuple):
+    files: list[str]  # regular files (symlinks to regular files included)
+    odd: list[tuple[str, str]]  # (path, why) of entries that are neither a directory nor a file
+    blocked: list[tuple[str, str]]  # (directory, why) of directories that could not be listed
+
+
+def _walk(root: str) -> Walk:
     """Every file below `root` (symlinked files included, symlinked directories not entered),
     as `root/...` strings: a suite can hold tens of thousands of files, and one `scandir` per
-    directory with string joins is several times cheaper than `os.walk` + `Path.is_file`."""
+    directory with string joins is several times cheaper than `os.walk` + `Path.is_file`.
+    What cannot be listed or is not a regular file is returned too, for the caller to report
+    when its pattern selects it."""
     found: list[str] = []
+    odd: list[tuple[str, str]] = []
+    blocked: list[tuple[str, str]] = []
     stack = [root]
     while stack:
         top = stack.pop()
         prefix = "" if top == "." else top if top.endswith("/") else top + "/"
         try:
             entries = os.scandir(top)
-        except OSError:
+        except OSError as err:
+            blocked.append((top, _why(err)))
             continue
         with entries:
             for e in entries:
@@ -101,9 +140,40 @@ def _walk(root: str) -> list[str]:
                             stack.append(prefix + e.name)
                     elif e.is_file():
                         found.append(prefix + e.name)
-                except OSError:
-                    continue
-    return found
+                    elif not e.is_dir():
+                        odd.append((prefix + e.name, _kind(prefix + e.name)))
+                except OSError as err:
+                    odd.append((prefix + e.name, _why(err)))
+    return Walk(found, odd, blocked)
+
+
+def _why(e: OSError) -> str:
+    return (e.strerror or str(e)).lower()
+
+
+def _kind(path: str) -> str:
+    """Why `path`, which exists as a directory entry, is not a scenario file one can read."""
+    if os.path.islink(path) and not os.path.exists(path):
+        return "dangling symlink"
+    return "not a regular file"
+
+
+def _may_hold(pattern: str, directory: str) -> bool:
+    """Whether glob `pattern` could select a file below `directory` (both as walked): an
+    unlistable directory the pattern could never reach is not the user's selection."""
+    if directory == ".":
+        return True
+    dparts = [""] if directory == "/" else directory.rstrip("/").split("/")
+    for alt in _expand_braces(pattern):
+        pparts = alt.split("/")
+        for i, d in enumerate(dparts):
+            if "**" in pparts[min(i, len(pparts) - 1)]:
+                return True
+            if i >= len(pparts) - 1 or not glob_regex(pparts[i]).match(d):
+                break
+        else:
+            return True
+    return False
 
 
 def _glob_root(pattern: str) -> str:
@@ -131,6 +201,7 @@ def discover(patterns: list[str]) -> list[Selected]:
     cwd = os.getcwd()
     chosen: dict[str, Selected] = {}
     missing: list[str] = []
+    unusable: list[str] = []
     for pat in pats:
         if not is_glob(pat):
             if os.path.isfile(pat):
@@ -139,29 +210,59 @@ def discover(patterns: list[str]) -> list[Selected]:
             elif os.path.isdir(pat):
                 root = str(Path(pat))
                 cut, base = _under(root, cwd)
-                for f in _walk(root):
+                walk = _walk(root)
+                for f in walk.files:
                     if f.endswith(SCENARIO_SUFFIX):
                         key = base + f[cut:]
                         if key not in chosen:
                             chosen[key] = Selected(f, key)
+                unusable += [f"{f} ({why})" for f, why in walk.odd if f.endswith(SCENARIO_SUFFIX)]
+                unusable += [f"{d}/ (cannot enter directory: {why})" for d, why in walk.blocked]
+            elif os.path.lexists(pat):
+                unusable.append(f"{pat} ({_kind(pat)})")
             else:
                 missing.append(pat)
             continue
-        rx = glob_regex(pat[2:] if pat.startswith("./") else pat)
+        glob = pat[2:] if pat.startswith("./") else pat
+        rx = glob_regex(glob)
         root = _glob_root(pat)
         if os.path.isdir(root):
             absolute = os.path.isabs(pat)
             cut, base = _under(root, cwd)
-            for f in _walk(root):
+            walk = _walk(root)
+            for f in walk.files:
                 key = base + f[cut:]
                 if (rx.match(f) or (absolute and rx.match(key))) and key not in chosen:
                     chosen[key] = Selected(f, key)
+            unusable += [f"{f} ({why})" for f, why in walk.odd
+                         if rx.match(f) or (absolute and rx.match(base + f[cut:]))]
+            unusable += [f"{d}/ (cannot enter directory: {why})" for d, why in walk.blocked
+                         if _may_hold(glob, d)]
     if missing:
         raise FozzyError(f"explicit scenario path(s) not found: {', '.join(missing)}")
+    if unusable:
+        raise FozzyError(
+            f"selected scenario path(s) cannot be read: {', '.join(dict.fromkeys(unusable))}"
+        )
+    _check_match_count(len(chosen))
     if not chosen:
         raise FozzyError(f"no scenario files matched (patterns=[{', '.join(pats)}])")
     # Component-wise order: NUL sorts below every character a path component can hold.
-    return sorted(chosen.values(), key=lambda s: s.key.replace("/", "\0"))
+    out = sorted(chosen.values(), key=lambda s: s.key.replace("/", "\0"))
+    diag.debug(lambda: f"discovery: {len(out)} scenario file(s) from [{', '.join(pats)}]")
+    if diag.enabled("trace"):
+        for s in out:
+            diag.trace(f"discovery: selected {s.path}")
+    return out
+
+
+def _check_match_count(count: int) -> None:
+    from workers.input_limits import LimitExceeded, limits
+
+    if count > limits().glob_matches:
+        err = LimitExceeded(f"selection of {count} scenario files", limits().glob_matches,
+                            "glob_matches")
+        raise FozzyError(str(err))
 
 
 def scenario_seed(suite_seed: int, key: str, cwd: str | None = None) -> int:

@@ -40,7 +40,8 @@ class ScenarioParseError(ScenarioError):
 
     def __init__(self, path: str, detail: str, pointer: str = "") -> None:
         where = f"{pointer}: " if pointer else ""
-        super().__init__(f"failed to parse scenario {path}: {where}{detail}. {PARSE_HINT}")
+        end = " " if detail.endswith("?") else ". "
+        super().__init__(f"failed to parse scenario {path}: {where}{detail}{end}{PARSE_HINT}")
         self.path = path
         self.pointer = pointer
         self.detail = detail

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from workers.cluster.spec import DSTEPS, INVARIANTS, Kind
-from workers.steps.registry import STEP_ORDER, Field, StepDef, T, registry
+from workers.steps.registry import NOTE, STEP_ORDER, Field, StepDef, T, registry
 
 SCHEMA_VERSION = "fozzy.schema_doc.v4"
 
@@ -53,6 +53,19 @@ FILE_VARIANTS: list[dict[str, Any]] = [
         "notes": "declaration only: `suites` is never inspected or executed",
     },
 ]
+
+
+# Documented fields only: what every object accepts beyond its declared fields.
+COMMON_FIELDS: dict[str, Any] = {
+    NOTE: {
+        "type": "string",
+        "required": False,
+        "where": "the scenario top level, every step (nested ones too), distributed step, "
+        "invariant, fault and fault file",
+        "notes": "a free-text comment; it never changes a run. Any other undeclared key is "
+        "a validation error naming its JSON pointer and the closest valid field",
+    },
+}
 
 
 def _field_doc(f: Field) -> dict[str, Any]:
@@ -122,6 +135,7 @@ def schema_doc() -> dict[str, Any]:
         "schemaVersion": SCHEMA_VERSION,
         "fileVariants": FILE_VARIANTS,
         "durationSyntax": DURATION_SYNTAX,
+        "commonFields": COMMON_FIELDS,
         "stepTypes": names,
         "distributedStepTypes": list(DSTEPS),
         "distributedInvariantTypes": list(INVARIANTS),

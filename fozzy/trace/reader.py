@@ -129,10 +129,11 @@ def _loads(raw: bytes, path: Path) -> dict[str, Any]:
 
 
 def read_bytes(path: Path) -> bytes:
+    from workers.input_limits import limits
+    from workers.regular_file import read_regular
+
     try:
-        return path.read_bytes()
-    except IsADirectoryError:
-        raise TraceError(f"failed to read trace {path}: is a directory") from None
+        return read_regular(path, limits().trace_bytes, "trace_bytes")
     except OSError as e:
         raise TraceError(f"failed to read trace {path}: {e.strerror or e}") from None
 

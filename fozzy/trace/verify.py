@@ -60,4 +60,8 @@ def verify_trace(path: str | os.PathLike[str], *, strict: bool) -> dict[str, Any
     }
     if warnings:
         report["warnings"] = warnings
+    if b'"fn:' in info.raw:
+        from fozzy.trace.trust import replay_target
+
+        report.update(replay_target(info.document()) or {})
     return report

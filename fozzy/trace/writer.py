@@ -4,8 +4,9 @@ Writing is two-phase so that a name clash is known before any scenario runs:
 `resolve_target(path, policy)` picks the final name and reserves it with `<target>.lock`
 (created exclusively, so two processes can never write the same final name); `write_trace`
 later seals the document, writes a temp file, fsyncs and renames it over the target, then
-drops the lock. A writer killed at any point leaves no partial file at the final path; its
-lock turns stale after `LOCK_STALE_SECONDS` and the next writer takes it over.
+drops the lock. A writer killed at any point leaves no partial file at the final path. The
+lock records the writer's pid and process start time, so the next writer takes it over at
+once when that process is gone (or the pid now belongs to another process).
 """
 
 from __future__ import annotations
@@ -25,7 +26,12 @@ from fozzy.trace.model import normalize_path
 
 POLICIES = ("error", "overwrite", "append")
 DEFAULT_POLICY = "append"
+#: A lock from a fozzy that recorded no start time is taken over after this age.
 LOCK_STALE_SECONDS = 300.0
+#: A lock with no readable owner may be mid-creation for this long, then it is reclaimed.
+LOCK_WRITE_GRACE_SECONDS = 5.0
+#: psutil start times are derived from clock ticks; equal within this they are the same process.
+START_TIME_TOLERANCE_SECONDS = 0.05
 _ATTEMPTS = 64
 
 
@@ -64,23 +70,59 @@ class _LockHeld(Exception):
     pass
 
 
-def _lock_info(lock: Path) -> tuple[int | None, float]:
-    """(pid, created unix seconds) of a lock; the file's mtime when its content is unusable."""
+def _lock_info(lock: Path) -> tuple[int | None, float | None, float]:
+    """(pid, owner start time, created unix seconds) of a lock; the file's mtime stands in
+    for the creation time when its content is unusable."""
     text = lock.read_text(errors="replace")
     fields = dict(part.split("=", 1) for part in text.split() if "=" in part)
     pid = int(fields["pid"]) if fields.get("pid", "").isdigit() else None
+    try:
+        started: float | None = float(fields["started"])
+    except (KeyError, ValueError):
+        started = None
     created = fields.get("created_unix_ms", "")
     if created.isdigit():
-        return pid, int(created) / 1000.0
-    return pid, lock.stat().st_mtime
+        return pid, started, int(created) / 1000.0
+    return pid, started, lock.stat().st_mtime
+
+
+def _start_time(pid: int) -> float | None:
+    """When process `pid` started (psutil's create_time), None if there is no such process."""
+    import psutil
+
+    try:
+        return float(psutil.Process(pid).create_time())
+    except psutil.Error:
+        return None
+
+
+def _owner_alive(pid: int | None, started: float | None, created: float) -> bool:
+    """Whether the lock's writer may still be running: its pid exists with the recorded start
+    time. A lock without a usable owner is only trusted while it may still be being written,
+    and one from an older fozzy without a start time until `LOCK_STALE_SECONDS`."""
+    if pid is None:
+        return time.time() - created <= LOCK_WRITE_GRACE_SECONDS
+    actual = _start_time(pid)
+    if actual is None:
+        return False
+    if started is None:
+        return time.time() - created <= LOCK_STALE_SECONDS
+    return abs(actual - started) < START_TIME_TOLERANCE_SECONDS
 
 
 def _create_lock(lock: Path) -> None:
     fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
     try:
-        os.write(fd, f"pid={os.getpid()} created_unix_ms={int(time.time() * 1000)}\n".encode())
-    finally:
+        content = (f"pid={os.getpid()} started={_start_time(os.getpid())}"
+                   f" created_unix_ms={int(time.time() * 1000)}\n")
+        os.write(fd, content.encode())
+    except BaseException:
+        # A lock we could not fill (ENOSPC, an interrupt) would block the name: drop it.
         os.close(fd)
+        with contextlib.suppress(OSError):
+            lock.unlink()
+        raise
+    os.close(fd)
 
 
 def _take_over_stale(lock: Path, target: Path) -> None:
@@ -89,10 +131,10 @@ def _take_over_stale(lock: Path, target: Path) -> None:
     The lock is first renamed to a private name, so of two processes that both found it
     stale only one removes it; the other sees a missing file and simply retries."""
     try:
-        pid, created = _lock_info(lock)
+        pid, started, created = _lock_info(lock)
     except FileNotFoundError:
         return
-    if time.time() - created <= LOCK_STALE_SECONDS:
+    if _owner_alive(pid, started, created):
         raise _LockHeld
     private = lock.with_name(f"{lock.name}.{uuid.uuid4().hex}.stale")
     try:
@@ -100,8 +142,7 @@ def _take_over_stale(lock: Path, target: Path) -> None:
     except FileNotFoundError:
         return
     try:
-        _, renamed_created = _lock_info(private)
-        if time.time() - renamed_created <= LOCK_STALE_SECONDS:
+        if _lock_info(private) != (pid, started, created):
             # Another process replaced the stale lock after we read it: give it back.
             with contextlib.suppress(FileExistsError):
                 os.link(private, lock)
@@ -138,9 +179,13 @@ def resolve_target(path: str | os.PathLike[str], policy: str = DEFAULT_POLICY) -
     if policy not in POLICIES:
         choices = "|".join(POLICIES)
         raise ArgumentError(f"--record-collision must be one of {choices}, got {policy!r}")
+    from workers.regular_file import refuse_special_target
+
     target = normalize_path(path)
-    if target.is_dir():
-        raise TraceError(f"record target {target} is a directory")
+    try:
+        refuse_special_target(target)
+    except OSError as e:
+        raise TraceError(f"record target {e.strerror}") from None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -178,10 +223,10 @@ def _collision_message(p: Path) -> str:
 
 def _holds_lock(target: Path) -> bool:
     try:
-        pid, _ = _lock_info(lock_path(target))
+        pid, started, _ = _lock_info(lock_path(target))
     except OSError:
         return False
-    return pid == os.getpid()
+    return pid == os.getpid() and started == _start_time(pid)
 
 
 def release_target(target: Path) -> None:

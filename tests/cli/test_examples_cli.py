@@ -58,7 +58,7 @@ def test_example_is_named_for_its_file_and_says_what_it_shows(path: Path) -> Non
     doc = orjson.loads(path.read_bytes())
     assert doc["version"] == 1
     assert path.name == f"{doc['name']}.fozzy.json"
-    assert len(doc["description"]) > 40
+    assert len(doc["note"]) > 40
 
 
 def test_example_suite_passes_under_test(project: Path) -> None:

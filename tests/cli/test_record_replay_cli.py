@@ -269,7 +269,7 @@ def test_explore_trace_replays_its_schedule(tmp_path: Path) -> None:
 def test_traces_that_cannot_replay(tmp_path: Path) -> None:
     base = {**FUZZ_TRACE, "fuzz": {"target": "fn:nomodule_here:f", "input_hex": "00"}}
     reseal(tmp_path / "fz.fozzy", base)
-    proc = fozzy(tmp_path, "replay", "fz.fozzy")
+    proc = fozzy(tmp_path, "replay", "fz.fozzy", "--trust-target")
     assert proc.returncode == 2 and "could not replay fuzz trace" in proc.stderr
     reseal(tmp_path / "ns.fozzy", {**base, "fuzz": None})
     proc = fozzy(tmp_path, "replay", "ns.fozzy")

@@ -30,16 +30,21 @@ def host(steps: list[dict[str, Any]], root: Path) -> dict[str, Any]:
     return run(steps, backends={"fs": "host", "proc": "host"}, cwd=str(root), det=False)
 
 
+def snapshot_swap_restore(path: str, outside: Path, root: Path) -> dict[str, Any]:
+    """Write `path`, snapshot it, swap it for a symlink to `outside`, then restore."""
+    return host([
+        {"type": "fs_write", "path": path, "data": "snapshot payload"},
+        {"type": "fs_snapshot", "name": "s"},
+        swap(path.split("/")[0], outside),
+        {"type": "fs_restore", "name": "s"},
+    ], root)
+
+
 def test_file_swapped_for_an_outside_symlink_is_not_restored_through(tmp_path: Path) -> None:
     root, outside = tmp_path / "root", tmp_path / "outside.txt"
     root.mkdir()
     outside.write_text("outside original")
-    r = host([
-        {"type": "fs_write", "path": "a.txt", "data": "snapshot payload"},
-        {"type": "fs_snapshot", "name": "s"},
-        swap("a.txt", outside),
-        {"type": "fs_restore", "name": "s"},
-    ], root)
+    r = snapshot_swap_restore("a.txt", outside, root)
     assert titles(r) == ["host_fs_restore"], r["findings"]
     assert "resolves outside the cwd root" in r["findings"][0]["message"]
     assert outside.read_text() == "outside original"
@@ -51,11 +56,6 @@ def test_parent_dir_swapped_for_an_outside_symlink_is_not_restored_through(
     root, outside = tmp_path / "root", tmp_path / "outside"
     root.mkdir()
     outside.mkdir()
-    r = host([
-        {"type": "fs_write", "path": "sub/a.txt", "data": "snapshot payload"},
-        {"type": "fs_snapshot", "name": "s"},
-        swap("sub", outside),
-        {"type": "fs_restore", "name": "s"},
-    ], root)
+    r = snapshot_swap_restore("sub/a.txt", outside, root)
     assert titles(r) == ["host_fs_restore"], r["findings"]
     assert list(outside.iterdir()) == []

@@ -1,5 +1,5 @@
 """fs_* steps on the host backend: real files confined to the working directory (lexically and
-by real path), snapshot/restore that never deletes a pre-existing unwritten file, every
+by real path), snapshot/restore that never deletes a pre-existing file, every
 outcome a decision, and replay that never touches the disk."""
 
 from __future__ import annotations
@@ -104,11 +104,11 @@ def test_restore_never_deletes_a_preexisting_file_the_run_only_read(tmp_path: Pa
     assert tree(tmp_path) == {"keep.txt": "user data"}
 
 
-def test_restore_may_delete_a_preexisting_file_the_run_overwrote(tmp_path: Path) -> None:
+def test_restore_puts_back_a_preexisting_file_the_run_overwrote(tmp_path: Path) -> None:
     (tmp_path / "over.txt").write_text("old")
     r = host([snap("s"), write("over.txt", "new"), restore("s")], tmp_path)
     assert r["status"] == "pass", r["findings"]
-    assert not (tmp_path / "over.txt").exists()
+    assert (tmp_path / "over.txt").read_text() == "old"
 
 
 def test_missing_snapshot(tmp_path: Path) -> None:

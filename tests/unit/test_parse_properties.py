@@ -125,7 +125,7 @@ def _raw_step(draw: st.DrawFn, depth: int) -> dict[str, Any]:
         if f.required or draw(st.booleans()):
             raw[f.name] = draw(value_for(f, depth))
     if draw(st.booleans()):
-        raw["zz_unknown_key"] = draw(JSON)
+        raw["note"] = draw(st.none() | st.text(max_size=8))
     return raw
 
 

@@ -177,12 +177,15 @@ def test_a_worker_that_died_idle_is_replaced_without_blaming_an_item() -> None:
 
 
 def wait_gone(pid: int) -> bool:
+    """Until the child (a worker of this process's pool) can be reaped: its main thread shows
+    as a zombie while its other threads (the containment watchdog) are still exiting, and
+    until they have, `waitpid` — and so the pool — still sees it running."""
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
-            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+            if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
                 return True
-        except psutil.NoSuchProcess:
+        except ChildProcessError:
             return True
         time.sleep(0.01)
     return False

@@ -31,8 +31,8 @@ def parse_error(raw: Any) -> ScenarioParseError:
 
 
 def test_steps_file_is_normalized_with_defaults(tmp_path: Path) -> None:
-    path = write(tmp_path, {"version": 1, "name": "n", "description": "ignored", "steps": [
-        {"type": "trace_event", "name": "e", "extra": 1},
+    path = write(tmp_path, {"version": 1, "name": "n", "note": "ignored", "steps": [
+        {"type": "trace_event", "name": "e", "note": "a comment"},
         {"type": "get_kv_assert", "key": "k", "equals": None},
     ]})
     scn = load_scenario(path)
@@ -130,8 +130,8 @@ def test_nested_bad_step_pointer() -> None:
 
 def test_misspelled_required_field_is_a_parse_error() -> None:
     err = parse_error({"version": 1, "name": "n", "steps": [{"type": "sleep", "durtion": "1s"}]})
-    assert err.pointer == "/steps/0/duration"
-    assert "missing required field `duration`" in err.detail
+    assert err.pointer == "/steps/0/durtion"
+    assert "unknown field `durtion` in `sleep` step; did you mean `duration`?" in err.detail
 
 
 @pytest.mark.parametrize(
@@ -200,6 +200,6 @@ def test_duplicate_key_in_distributed_definition(tmp_path: Path) -> None:
 
 
 def test_duplicate_key_in_free_form_map_keeps_last(tmp_path: Path) -> None:
-    path = write(tmp_path, b'{"version":1,"name":"n","meta":{"a":1,"a":2},"steps":'
+    path = write(tmp_path, b'{"version":1,"name":"n","steps":'
                            b'[{"type":"trace_event","name":"e","fields":{"a":1,"a":2}}]}')
     assert load_scenario(path).doc["steps"][0]["fields"] == {"a": 2}

@@ -283,4 +283,5 @@ def test_registry_shape_and_roles() -> None:
 def test_misspelled_exit_code_is_a_parse_error() -> None:
     with pytest.raises(StepParseError) as e:
         parse_steps([{"type": "proc_when", "cmd": "c", "exit": 0}], "/steps")
-    assert e.value.pointer == "/steps/0/exit_code"
+    assert e.value.pointer == "/steps/0/exit"
+    assert "did you mean `exit_code`?" in e.value.detail

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 import orjson
+import psutil
 import pytest
 
 from fozzy.errors import ArgumentError, TraceError
@@ -16,6 +19,7 @@ from fozzy.trace.reader import read_trace
 from fozzy.trace.verify import verify_trace
 from fozzy.trace.writer import (
     LOCK_STALE_SECONDS,
+    LOCK_WRITE_GRACE_SECONDS,
     append_candidate,
     lock_path,
     release_target,
@@ -100,7 +104,7 @@ def test_directory_target_is_refused(tmp_path: Path) -> None:
 def test_lock_reserves_the_name_until_written(tmp_path: Path) -> None:
     target = resolve_target("t.fozzy", "overwrite")
     lock = lock_path(target)
-    assert lock.read_text().startswith(f"pid={os.getpid()} created_unix_ms=")
+    assert lock.read_text().startswith(f"pid={os.getpid()} started=")
     with pytest.raises(TraceError, match="active writer holds lock"):
         resolve_target("t.fozzy", "overwrite")
     with pytest.raises(TraceError, match="active writer holds lock"):
@@ -121,16 +125,38 @@ def test_release_frees_an_abandoned_reservation() -> None:
     assert resolve_target("t.fozzy", "error") == target
 
 
-def test_lock_of_another_live_writer_is_respected_until_stale(tmp_path: Path) -> None:
+def test_lock_of_another_live_writer_is_respected(tmp_path: Path) -> None:
     target = tmp_path / "t.fozzy"
     lock = lock_path(target)
     now_ms = int(time.time() * 1000)
-    lock.write_text(f"pid=999999 created_unix_ms={now_ms}\n")
+    live = os.getppid()
+    started = psutil.Process(live).create_time()
+    lock.write_text(f"pid={live} started={started} created_unix_ms={now_ms}\n")
+    with pytest.raises(TraceError, match="active writer holds lock"):
+        resolve_target(target, "overwrite")
+    # an older fozzy's lock (no start time) of a live pid holds until it is stale
+    lock.write_text(f"pid={live} created_unix_ms={now_ms}\n")
     with pytest.raises(TraceError, match="active writer holds lock"):
         resolve_target(target, "overwrite")
     old_ms = now_ms - int((LOCK_STALE_SECONDS + 5) * 1000)
-    lock.write_text(f"pid=999999 created_unix_ms={old_ms}\n")
-    orphan = tmp_path / ".t.fozzy.999999.abc.tmp"
+    lock.write_text(f"pid={live} created_unix_ms={old_ms}\n")
+    assert resolve_target(target, "overwrite") == target
+    release_target(target)
+
+
+def test_lock_whose_owner_is_gone_is_reclaimed_at_once(tmp_path: Path) -> None:
+    target = tmp_path / "t.fozzy"
+    lock = lock_path(target)
+    now_ms = int(time.time() * 1000)
+    # the pid now belongs to another process (a different start time): the owner is gone
+    reused = os.getppid()
+    lock.write_text(f"pid={reused} started=12345.0 created_unix_ms={now_ms}\n")
+    assert resolve_target(target, "overwrite") == target
+    release_target(target)
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    lock.write_text(f"pid={gone.pid} started=12345.0 created_unix_ms={now_ms}\n")
+    orphan = tmp_path / f".t.fozzy.{gone.pid}.abc.tmp"
     orphan.write_bytes(b"partial")
     assert resolve_target(target, "overwrite") == target
     assert not orphan.exists()
@@ -138,13 +164,28 @@ def test_lock_of_another_live_writer_is_respected_until_stale(tmp_path: Path) ->
     assert verify_trace(target, strict=True)["ok"]
 
 
+def test_lock_that_could_not_be_written_is_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(fd: int, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "write", full)
+        with pytest.raises(TraceError, match="No space left"):
+            resolve_target("t.fozzy", "overwrite")
+    assert not lock_path(tmp_path / "t.fozzy").exists()
+    assert resolve_target("t.fozzy", "overwrite") == tmp_path / "t.fozzy"
+
+
 def test_unreadable_lock_content_ages_by_mtime(tmp_path: Path) -> None:
     lock = lock_path(tmp_path / "t.fozzy")
     lock.write_text("garbage")
     with pytest.raises(TraceError, match="active writer"):
         resolve_target("t.fozzy", "overwrite")
-    old = time.time() - LOCK_STALE_SECONDS - 5
+    old = time.time() - LOCK_WRITE_GRACE_SECONDS - 5
     os.utime(lock, (old, old))
+    assert LOCK_WRITE_GRACE_SECONDS < LOCK_STALE_SECONDS
     assert resolve_target("t.fozzy", "overwrite") == tmp_path / "t.fozzy"
 
 

@@ -3,6 +3,8 @@
 The deadline is the nearer of the run's wall deadline (`--timeout`, det or not) and the
 step's own `timeout`; stdout and stderr are each capped at `limits["max_output_bytes"]`. Both
 are enforced by `workers.limits.run_process`, which kills and reaps the whole process tree.
+A process that exits normally may leave background processes (a service); they belong to the
+scenario's `ProcessScope` and are ended with the scenario (`workers.containment`).
 
 Every outcome (exit, timeout, limit hit, spawn failure, output left open by a background
 process) becomes a decision first and a result or failure second, through `apply`, which the
@@ -27,6 +29,7 @@ from workers.capabilities import (
     preview,
     recorded_failure,
 )
+from workers.containment import ProcessScope
 from workers.engine.findings import HANG, StepFailed, assertion
 from workers.engine.quote import q
 from workers.engine.runtime import Decision, Runtime
@@ -79,6 +82,17 @@ def _base(cmd: str, args: list[str], out: str, err: str, ms: int) -> Decision:
     }
 
 
+def scope(rt: Runtime) -> ProcessScope:
+    """The scenario's process scope: background processes a step leaves live until the
+    scenario ends (a service serving later steps), and no longer."""
+    sc = rt.host.get("procs")
+    if not isinstance(sc, ProcessScope):
+        sc = ProcessScope()
+        rt.host["procs"] = sc
+        rt.on_close(sc.end)
+    return sc
+
+
 def live_decision(rt: Runtime, s: Step) -> Decision:
     """Run the process for real and describe what happened as a decision."""
     cmd, args = s["cmd"], list(s["args"])
@@ -86,7 +100,7 @@ def live_decision(rt: Runtime, s: Step) -> Decision:
     deadline = deadline_for(rt, s)
     t0 = time.monotonic_ns()
     try:
-        out = run_process([cmd, *args], rt.cwd, deadline, cap)
+        out = run_process([cmd, *args], rt.cwd, deadline, cap, keep=scope(rt).keep)
     except OSError as e:
         d = _base(cmd, args, "", "", duration_of(time.monotonic_ns() - t0))
         d["failure"] = failure_member(assertion(

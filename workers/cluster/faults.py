@@ -14,18 +14,24 @@ from typing import Any
 
 import orjson
 
+from workers.cluster.spec import DSTEPS
 from workers.engine.durations import parse_duration_ms
 from workers.engine.quote import q
+from workers.input_limits import limits
+from workers.regular_file import read_regular
+from workers.steps.parse import StepParseError, check_keys
+from workers.steps.registry import NOTE
 
 FAULT_TYPES = ("partition", "heal", "crash", "restart", "tick")
 
+# A fault is a distributed script step, so its fields are that step's declared fields.
 _FIELDS: dict[str, tuple[str, ...]] = {
-    "partition": ("a", "b"),
-    "heal": ("a", "b"),
-    "crash": ("node",),
-    "restart": ("node",),
-    "tick": ("duration",),
+    kind: tuple(f.name for f in DSTEPS[kind].fields) for kind in FAULT_TYPES
 }
+_ALLOWED: dict[str, frozenset[str]] = {
+    kind: DSTEPS[kind].allowed | {"after_step"} for kind in FAULT_TYPES
+}
+_FILE_KEYS = frozenset(("faults", NOTE))
 
 PRESETS = ("none", "partition-first-two", "heal-first-two", "crash-first", "restart-first")
 
@@ -59,9 +65,7 @@ def parse_fault_doc(doc: Any, source: str) -> list[Fault]:
     """Check a fault file's shape. Accepts `{"faults": [...]}` or a bare list of faults."""
     base = "/faults"
     if isinstance(doc, dict):
-        extra = sorted(set(doc) - {"faults"})
-        if extra:
-            raise FaultError(f"{source}: /{extra[0]}: unknown field (expected: faults)")
+        _check_keys(doc, _FILE_KEYS, "", "a fault file", source)
         if "faults" not in doc:
             raise FaultError(f"{source}: /faults: missing required field")
         items = doc["faults"]
@@ -81,11 +85,7 @@ def parse_fault_doc(doc: Any, source: str) -> list[Fault]:
             raise FaultError(f"{source}: {ptr}/type: unknown fault type {_show(kind)}"
                              f" (expected: {', '.join(FAULT_TYPES)})")
         fields = _FIELDS[kind]
-        allowed = ("type", *fields, "after_step")
-        for key in item:
-            if key not in allowed:
-                raise FaultError(f"{source}: {ptr}/{key}: unknown field for {kind}"
-                                 f" (expected: {', '.join(allowed)})")
+        _check_keys(item, _ALLOWED[kind], ptr, f"`{kind}` fault", source)
         step: dict[str, Any] = {"type": kind}
         for name in fields:
             if name not in item:
@@ -106,6 +106,16 @@ def parse_fault_doc(doc: Any, source: str) -> list[Fault]:
     return out
 
 
+def _check_keys(
+    obj: dict[str, Any], allowed: frozenset[str], ptr: str, what: str, source: str
+) -> None:
+    """The scenario rule for unknown fields and `note`, with fault-file error wording."""
+    try:
+        check_keys(obj, allowed, ptr, what)
+    except StepParseError as e:
+        raise FaultError(f"{source}: {e.pointer}: {e.detail}") from None
+
+
 def _show(value: object) -> str:
     return q(value) if isinstance(value, str) else orjson.dumps(value).decode()
 
@@ -113,7 +123,7 @@ def _show(value: object) -> str:
 def load_fault_file(path: Path) -> list[Fault]:
     source = f"fault file {path}"
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, limits().json_bytes, "json_bytes")
     except OSError as e:
         raise FaultError(f"{source}: cannot read: {e.strerror or e}") from None
     try:
@@ -134,7 +144,7 @@ def parse_faults(text: str, nodes: list[str], cwd: Path) -> list[Fault]:
             out.extend(_preset(token, nodes))
             continue
         path = cwd / token
-        if not path.is_file():
+        if not path.exists():
             raise FaultError(f"unknown fault preset or file {q(token)}"
                              f" (presets: {', '.join(PRESETS)}; or a path to a JSON fault file)")
         out.extend(load_fault_file(path))

@@ -14,13 +14,14 @@ absent optionals `None`. The topology is kept as declared (not resolved to names
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from workers.engine.durations import DurationError, parse_duration_ms
 from workers.engine.quote import q
-from workers.steps.parse import StepParseError, json_type_name
-from workers.steps.registry import INT_RANGES, Field, Role, T, opt, req
+from workers.input_limits import LimitExceeded, limits
+from workers.steps.parse import StepParseError, check_keys, json_type_name
+from workers.steps.registry import INT_RANGES, Field, Role, T, allowed_keys, opt, req
 
 Spec = dict[str, Any]
 
@@ -33,6 +34,10 @@ class Kind:
     fields: tuple[Field, ...]
     example: dict[str, Any]
     notes: str = ""
+    allowed: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "allowed", allowed_keys(self.fields))
 
 
 def _kinds(*kinds: Kind) -> dict[str, Kind]:
@@ -109,6 +114,8 @@ INVARIANT_ORDER: tuple[str, ...] = tuple(INVARIANTS)
 
 NODES_FIELD = opt("nodes", T.STR_LIST)
 NODE_COUNT_FIELD = opt("node_count", T.U32)
+#: The members of the `distributed` object itself (no `type`, no `note`: it is not a step).
+DEFINITION_KEYS = frozenset(("nodes", "node_count", "steps", "invariants"))
 
 
 class SpecError(ValueError):
@@ -159,6 +166,7 @@ def _parse_kind(raw: Any, ptr: str, table: dict[str, Kind], what: str) -> dict[s
         raise StepParseError(
             f"{ptr}/type", f"unknown {what} type `{kind}`{extra}; valid types: {valid}"
         )
+    check_keys(raw, decl.allowed, ptr, f"`{kind}` {what}")
     out: dict[str, Any] = {"type": kind}
     for f in decl.fields:
         value = raw.get(f.name)
@@ -187,16 +195,19 @@ def parse_distributed(raw: Any, ptr: str = "/distributed") -> Spec:
     """
     if not isinstance(raw, dict):
         raise StepParseError(ptr, f"expected distributed object, got {json_type_name(raw)}")
+    check_keys(raw, DEFINITION_KEYS, ptr, "the `distributed` definition")
     nodes = raw.get("nodes")
     count = raw.get("node_count")
     if "steps" not in raw or raw["steps"] is None:
         raise StepParseError(f"{ptr}/steps", "missing required field `steps` for `distributed`")
     invariants = raw.get("invariants")
+    node_count = None if count is None else _scalar(NODE_COUNT_FIELD, count, f"{ptr}/node_count")
+    if node_count is not None and node_count > limits().node_count:
+        err = LimitExceeded("`node_count`", limits().node_count, "node_count")
+        raise StepParseError(f"{ptr}/node_count", str(err))
     return {
         "nodes": None if nodes is None else _scalar(NODES_FIELD, nodes, f"{ptr}/nodes"),
-        "node_count": None
-        if count is None
-        else _scalar(NODE_COUNT_FIELD, count, f"{ptr}/node_count"),
+        "node_count": node_count,
         "steps": _parse_list(raw["steps"], f"{ptr}/steps", DSTEPS, "distributed step"),
         "invariants": []
         if invariants is None

@@ -99,6 +99,15 @@ def execute(
     fuzzer reads only status, findings and the logs, and builds no trace from them."""
     t0 = time.perf_counter_ns()
     rt = Runtime(spec)
+    try:
+        return _execute(rt, spec, memory_report, t0)
+    finally:
+        rt.close()
+
+
+def _execute(
+    rt: Runtime, spec: dict[str, Any], memory_report: bool, t0: int
+) -> tuple[Runtime, dict[str, Any]]:
     replay = spec.get("replay")
     if replay is not None:
         attach_replay(rt, replay)

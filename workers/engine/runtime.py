@@ -7,6 +7,7 @@ that `assert_throws` must roll back implement `checkpoint()`/`restore()`.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from workers.engine.clock import Clock
@@ -67,6 +68,25 @@ class Runtime:
         self.step_index = 0
         self.start_v = 0
         self.start_wall = time.monotonic()
+        self._closers: list[Callable[[], None]] = []
+
+    # -- scenario scope ------------------------------------------------------------------
+    def on_close(self, fn: Callable[[], None]) -> None:
+        """Have `fn` run when the run ends, whatever way it ends (host backends release what
+        the scenario holds: directory fds, the processes it started)."""
+        self._closers.append(fn)
+
+    def close(self) -> None:
+        """Run the closers, newest first; each runs once even if another raises."""
+        closers, self._closers = self._closers, []
+        errors: list[BaseException] = []
+        for fn in reversed(closers):
+            try:
+                fn()
+            except Exception as e:  # one failing release must not keep the rest held
+                errors.append(e)
+        if errors:
+            raise errors[0]
 
     # -- logging -------------------------------------------------------------------------
     def emit(self, name: str, fields: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workers.steps.registry import INT_RANGES, Field, Step, T, registry
+from workers.steps.registry import INT_RANGES, NOTE, Field, Step, T, registry
 
 
 class StepParseError(ValueError):
@@ -25,6 +25,31 @@ def _closest(name: str, choices: list[str]) -> str | None:
 
     match = difflib.get_close_matches(name, choices, n=1, cutoff=0.0)
     return match[0] if match else None
+
+
+def check_keys(raw: dict[str, Any], allowed: frozenset[str], ptr: str, what: str) -> None:
+    """Documented fields only (DECISIONS "Scenarios"): the first key of `raw` outside
+    `allowed` is an error at its own pointer, naming the closest valid field; a `note`, where
+    allowed, must be a string. `what` names the object for the message (`proc_spawn` step)."""
+    if allowed.issuperset(raw):
+        if NOTE in raw and NOTE in allowed:
+            note = raw[NOTE]
+            if note is not None and not isinstance(note, str):
+                raise StepParseError(
+                    f"{ptr}/{NOTE}", f"expected string, got {json_type_name(note)}"
+                )
+        return
+    import difflib
+
+    key = next(k for k in raw if k not in allowed)
+    hint = difflib.get_close_matches(key, sorted(allowed), n=1)
+    extra = f"did you mean `{hint[0]}`?" if hint else f"valid fields: {', '.join(sorted(allowed))}"
+    raise StepParseError(f"{ptr}/{_escape(key)}", f"unknown field `{key}` in {what}; {extra}")
+
+
+def _escape(key: str) -> str:
+    """A key as a JSON pointer token (RFC 6901)."""
+    return key.replace("~", "~0").replace("/", "~1")
 
 
 def json_type_name(value: Any) -> str:
@@ -104,6 +129,7 @@ def parse_step(raw: Any, ptr: str) -> Step:
         hint = _closest(kind, list(reg))
         extra = f" (did you mean `{hint}`?)" if hint else ""
         raise StepParseError(f"{ptr}/type", f"unknown step type `{kind}`{extra}")
+    check_keys(raw, sdef.allowed, ptr, f"`{kind}` step")
     out: Step = {"type": kind}
     for f in sdef.fields:
         value = raw.get(f.name)

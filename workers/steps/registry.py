@@ -76,6 +76,19 @@ def opt(name: str, type_: T, role: Role = Role.CONTROL, default: Any = None) -> 
     return Field(name, type_, False, default, role)
 
 
+#: The one free-text field every step (and the scenario top level) accepts, so that users who
+#: want a comment have a documented place for it instead of a tolerated unknown key: unknown
+#: keys are errors, because a misspelled oracle must never pass silently. A note is a comment:
+#: parsing checks that it is a string and leaves it out of the normalized step.
+NOTE = "note"
+
+
+def allowed_keys(fields: tuple[Field, ...]) -> frozenset[str]:
+    """The keys a user may write in an object declared with `fields`: `type`, `note` and the
+    declared fields. Derived from the declaration so there is no second list to forget."""
+    return frozenset(("type", NOTE, *(f.name for f in fields)))
+
+
 class CheckError(Exception):
     """A step that parses but would be rejected at run time; `field` builds the JSON pointer.
 
@@ -101,6 +114,10 @@ class StepDef:
     declaration: bool = False
     example: dict[str, Any] = field(default_factory=dict)
     notes: str = ""
+    allowed: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "allowed", allowed_keys(self.fields))
 
     @property
     def counts_as_work(self) -> bool:
