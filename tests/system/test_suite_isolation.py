@@ -42,7 +42,17 @@ def leftovers(marker: str) -> list[psutil.Process]:
     return found
 
 
-def test_worker_killer_crash_hang_timeout_rest_reported_nothing_left(tmp_path: Path, marker: str) -> None:
+def wait_gone(marker: str, seconds: float = 5.0) -> list[psutil.Process]:
+    """The processes carrying `marker` still alive after `seconds` (reaping takes a moment)."""
+    deadline = time.monotonic() + seconds
+    while leftovers(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return leftovers(marker)
+
+
+def test_worker_killer_crash_hang_timeout_rest_reported_nothing_left(
+    tmp_path: Path, marker: str
+) -> None:
     for i in range(4):
         scenario(tmp_path, f"ok{i}", [{"type": "trace_event", "name": "x"}])
     scenario(tmp_path, "killer", [
@@ -65,10 +75,7 @@ def test_worker_killer_crash_hang_timeout_rest_reported_nothing_left(tmp_path: P
     assert "tests/killer.fozzy.json" in crash["findings"][0]["message"]
     assert "SIGKILL" in crash["findings"][0]["message"]
     assert elapsed < 60
-    deadline = time.monotonic() + 5
-    while leftovers(marker) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert leftovers(marker) == []
+    assert wait_gone(marker) == []
 
 
 def test_hung_scenario_times_out_within_two_seconds(tmp_path: Path, marker: str) -> None:
@@ -84,7 +91,7 @@ def test_hung_scenario_times_out_within_two_seconds(tmp_path: Path, marker: str)
     assert rows["spin.fozzy.json"]["durationMs"] < 2000
     assert rows["ok.fozzy.json"]["status"] == "pass"
     assert proc.returncode == 3
-    assert leftovers(marker) == []
+    assert wait_gone(marker) == []
 
 
 def test_ctrl_c_stops_workers_and_writes_a_partial_report(tmp_path: Path, marker: str) -> None:
@@ -111,10 +118,7 @@ def test_ctrl_c_stops_workers_and_writes_a_partial_report(tmp_path: Path, marker
     assert rows["z-slow.fozzy.json"]["reason"] == "interrupted"
     assert any(f["title"] == "interrupted" for f in report["findings"])
     assert Path(report["identity"]["reportPath"]).exists()
-    end = time.monotonic() + 5
-    while leftovers(marker) and time.monotonic() < end:
-        time.sleep(0.1)
-    assert leftovers(marker) == []
+    assert wait_gone(marker) == []
 
 
 def test_worker_memory_limit_crashes_only_the_hungry_scenario(tmp_path: Path, marker: str) -> None:
@@ -134,10 +138,7 @@ def test_worker_memory_limit_crashes_only_the_hungry_scenario(tmp_path: Path, ma
     assert rows["hog"]["findings"][0]["title"] == "worker_memory_limit"
     assert "150 MiB" in rows["hog"]["findings"][0]["message"]
     assert all(rows[f"ok{i}"]["status"] == "pass" for i in range(3))
-    end = time.monotonic() + 5
-    while leftovers(marker) and time.monotonic() < end:
-        time.sleep(0.1)
-    assert leftovers(marker) == []
+    assert wait_gone(marker) == []
 
 
 def test_worker_memory_limit_must_be_positive(tmp_path: Path) -> None:
