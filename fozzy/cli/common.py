@@ -249,6 +249,14 @@ def conclude(summary: dict[str, Any], reporter: str) -> int:
     return exit_code(summary["status"])
 
 
+def interrupted_or(code: int, summary: dict[str, Any]) -> int:
+    """`128 + signal` when the report printed is the partial one of an interrupted run."""
+    from fozzy.cli.signals import interrupt_exit_code
+    from fozzy.executor.interrupted import was_interrupted
+
+    return interrupt_exit_code() if was_interrupted(summary) else code
+
+
 def host_limits(config: Config) -> dict[str, int]:
     """The streaming byte caps every job carries to its worker (config `max_*_bytes`)."""
     return {

@@ -25,6 +25,7 @@ from typing import Any
 from fozzy.artifacts.summary import collapse_findings
 from fozzy.errors import ArgumentError, FozzyError, worst
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
+from fozzy.executor.interrupted import interrupted_finding, interrupted_status
 from fozzy.executor.pool import WorkerPool
 from fozzy.fuzzing.campaign import (
     FN_BATCH_EXECS,
@@ -293,15 +294,29 @@ def run_campaign(
     directory: Path,
     scratch: Path,
     on_progress: Callable[[Stats], None] = lambda s: None,
-) -> tuple[CampaignState, float]:
+) -> tuple[CampaignState, float, bool]:
+    """The campaign's state when it ended, its seconds, and whether a signal ended it (the
+    state then holds what was done so far: every crash and corpus entry is already saved)."""
     budget = Budget(
         req.runs,
         None if req.time_ms is None else time.monotonic() + req.time_ms / 1000.0,
     )
     t0 = time.monotonic()
     eval_timeout = (req.timeout_ms or 60_000) * 4 + GRACE_MS
-    state = _seed_state(pool, target, initial_corpus(directory, target), pool.jobs,
-                        eval_timeout, scratch, exec_timeout_ms(req, target))
+    corpus = initial_corpus(directory, target)
+    state = CampaignState(corpus=list(corpus))
+    try:
+        state = _seed_state(pool, target, corpus, pool.jobs, eval_timeout, scratch,
+                            exec_timeout_ms(req, target))
+        _rounds(req, target, pool, directory, scratch, state, budget, t0, on_progress)
+    except KeyboardInterrupt:
+        return state, time.monotonic() - t0, True
+    return state, time.monotonic() - t0, False
+
+
+def _rounds(req: FuzzRequest, target: Target, pool: WorkerPool, directory: Path,
+            scratch: Path, state: CampaignState, budget: Budget, t0: float,
+            on_progress: Callable[[Stats], None]) -> None:
     per_batch = SCENARIO_BATCH_EXECS if target.is_scenario else FN_BATCH_EXECS
     if budget.deadline is not None:
         per_batch = TIMED_BATCH_EXECS
@@ -335,7 +350,6 @@ def run_campaign(
                 write_input(directory / "crashes", crash.input, "crash")
         on_progress(Stats(state.execs, len(state.corpus), len(state.seen),
                           len(state.crashes), time.monotonic() - t0))
-    return state, time.monotonic() - t0
 
 
 MINIMIZE_SECONDS = 30.0
@@ -504,27 +518,38 @@ def execute_fuzz(
     # to stop.
     with WorkerPool(req.jobs, restart_budget=CAMPAIGN_RESTARTS) as pool:
         try:
-            state, elapsed = run_campaign(req, target, pool, directory, scratch, on_progress)
+            state, elapsed, interrupted = run_campaign(req, target, pool, directory, scratch,
+                                                       on_progress)
             crashes = list(state.crashes.values())
-            minimized = [
-                minimize_crash(pool, target, c, timeout_ms, scratch, per_exec)
-                if req.minimize else c.input
-                for c in crashes
-            ]
+            minimized = [c.input for c in crashes]
+            if req.minimize and not interrupted:
+                try:
+                    minimized = [minimize_crash(pool, target, c, timeout_ms, scratch, per_exec)
+                                 for c in crashes]
+                except KeyboardInterrupt:
+                    interrupted = True
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         for c, small in zip(crashes, minimized, strict=True):
             if small != c.input:
                 write_input(directory / "crashes", small, "crash", ".min.bin")
-        reruns = _rerun(pool, target, minimized, timeout_ms)
+        # Interrupted: no re-runs, so no traces; the crash inputs are saved already.
+        reruns = [None] * len(crashes) if interrupted else _rerun(pool, target, minimized,
+                                                                   timeout_ms)
     wall_ns = time.perf_counter_ns() - t0
     recorded = [RecordedCrash(c, small, r)
                 for c, small, r in zip(crashes, minimized, reruns, strict=True)]
     findings = [rc.crash.finding for rc in recorded if rc.crash.finding]
+    status = worst([c.status for c in crashes]) if crashes else "pass"
+    if interrupted:
+        status = interrupted_status(status)
+        findings.append(interrupted_finding(
+            f"fuzz interrupted after {state.execs} executions; crash inputs are in"
+            f" {directory / 'crashes'}, no traces recorded"))
     execution = Execution(
         mode="fuzz",
         seed=req.seed,
-        status=worst([c.status for c in crashes]) if crashes else "pass",
+        status=status,
         started_ns=started_ns,
         wall_ns=wall_ns,
         findings=collapse_findings(findings),
@@ -546,6 +571,6 @@ def execute_fuzz(
             ],
         }},
     )
-    writer = CrashTraces(req, target, directory, recorded) if recorded else None
+    writer = CrashTraces(req, target, directory, recorded) if recorded and not interrupted else None
     return finalize(execution, req.base_dir, ArtifactOptions(reporter=req.reporter),
                     trace=writer)
