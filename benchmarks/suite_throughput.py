@@ -13,7 +13,7 @@ back to back so that load from other processes hits them alike):
 - --heavy CPU-bound scenarios (long memory/net step loops), `--jobs 2` / `--jobs 1` speedup;
 - the coordinator's own peak RSS (VmHWM of the `fozzy` process, workers excluded) for a
   --rss-count scenario suite.
-Targets: `fozzy test --jobs 2` >= 15x faster than `pytest -n 2`, per-scenario cost < 60 us,
+Targets: `fozzy test --jobs 2` >= 15x faster than `pytest -n 2`, per-scenario cost < 40 us,
 heavy speedup >= 1.7x on 2 cores, coordinator peak RSS < 150 MB for 20,000 scenarios.
 """
 
@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 TARGET_RATIO = 15.0
-TARGET_PER_SCENARIO_US = 60.0
+TARGET_PER_SCENARIO_US = 40.0
 TARGET_SPEEDUP = 1.7
 TARGET_RSS_MB = 150.0
 PER_DIR = 100

@@ -89,6 +89,7 @@ def build_summary(
     scenarios: list[dict[str, Any]] | None = None,
     memory: dict[str, Any] | None = None,
     findings: list[dict[str, Any]] | None = None,
+    reproduce: str | None = None,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The summary object; optional members are omitted, never written as null.
@@ -124,6 +125,8 @@ def build_summary(
         out["memory"] = memory
     if findings:
         out["findings"] = findings
+    if reproduce is not None:
+        out["reproduce"] = reproduce
     if extra:
         out.update(extra)
     return out

@@ -19,7 +19,7 @@ from fozzy.cli.context import G
 from fozzy.errors import ConfigError, FozzyError
 
 if TYPE_CHECKING:
-    from typer._click import Context, HelpFormatter
+    from typer._click import Command, Context, HelpFormatter
     from typer.core import TyperOption
 
 
@@ -48,7 +48,31 @@ class _Group(_FastHelp, TyperGroup):
 
 
 class _FozzyGroup(_Group):
-    """Lists the global flags, which `split_globals` parses, in `fozzy --help`."""
+    """Builds only the command it is asked for, and lists the global flags (which
+    `split_globals` parses) in `fozzy --help`.
+
+    Importing every command module and converting the whole Typer tree to click commands
+    costs more than some commands do, so a subcommand's module is imported and converted on
+    the first `get_command` for its name; `--help` and unknown names load the rest.
+    """
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        return list(dict.fromkeys([*COMMANDS, *self.commands]))
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            _load_module(self, COMMANDS[cmd_name])
+        return self.commands.get(cmd_name)
+
+    def resolve_command(
+        self, ctx: Context, args: list[str]
+    ) -> tuple[str | None, Command | None, list[str]]:
+        """An unknown name loads every command first: the "did you mean" suggestion is
+        drawn from the loaded commands."""
+        if args and args[0] not in COMMANDS:
+            for module in dict.fromkeys(COMMANDS.values()):
+                _load_module(self, module)
+        return super().resolve_command(ctx, args)
 
     def format_options(self, ctx: Context, formatter: HelpFormatter) -> None:
         with formatter.section("Global options (before or after the command)"):
@@ -66,27 +90,32 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-# Command families, each a module with `register(app)`. Imported at start-up, but each keeps
-# its heavy imports inside the command body so `fozzy --help` stays fast.
-COMMAND_MODULES = (
-    "fozzy.cli.cmd_info",
-    "fozzy.cli.cmd_init",
-    "fozzy.cli.cmd_validate",
-    "fozzy.cli.cmd_schema",
-    "fozzy.cli.cmd_trace",
-    "fozzy.cli.cmd_replay",
-    "fozzy.cli.cmd_run",
-    "fozzy.cli.cmd_test",
-    "fozzy.cli.cmd_fuzz",
-    "fozzy.cli.cmd_corpus",
-    "fozzy.cli.cmd_explore",
-    "fozzy.cli.cmd_artifacts",
-    "fozzy.cli.cmd_report",
-    "fozzy.cli.cmd_memory",
-    "fozzy.cli.cmd_shrink",
-    "fozzy.cli.cmd_doctor",
-    "fozzy.cli.cmd_ci",
-)
+# Command name -> the module whose `register(app)` adds it. Only the invoked command's module
+# is imported (see `_FozzyGroup`); each module also keeps its heavy imports inside the command
+# body. `tests/unit/test_cli_commands.py` checks this table against what the modules register.
+COMMANDS: dict[str, str] = {
+    "version": "fozzy.cli.cmd_info",
+    "env": "fozzy.cli.cmd_info",
+    "usage": "fozzy.cli.cmd_info",
+    "init": "fozzy.cli.cmd_init",
+    "validate": "fozzy.cli.cmd_validate",
+    "schema": "fozzy.cli.cmd_schema",
+    "steps": "fozzy.cli.cmd_schema",
+    "trace": "fozzy.cli.cmd_trace",
+    "replay": "fozzy.cli.cmd_replay",
+    "run": "fozzy.cli.cmd_run",
+    "test": "fozzy.cli.cmd_test",
+    "fuzz": "fozzy.cli.cmd_fuzz",
+    "corpus": "fozzy.cli.cmd_corpus",
+    "explore": "fozzy.cli.cmd_explore",
+    "artifacts": "fozzy.cli.cmd_artifacts",
+    "report": "fozzy.cli.cmd_report",
+    "memory": "fozzy.cli.cmd_memory",
+    "shrink": "fozzy.cli.cmd_shrink",
+    "doctor": "fozzy.cli.cmd_doctor",
+    "ci": "fozzy.cli.cmd_ci",
+}
+
 
 # Global flags are parsed by `split_globals`, not by Typer: they may appear after the
 # subcommand, and Typer would coerce every string option through pydantic, which costs ~100 ms
@@ -203,6 +232,7 @@ def apply_globals(values: dict[str, str | bool]) -> None:
             os.chdir(cwd)
         except OSError as e:
             raise FozzyError(f"failed to set cwd to {cwd}: {e.strerror or e}") from None
+    G.cwd = None if cwd is None else os.getcwd()
     G.config_path = text("config") or "fozzy.toml"
     G.config = load_config(G.config_path)
     diag.debug(lambda: f"config: {'loaded' if G.config.loaded else 'no file, defaults for'}"
@@ -245,9 +275,29 @@ def _use_fast_help(typer_app: typer.Typer) -> None:
             _use_fast_help(sub)
 
 
-for _module in COMMAND_MODULES:
-    import_module(_module).register(app)
-_use_fast_help(app)
+def _load_module(group: TyperGroup, module: str) -> None:
+    """Register `module`'s commands on a Typer of their own, convert it, and add the
+    resulting click commands to the root group."""
+    sub = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+    import_module(module).register(sub)
+    _use_fast_help(sub)
+    for name, command in typer.main.get_group(sub).commands.items():
+        group.add_command(command, name)
+
+
+def root_command() -> TyperGroup:
+    """The root click group (its subcommands load on demand)."""
+    command = typer.main.get_command(app)
+    assert isinstance(command, TyperGroup)
+    return command
+
+
+def full_command_tree() -> TyperGroup:
+    """The root group with every command loaded: for listings and tests that walk the tree."""
+    group = root_command()
+    for module in dict.fromkeys(COMMANDS.values()):
+        _load_module(group, module)
+    return group
 
 
 def _fail(message: str, code: str) -> int:
@@ -269,7 +319,7 @@ def main(argv: list[str] | None = None) -> None:
     global _help_requested
     args = list(sys.argv[1:] if argv is None else argv)
     G.json = "--json" in args or "--json=true" in args
-    command = typer.main.get_command(app)
+    command = root_command()
     signals.install()
     try:
         values, rest = split_globals(args)

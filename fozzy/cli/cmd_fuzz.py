@@ -153,6 +153,7 @@ def register(app: typer.Typer) -> None:
             backends=G.backends(),
             limits=c.host_limits(G.config),
             base_dir=G.config.base_dir,
+            invocation=c.invocation(),
         )
         if request.jobs < 1:
             raise ArgumentError(f"--jobs must be at least 1, got {request.jobs}")

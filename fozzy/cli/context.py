@@ -13,6 +13,7 @@ class Globals:
     no_color: bool = False
     strict: bool = True
     config_path: str = "fozzy.toml"
+    cwd: str | None = None  # the absolute directory `--cwd` moved to (reproduce commands)
     proc_backend: str | None = None
     fs_backend: str | None = None
     http_backend: str | None = None

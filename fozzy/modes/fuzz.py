@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fozzy.artifacts.reproduce import Invocation, replay_command
 from fozzy.artifacts.summary import collapse_findings
 from fozzy.errors import ArgumentError, FozzyError, worst
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
@@ -67,6 +68,7 @@ class FuzzRequest:
     backends: dict[str, str] = field(default_factory=dict)
     limits: dict[str, int] = field(default_factory=dict)
     base_dir: str = ".fozzy"
+    invocation: Invocation = field(default_factory=Invocation)
 
 
 @dataclass
@@ -427,6 +429,13 @@ class CrashTraces:
         return self.req.record is not None
 
     def target(self, run_dir: Path, status: str) -> Path | None:
+        if any(rc.path is None for rc in self.crashes):
+            self.reserve()
+        return self.crashes[0].path if self.crashes else None
+
+    def reserve(self) -> None:
+        """Every crash's final trace path (collision policy applied), before the summary
+        that names them is built."""
         from fozzy.trace.writer import release_target, resolve_target
 
         reserved: list[Path] = []
@@ -443,7 +452,14 @@ class CrashTraces:
             for p in reserved:
                 release_target(p)
             raise
-        return self.crashes[0].path if self.crashes else None
+
+    def reproduce(self, rc: RecordedCrash) -> str:
+        """`fozzy replay` of the crash's trace: the mutant (or fn input) exists only there."""
+        from fozzy.trace.trust import check_target
+
+        assert rc.path is not None
+        untrusted = not self.target_.is_scenario and not check_target(self.target_.name).trusted
+        return replay_command(self.req.invocation, str(rc.path), trust_target=untrusted)
 
     def write(self, path: Path, summary: dict[str, Any], execution: Execution) -> None:
         for rc in self.crashes:
@@ -540,6 +556,12 @@ def execute_fuzz(
     recorded = [RecordedCrash(c, small, r)
                 for c, small, r in zip(crashes, minimized, reruns, strict=True)]
     findings = [rc.crash.finding for rc in recorded if rc.crash.finding]
+    # Interrupted: no traces, so no replay commands; the crash inputs are saved already.
+    writer = CrashTraces(req, target, directory, recorded) if recorded and not interrupted else None
+    if writer is not None:
+        writer.reserve()
+    commands: list[str | None] = (
+        [writer.reproduce(rc) for rc in recorded] if writer is not None else [None] * len(recorded))
     status = worst([c.status for c in crashes]) if crashes else "pass"
     if interrupted:
         status = interrupted_status(status)
@@ -553,6 +575,9 @@ def execute_fuzz(
         started_ns=started_ns,
         wall_ns=wall_ns,
         findings=collapse_findings(findings),
+        # The first crash with the campaign's (worst) status stands for the campaign.
+        reproduce=next((cmd for rc, cmd in zip(recorded, commands, strict=True)
+                        if rc.crash.status == status), None),
         extra={"fuzz": {
             "target": target.name,
             "mode": req.mode,
@@ -566,11 +591,12 @@ def execute_fuzz(
             "crashes": [
                 {"signature": rc.crash.signature, "status": rc.crash.status,
                  "foundAtExec": rc.crash.found_at_exec, "inputBytes": len(rc.crash.input),
-                 "minimizedBytes": len(rc.input)}
-                for rc in recorded
+                 "minimizedBytes": len(rc.input),
+                 "tracePath": None if rc.path is None else str(rc.path),
+                 "reproduce": cmd}
+                for rc, cmd in zip(recorded, commands, strict=True)
             ],
         }},
     )
-    writer = CrashTraces(req, target, directory, recorded) if recorded and not interrupted else None
     return finalize(execution, req.base_dir, ArtifactOptions(reporter=req.reporter),
                     trace=writer)

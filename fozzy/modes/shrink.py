@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fozzy.artifacts.reproduce import Invocation, replay_command
 from fozzy.artifacts.summary import build_summary, collapse_findings, memory_summary
 from fozzy.errors import ArgumentError, FozzyError, TraceError
 from fozzy.executor.pool import WorkerPool
@@ -57,6 +58,7 @@ class ShrinkRequest:
     jobs: int = 1
     limits: dict[str, int] = field(default_factory=dict)
     trust_target: bool = False  # run an fn: target even when it is not a project file
+    invocation: Invocation = field(default_factory=Invocation)
 
 
 @dataclass
@@ -157,7 +159,8 @@ def execute_shrink(req: ShrinkRequest) -> ShrinkOutcome:
                 shrunk = _shrink_fuzz(doc, wanted, pool, stats, budget_left)
             else:
                 shrunk = _shrink_explore(req, doc, wanted, pool, stats, deadline)
-        outcome = _write(shrunk, target, doc, started_ns)
+        reproduce = replay_command(req.invocation, str(target), trust_target=req.trust_target)
+        outcome = _write(shrunk, target, doc, started_ns, reproduce)
     except KeyboardInterrupt:
         release_target(target)
         return _interrupted(req, kind, wanted, stats, t0)
@@ -203,7 +206,8 @@ def _interrupted(req: ShrinkRequest, kind: str, wanted: Signature, stats: Shrink
     })
 
 
-def _write(shrunk: _Shrunk, target: Path, doc: dict[str, Any], started_ns: int) -> ShrinkOutcome:
+def _write(shrunk: _Shrunk, target: Path, doc: dict[str, Any], started_ns: int,
+           reproduce: str) -> ShrinkOutcome:
     result = shrunk.result
     seed = int(doc["summary"]["identity"]["seed"])
     summary = build_summary(
@@ -217,6 +221,7 @@ def _write(shrunk: _Shrunk, target: Path, doc: dict[str, Any], started_ns: int) 
         virtual_ms=result.get("virtualMs"),
         memory=memory_summary(result.get("memory")),
         findings=result["findings"],
+        reproduce=reproduce,
     )
     trace = build_trace(
         mode=shrunk.mode,

@@ -17,7 +17,6 @@ from typing import Any
 
 import orjson
 import pytest
-import typer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.core import TyperArgument, TyperOption
@@ -43,9 +42,9 @@ def _leaves(group: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...
 
 
 def _commands() -> list[tuple[tuple[str, ...], Any]]:
-    from fozzy.cli.app import app
+    from fozzy.cli.app import full_command_tree
 
-    return _leaves(typer.main.get_command(app))
+    return _leaves(full_command_tree())
 
 
 COMMANDS = _commands()
