@@ -97,6 +97,8 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         _fuzz("fn", "speedup", lambda m, _d: m.TARGET_SPEEDUP, "x"),
         Figure("planted fn bug, coverage median", lambda d: d["find_coverage"]["medianSeconds"],
                lambda m, _d: m.TARGET_FIND_S, at_least=False, unit="s"),
+        Figure("fuzz --time overshoot", lambda d: d["time_overshoot"]["maxSeconds"],
+               lambda m, _d: m.TARGET_OVERSHOOT_S, at_least=False, unit="s"),
     )),
     Benchmark("explore_throughput.py", ("--schedules", "10000"), (
         Figure("explore schedules/s per core", _throughput_per_core,
