@@ -32,10 +32,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 #: Ceiling for one mutant's pytest run; a hang beyond pytest-timeout's own limit still ends.
 RUN_TIMEOUT_S = 900
-#: Left out of every run: the liveness half of this race test (some write must win against
-#: a spinning renamer) depends on scheduling and fails on a loaded machine with no mutant.
-DESELECT = ("tests/system/test_host_fs_beneath.py::"
-            "test_a_racing_exchange_of_dir_and_outside_symlink_never_lands_a_file_outside",)
+#: Tests left out of every run (node id prefixes): none today. A test that fails the
+#: unmutated baseline on a loaded machine goes here, with why, until it is fixed.
+DESELECT: tuple[str, ...] = ()
 #: What the copy leaves out: VCS data, the venv, caches and previous run artifacts.
 IGNORE = shutil.ignore_patterns(".git", ".venv", "__pycache__", "*.egg-info", ".fozzy",
                                 ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis")
