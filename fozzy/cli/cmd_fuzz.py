@@ -190,4 +190,4 @@ def register(app: typer.Typer) -> None:
                 f" corpus={f['corpusEntries']} (+{f['newCorpusEntries']})"
                 f" crashes={len(f['crashes'])}\n"
             )
-        return code
+        return c.interrupted_or(code, done.summary)

@@ -27,6 +27,7 @@ from fozzy.artifacts.reproduce import Invocation, replay_command
 from fozzy.artifacts.summary import collapse_findings
 from fozzy.errors import ArgumentError, FozzyError, worst
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
+from fozzy.executor.interrupted import interrupted_finding, interrupted_status
 from fozzy.executor.seam import Executor, make_executor
 from fozzy.fuzzing.campaign import (
     DEFAULT_MAX_CORPUS,
@@ -341,14 +342,28 @@ def run_campaign(
     scratch: Path,
     on_progress: Callable[[Stats], None] = lambda s: None,
     samples: list[dict[str, Any]] | None = None,
-) -> tuple[CampaignState, float]:
-    """Run rounds of batches until the budget is spent; with `samples`, each batch's sampled
-    stacks (`--profile-cpu`) are appended to it."""
+) -> tuple[CampaignState, float, bool]:
+    """The campaign's state when it ended, its seconds, and whether a signal ended it (the
+    state then holds what was done so far: every crash and corpus entry is already saved).
+    With `samples`, each batch's sampled stacks (`--profile-cpu`) are appended to it."""
     budget = Budget(req.runs, time_deadline(req.started, req.time_ms))
     t0 = time.monotonic()
     eval_timeout = (req.timeout_ms or 60_000) * 4 + GRACE_MS
-    state = _seed_state(pool, target, initial_corpus(directory, target), pool.jobs,
-                        eval_timeout, scratch, exec_timeout_ms(req, target), req.max_corpus)
+    corpus = initial_corpus(directory, target)
+    state = CampaignState(corpus=[])
+    try:
+        state = _seed_state(pool, target, corpus, pool.jobs, eval_timeout, scratch,
+                            exec_timeout_ms(req, target), req.max_corpus)
+        _rounds(req, target, pool, directory, scratch, state, budget, t0, on_progress, samples)
+    except KeyboardInterrupt:
+        return state, time.monotonic() - t0, True
+    return state, time.monotonic() - t0, False
+
+
+def _rounds(req: FuzzRequest, target: Target, pool: Executor, directory: Path,
+            scratch: Path, state: CampaignState, budget: Budget, t0: float,
+            on_progress: Callable[[Stats], None],
+            samples: list[dict[str, Any]] | None) -> None:
     per_batch = SCENARIO_BATCH_EXECS if target.is_scenario else FN_BATCH_EXECS
     if budget.deadline is not None:
         per_batch = TIMED_BATCH_EXECS
@@ -390,7 +405,6 @@ def run_campaign(
                           len(state.crashes), time.monotonic() - t0))
         if state.execs == before:
             break  # no batch could make a mutant (every mutator kept failing validation)
-    return state, time.monotonic() - t0
 
 
 MINIMIZE_SECONDS = 30.0
@@ -609,30 +623,42 @@ def execute_fuzz(
     with make_executor(req.jobs, dask=req.dask, restart_budget=CAMPAIGN_RESTARTS) as pool:
         try:
             sampled: list[dict[str, Any]] | None = [] if req.profile_cpu else None
-            state, elapsed = run_campaign(req, target, pool, directory, scratch, on_progress,
-                                          sampled)
+            state, elapsed, interrupted = run_campaign(req, target, pool, directory, scratch,
+                                                       on_progress, sampled)
             crashes = list(state.crashes.values())
             until = time_deadline(req.started, req.time_ms)
-            minimized = [
-                minimize_crash(pool, target, c, timeout_ms, scratch, per_exec, until)
-                if req.minimize else c.input
-                for c in crashes
-            ]
+            minimized = [c.input for c in crashes]
+            if req.minimize and not interrupted:
+                try:
+                    minimized = [minimize_crash(pool, target, c, timeout_ms, scratch, per_exec,
+                                                until)
+                                 for c in crashes]
+                except KeyboardInterrupt:
+                    interrupted = True
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         for c, small in zip(crashes, minimized, strict=True):
             if small != c.input:
                 write_input(directory / "crashes", small, "crash", ".min.bin")
-        reruns = _rerun(pool, target, minimized, timeout_ms)
+        # Interrupted: no re-runs, so no traces; the crash inputs are saved already.
+        reruns = [None] * len(crashes) if interrupted else _rerun(pool, target, minimized,
+                                                                   timeout_ms)
     wall_ns = time.perf_counter_ns() - t0
     recorded = [RecordedCrash(c, small, r)
                 for c, small, r in zip(crashes, minimized, reruns, strict=True)]
     findings = [rc.crash.finding for rc in recorded if rc.crash.finding]
-    writer = CrashTraces(req, target, directory, recorded) if recorded else None
+    # Interrupted: no traces, so no replay commands; the crash inputs are saved already.
+    writer = CrashTraces(req, target, directory, recorded) if recorded and not interrupted else None
     if writer is not None:
         writer.reserve()
-    commands = [writer.reproduce(rc) for rc in recorded] if writer is not None else []
+    commands: list[str | None] = (
+        [writer.reproduce(rc) for rc in recorded] if writer is not None else [None] * len(recorded))
     status = worst([c.status for c in crashes]) if crashes else "pass"
+    if interrupted:
+        status = interrupted_status(status)
+        findings.append(interrupted_finding(
+            f"fuzz interrupted after {state.execs} executions; crash inputs are in"
+            f" {directory / 'crashes'}, no traces recorded"))
     execution = Execution(
         mode="fuzz",
         seed=req.seed,
@@ -659,7 +685,8 @@ def execute_fuzz(
             "crashes": [
                 {"signature": rc.crash.signature, "status": rc.crash.status,
                  "foundAtExec": rc.crash.found_at_exec, "inputBytes": len(rc.crash.input),
-                 "minimizedBytes": len(rc.input), "tracePath": str(rc.path),
+                 "minimizedBytes": len(rc.input),
+                 "tracePath": None if rc.path is None else str(rc.path),
                  "reproduce": cmd}
                 for rc, cmd in zip(recorded, commands, strict=True)
             ],
