@@ -57,6 +57,7 @@ class FuzzRequest:
     mutators: list[str] = field(default_factory=list)
     dictionary: list[bytes] = field(default_factory=list)
     crash_only: bool = False
+    compare_feedback: bool = True
     minimize: bool = False
     record: str | None = None
     record_collision: str = "append"
@@ -96,9 +97,10 @@ def _slug(text: str) -> str:
 
 def resolve_target(req: FuzzRequest) -> Target:
     from workers.fuzz.bytes_mutators import BYTE_MUTATORS
+    from workers.fuzz.json_mutators import JSON_MUTATOR
     from workers.fuzz.scenario_mutators import SCENARIO_MUTATORS
 
-    known = set(BYTE_MUTATORS) | set(SCENARIO_MUTATORS)
+    known = set(BYTE_MUTATORS) | set(SCENARIO_MUTATORS) | {JSON_MUTATOR}
     unknown = [m for m in req.mutators if m not in known]
     if unknown:
         raise ArgumentError(
@@ -208,6 +210,7 @@ def _batch_item(target: Target, req: FuzzRequest, state: CampaignState, batch_no
         "mode": req.mode,
         "mutators": req.mutators,
         "max_input": req.max_input,
+        "compare_feedback": req.compare_feedback,
     }
 
 
