@@ -245,16 +245,18 @@ def _lost_crash(result: dict[str, Any], cur_input: str, at_exec: int) -> Crash |
 
 
 def _evaluate(pool: WorkerPool, target: Target, inputs: list[bytes], jobs: int,
-              timeout_ms: int, scratch: Path, per_exec: int | None = None
-              ) -> list[dict[str, Any]]:
+              timeout_ms: int, scratch: Path, per_exec: int | None = None,
+              value_profile: bool = True) -> list[dict[str, Any]]:
     """Run inputs once each (split across workers); outcomes in input order. An input that
-    kills or hangs its worker gets a crash/timeout outcome and the rest of its chunk runs on."""
+    kills or hangs its worker gets a crash/timeout outcome and the rest of its chunk runs on.
+    Without `value_profile`, an fn: input's features are the blocks it reached only."""
     outcomes: list[dict[str, Any] | None] = [None] * len(inputs)
     size = max(1, -(-len(inputs) // jobs))
     pending = [list(range(i, min(i + size, len(inputs)))) for i in range(0, len(inputs), size)]
     while pending:
         items = [{"target": target.spec, "inputs": [inputs[j].hex() for j in chunk],
-                  "exec_timeout_ms": per_exec, "cur_input": str(scratch / f"eval-{n}.cur")}
+                  "exec_timeout_ms": per_exec, "cur_input": str(scratch / f"eval-{n}.cur"),
+                  "compare_feedback": value_profile}
                  for n, chunk in enumerate(pending)]
         results = dict(pool.run(items, op="fuzz_eval", deadline_ms=lambda _: timeout_ms))
         retry: list[list[int]] = []

@@ -120,7 +120,9 @@ class Probe:
             if len(needle) <= MAX_OPERAND:
                 self._note((None, needle))  # the haystack (often the input) should hold it
             return
-        if isinstance(haystack, dict | set | frozenset | list | tuple) and (
+        if type(haystack) is dict:
+            self._lookup(needle)
+        elif isinstance(haystack, set | frozenset | list | tuple) and (
             len(haystack) <= MAX_MEMBERS
         ):
             for member in haystack:
