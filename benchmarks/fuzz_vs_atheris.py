@@ -8,8 +8,8 @@ Prints, in one run:
   (fozzy: `fuzz --runs N --jobs 1`, its own execsPerSecond; atheris: `-runs=N`, wall time);
 - time to find, median of --seeds seeds (a miss counts as the budget), for (a) four nested
   byte comparisons, (b) a 32-bit integer magic, (c) a JSON document with a role and an id
-  bound, (d) a `SET key=value` command — each target in its own file, found by both tools
-  from an empty corpus.
+  bound, (d) a `SET key=value` command — each target in its own file with exactly one bug
+  (both tools stop at the first crash), found by both tools from an empty corpus.
 Targets: fozzy >= 0.5x atheris execs/s on the JSON target; (a) and (b) found no slower than
 atheris; (c) and (d) found by fozzy in under 60 s.
 
@@ -61,8 +61,10 @@ def check(data: bytes) -> None:
         doc = json.loads(data)
     except (ValueError, RecursionError):
         return
-    if isinstance(doc, dict) and doc.get("role") == "admin" and doc.get("id", 0) > 1000:
-        raise RuntimeError("admin")
+    if isinstance(doc, dict) and doc.get("role") == "admin":
+        ident = doc.get("id", 0)
+        if isinstance(ident, int) and ident > 1000:
+            raise RuntimeError("admin")
 ''',
     "set_command": '''
 def check(data: bytes) -> None:
@@ -148,7 +150,7 @@ def atheris_rate(py: str, cwd: Path, name: str, runs: int) -> float:
     start = time.monotonic()
     r = _atheris(py, cwd, name, [f"-runs={runs}", "-seed=1"], 600)
     wall = time.monotonic() - start
-    for line in r.stderr.splitlines():
+    for line in (r.stdout + r.stderr).splitlines():
         if line.startswith("stat::number_of_executed_units:"):
             return int(line.split(":")[-1]) / wall
     return runs / wall
@@ -158,7 +160,7 @@ def atheris_find(py: str, cwd: Path, name: str, seed: int, budget: float) -> flo
     start = time.monotonic()
     r = _atheris(py, cwd, name, [f"-max_total_time={int(budget)}", f"-seed={seed + 1}"],
                  budget)
-    found = "RuntimeError" in r.stderr
+    found = "RuntimeError" in r.stdout + r.stderr
     return time.monotonic() - start if found else budget
 
 
