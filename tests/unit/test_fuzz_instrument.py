@@ -187,3 +187,40 @@ def test_json_mutation_hands_over_the_compared_key_and_value() -> None:
         out = orjson.loads(mutate_json(b"{}", {}, rng, ctx))
         seen |= {(k, v) for k, v in out.items() if isinstance(v, str | int)}
     assert ("role", "admin") in seen
+
+
+def test_the_compare_stage_completes_a_missing_separator_and_its_value() -> None:
+    from workers.fuzz.bytes_mutators import compare_stage
+
+    pairs = [(None, "="), ("", "debug"), ("SEX", "SET")]
+    out = list(compare_stage(b"SEX mode", pairs))
+    assert b"SET mode" in out
+    assert b"SEX mode=debug" in out
+    assert len(out) == len(set(out)) and b"SEX mode" not in out
+
+
+def test_set_command_behind_a_separator_is_found_in_a_few_batches(tmp_path: Path) -> None:
+    from workers.fuzz.campaign import fuzz_batch
+
+    (tmp_path / "cmd.py").write_text(textwrap.dedent('''
+        def check(data: bytes) -> None:
+            text = data.decode("latin-1")
+            verb, _, rest = text.partition(" ")
+            if verb == "SET":
+                key, _, value = rest.partition("=")
+                if key == "mode" and value == "debug":
+                    raise RuntimeError("debug mode")
+    '''))
+    corpus: list[str] = []
+    seen: list[int] = []
+    for batch in range(10):
+        r = fuzz_batch({"target": {"kind": "fn", "spec": "cmd.py:check", "cwd": str(tmp_path)},
+                        "corpus": corpus, "seen": seen, "seed": batch, "execs": 2000,
+                        "time_ms": 600_000, "mode": "coverage", "mutators": [],
+                        "crash_only": True})
+        if r["crashes"]:
+            assert r["crashes"][0]["finding"]["message"] == "debug mode"
+            return
+        corpus += [n["input"] for n in r["new"]]
+        seen = sorted({*seen, *(f for n in r["new"] for f in n["features"])})
+    raise AssertionError("not found in 20000 executions")

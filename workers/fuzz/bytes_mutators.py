@@ -185,6 +185,45 @@ def _encodings(value: Any) -> dict[str, bytes]:
     return out
 
 
+#: Candidates one compare stage may try (it runs once per input kept).
+COMPARE_STAGE_MAX = 256
+#: Words (and token boundaries) a compare stage inserts.
+COMPARE_STAGE_WORDS = 16
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == b""
+
+
+def compare_stage(data: bytes, pairs: Sequence[tuple[Any, Any]]) -> Iterator[bytes]:
+    """Input-to-state (Redqueen's idea), run once on an input just kept, over the compares
+    its own execution made: where a seen operand sits in the input, write the wanted one in
+    its place (same encoding); a wanted value compared against nothing, or a separator the
+    input lacks, is inserted at each token boundary — separator and value also joined, since
+    a missing `=` is why the field after it was empty."""
+    seen = {data}
+    made = 0
+    replacements: list[bytes] = []
+    for was, wanted in pairs:
+        new, old = _encodings(wanted), ({} if was is None else _encodings(was))
+        for style, o in old.items():
+            if o and style in new and o in data:
+                i = data.find(o)
+                replacements.append(data[:i] + new[style] + data[i + len(o):])
+    seps = [_encodings(w).get("text", b"") for was, w in pairs if was is None]
+    values = [_encodings(w).get("text", b"") for was, w in pairs if _empty(was) and was is not None]
+    words = [w for w in (*seps, *values, *(a + b for a in seps for b in values)) if w]
+    inserts = (data[:i] + w + data[i:] for w in words[:COMPARE_STAGE_WORDS]
+               for i in boundaries(data)[:COMPARE_STAGE_WORDS])
+    for out in (*replacements, *inserts):
+        if made >= COMPARE_STAGE_MAX:
+            return
+        if out not in seen:
+            seen.add(out)
+            made += 1
+            yield out
+
+
 def compare_replace(data: bytes, rng: random.Random, ctx: MutationContext) -> bytes:
     """libFuzzer's table of recent compares: where the input holds an operand the target
     compared, write the operand it was compared with; otherwise put the wanted value in."""

@@ -23,7 +23,12 @@ from typing import Any, Generic, TypeVar
 
 import orjson
 
-from workers.fuzz.bytes_mutators import BYTE_MUTATORS, MutationContext, mutate_bytes
+from workers.fuzz.bytes_mutators import (
+    BYTE_MUTATORS,
+    MutationContext,
+    compare_stage,
+    mutate_bytes,
+)
 from workers.fuzz.bytes_mutators import dictionary_stage as bytes_dictionary_stage
 from workers.fuzz.features import scenario_features
 from workers.fuzz.json_mutators import JSON_MUTATOR, decode, mutate_json, reset_pool
@@ -271,8 +276,11 @@ def fuzz_batch(job: dict[str, Any]) -> dict[str, Any]:
                                            json_only, fn.reads_json)
                 current.set(data)
                 out = run_fn_input(fn, data, coverage, timeout_s, feedback)
-                if _consider(state, out, coverage, functools.partial(bytes, data)) and tokens:
-                    stages.add(data, bytes_dictionary_stage(data, tokens))
+                if _consider(state, out, coverage, functools.partial(bytes, data)):
+                    if feedback:
+                        stages.add(data, compare_stage(data, PROBE.own_compares()))
+                    if tokens:
+                        stages.add(data, bytes_dictionary_stage(data, tokens))
         finally:
             current.close()
         state.unstaged = stages.unfinished()

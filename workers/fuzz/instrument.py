@@ -29,6 +29,9 @@ _OP_CODES: dict[type[ast.cmpop], int] = {
     ast.In: IN, ast.NotIn: NOT_IN,
 }
 _AFFIX = frozenset(("startswith", "endswith"))
+#: String methods whose first argument is a separator or needle the input should contain.
+_NEEDLE = frozenset(("partition", "rpartition", "split", "rsplit", "find", "rfind", "index",
+                     "rindex", "count", "removeprefix", "removesuffix"))
 _JSON_MODULES = frozenset(("json", "orjson", "ujson", "simplejson", "rapidjson"))
 _BRANCHING = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.Match)
 #: The global every rewritten module gets, so that an already imported copy is recognised.
@@ -122,6 +125,9 @@ class _Rewriter(ast.NodeTransformer):
         if func.attr in _AFFIX and len(node.args) == 1:
             return self._call("__fz_affix__", node,
                               [site, func.value, ast.Constant(func.attr), node.args[0]])
+        if func.attr in _NEEDLE and node.args:
+            return self._call("__fz_needle__", node,
+                              [site, func.value, ast.Constant(func.attr), *node.args])
         if func.attr == "get" and len(node.args) in (1, 2):
             return self._call("__fz_get__", node, [site, func.value, *node.args])
         return node

@@ -31,6 +31,8 @@ TABLE_SIZE = 512
 MAX_OPERAND = 64
 #: Largest container whose members are compared one by one for `x in container`.
 MAX_MEMBERS = 32
+#: Distinct pairs remembered of the current execution alone (its compare stage's input).
+MAX_OWN = 64
 
 EQ, NE, LT, LE, GT, GE, IN, NOT_IN = range(8)
 _OPS: tuple[Callable[[Any, Any], Any], ...] = (
@@ -58,8 +60,16 @@ class Probe:
         self.blocks: dict[int, None] = {}
         self.closeness: set[int] = set()
         self.table: dict[Pair, None] = {}
+        #: The pairs of the execution in progress, for the compare stage of an input kept.
+        self.own: dict[Pair, None] = {}
         #: Bumped whenever the table changes, so mutators can cache what they derive from it.
         self.version = 0
+
+    def start(self) -> None:
+        """Forget what an earlier execution (or code between executions) left behind."""
+        self.blocks.clear()
+        self.closeness.clear()
+        self.own.clear()
 
     def reset_table(self) -> None:
         self.table.clear()
@@ -77,7 +87,13 @@ class Probe:
     def compares(self) -> list[Pair]:
         return list(self.table)
 
+    def own_compares(self) -> list[Pair]:
+        """The pairs of the execution that just ran (read before the next one starts)."""
+        return list(self.own)
+
     def _note(self, pair: Pair) -> None:
+        if len(self.own) < MAX_OWN:
+            self.own[pair] = None
         table = self.table
         if pair not in table:
             if len(table) >= TABLE_SIZE:
@@ -138,6 +154,21 @@ class Probe:
                     self._pair(site, EQ, piece, p)
         return result
 
+    def needle(self, site: int, subject: Any, name: str, *args: Any) -> Any:
+        """`partition`, `split`, `find` & co.: the separator or needle is a token the input
+        should hold, and whether it held it is a feature (so an input that gains the `=` a
+        later `partition("=")` needs is kept even before anything else changes)."""
+        result = getattr(subject, name)(*args)
+        kind = type(subject)
+        if (kind is str or kind is bytes) and args and type(args[0]) is kind and args[0]:
+            sep = args[0]
+            if len(sep) <= MAX_OPERAND:
+                found = sep in subject
+                self.closeness.add((site + (131 + found) * _GOLDEN) & 0xFFFFFFFF)
+                if not found:
+                    self._note((None, sep))
+        return result
+
     def get(self, site: int, mapping: Any, key: Any, *default: Any) -> Any:
         result = mapping.get(key, *default)
         if type(mapping) is dict:
@@ -161,6 +192,7 @@ class Probe:
             "__fz_b__": self.blocks,
             "__fz_cmp__": self.cmp,
             "__fz_affix__": self.affix,
+            "__fz_needle__": self.needle,
             "__fz_get__": self.get,
             "__fz_item__": self.item,
         }

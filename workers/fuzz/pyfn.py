@@ -183,7 +183,7 @@ def run_fn(
     if timeout_s is not None:
         signal.signal(signal.SIGALRM, _alarm)
         signal.setitimer(signal.ITIMER_REAL, timeout_s)
-    PROBE.take_features()
+    PROBE.start()
     try:
         target.func(data)
     except ExecTimeout:
