@@ -109,6 +109,8 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         _fuzz("fn", "speedup", lambda m, _d: m.TARGET_SPEEDUP, "x"),
         Figure("planted fn bug, coverage median", lambda d: d["find_coverage"]["medianSeconds"],
                lambda m, _d: m.TARGET_FIND_S, at_least=False, unit="s"),
+        Figure("fuzz --time overshoot", lambda d: d["time_overshoot"]["maxSeconds"],
+               lambda m, _d: m.TARGET_OVERSHOOT_S, at_least=False, unit="s"),
     )),
     Benchmark("fuzz_vs_atheris.py", ("--seeds", "3", "--budget", "60", "--runs", "100000"), (
         Figure("fn: JSON target execs/s, fozzy / atheris",

@@ -15,8 +15,6 @@ _STATUS_STYLE = {
     "pass": "bold green", "fail": "bold red", "timeout": "bold yellow", "crash": "bold magenta",
     "error": "bold red", "skipped": "dim",
 }
-# Finding kinds that count as JUnit failures (the rest are listed but not counted).
-_JUNIT_FAILURE_KINDS = ("assertion", "invariant", "checker")
 
 
 def camel(word: str) -> str:
@@ -92,7 +90,16 @@ def pretty_text(summary: dict[str, Any], *, color: bool) -> str:
                 )
             )
             if s.get("reproduce"):
-                console.print(Text.assemble("    ", ("reproduce", "dim"), " ", s["reproduce"]))
+                console.print(Text.assemble("    ", ("reproduce:", "dim"), " ", s["reproduce"]))
+    crashes = fuzz_crashes(summary)
+    if crashes:
+        console.print(Text("crashes", "dim"))
+        for c in crashes:
+            st = c["status"]
+            console.print(Text.assemble("  ", (st.upper(), _STATUS_STYLE.get(st, "bold")), " ",
+                                        c["signature"]))
+            if c.get("reproduce"):
+                console.print(Text.assemble("    ", ("reproduce:", "dim"), " ", c["reproduce"]))
     skipped = skipped_lines(scenarios)
     if skipped:
         console.print(Text("skipped", "dim"))
@@ -103,7 +110,15 @@ def pretty_text(summary: dict[str, Any], *, color: bool) -> str:
         console.print(Text("findings", "dim"))
         for f in findings:
             console.print(Text(f"  - {finding_line(f)}"))
+    reproduce = summary.get("reproduce")
+    if reproduce and all(c.get("reproduce") != reproduce for c in crashes):
+        console.print(Text.assemble(("reproduce:", "dim"), " ", reproduce))
     return buf.getvalue()
+
+
+def fuzz_crashes(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    crashes: list[dict[str, Any]] = (summary.get("fuzz") or {}).get("crashes") or []
+    return crashes
 
 
 def xml_escape(text: str) -> str:
@@ -117,53 +132,6 @@ def seconds(ms: int) -> str:
     """Milliseconds as plain decimal seconds: 12 → `0.012`, 0 → `0`, 1500 → `1.5`."""
     whole, frac = divmod(ms, 1000)
     return f"{whole}.{frac:03d}".rstrip("0").rstrip(".")
-
-
-def junit_xml(summary: dict[str, Any]) -> str:
-    """JUnit: one testcase per scenario when the summary lists scenarios (test), else the
-    reference layout for a single run (one testcase per finding, or one for the run)."""
-    scenarios = summary.get("scenarios")
-    cases: list[str] = []
-    if scenarios is not None:
-        failures = sum(1 for s in scenarios if s["status"] not in ("pass", "skipped"))
-        skipped = sum(1 for s in scenarios if s["status"] == "skipped")
-        for s in scenarios:
-            attrs = f'classname="fozzy" name="{xml_escape(s["path"])}"'
-            if "durationMs" in s:
-                attrs += f' time="{seconds(int(s["durationMs"]))}"'
-            if s["status"] == "pass":
-                cases.append(f"  <testcase {attrs}/>")
-            elif s["status"] == "skipped":
-                cases.append(f"  <testcase {attrs}><skipped/></testcase>")
-            else:
-                body = "\n".join(finding_line(f) for f in s.get("findings", []))
-                cases.append(
-                    f"  <testcase {attrs}><failure message=\"{xml_escape(s['status'])}\">"
-                    f"{xml_escape(body)}</failure></testcase>"
-                )
-        head = (
-            f'<testsuite name="fozzy" tests="{len(scenarios)}" failures="{failures}"'
-            f' skipped="{skipped}" time="{seconds(summary["durationMs"])}">'
-        )
-    else:
-        findings = summary.get("findings", [])
-        failures = sum(1 for f in findings if f["kind"] in _JUNIT_FAILURE_KINDS)
-        if not findings:
-            run_id = xml_escape(summary["identity"]["runId"])
-            cases.append(f'  <testcase classname="fozzy" name="{run_id}"/>')
-        for i, f in enumerate(findings):
-            cases.append(
-                f'  <testcase classname="fozzy" name="finding_{i}">'
-                f'<failure message="{xml_escape(f["title"])}">{xml_escape(f["message"])}'
-                "</failure></testcase>"
-            )
-        head = (
-            f'<testsuite name="fozzy" tests="{max(1, len(findings))}" failures="{failures}"'
-            f' time="{seconds(summary["durationMs"])}">'
-        )
-    return "\n".join(
-        ['<?xml version="1.0" encoding="UTF-8"?>', head, *cases, "</testsuite>", ""]
-    )
 
 
 def plain_text(summary: dict[str, Any]) -> str:
@@ -196,10 +164,18 @@ def plain_text(summary: dict[str, Any]) -> str:
         )
     for s in summary.get("scenarios") or []:
         lines.append(f"scenario {camel(s['status'])} {s['path']} seed={s['seed']}")
+        if s.get("reproduce"):
+            lines.append(f"  reproduce: {s['reproduce']}")
+    for c in fuzz_crashes(summary):
+        lines.append(f"crash {camel(c['status'])} {c['signature']}")
+        if c.get("reproduce"):
+            lines.append(f"  reproduce: {c['reproduce']}")
     for f in summary.get("findings", []):
         file = (f.get("location") or {}).get("file")
         where = f" ({file})" if file else ""
         lines.append(f"- {camel(f['kind'])}: {f['title']}{where}: {f['message']}")
+    if summary.get("reproduce"):
+        lines.append(f"reproduce: {summary['reproduce']}")
     return "\n".join(lines) + "\n"
 
 
@@ -263,6 +239,11 @@ def _summary_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
                        ("artifacts", "artifactsDir")):
         if key in ident:
             rows.append((label, ident[key]))
+    if summary.get("reproduce"):
+        rows.append(("reproduce", summary["reproduce"]))
+    for i, c in enumerate(fuzz_crashes(summary)):
+        if c.get("reproduce"):
+            rows.append((f"crash {i} ({c['status']})", c["reproduce"]))
     return rows
 
 
@@ -292,6 +273,8 @@ def _scenario_table(scenarios: list[dict[str, Any]]) -> list[str]:
             f"<br><span class=\"note mono\">trace {e(s['tracePath'])}</span>"
             if s.get("tracePath") else ""
         )
+        if s.get("reproduce"):
+            trace += f"<br><span class=\"note mono\">reproduce: {e(s['reproduce'])}</span>"
         duration = f"{s['durationMs']} ms" if "durationMs" in s else ""
         out.append(
             f'<tr><td class="num">{i}</td><td class="{e(s["status"])}">'

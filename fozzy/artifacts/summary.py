@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from fozzy.documents import RUN_MANIFEST
 from workers.engine.findings import CHECKER, KIND_ORDER
 
-MANIFEST_SCHEMA = "fozzy.run_manifest.v1"
+MANIFEST_SCHEMA = RUN_MANIFEST
 STATUSES = ("pass", "fail", "error", "timeout", "crash")
 MODES = ("test", "run", "fuzz", "explore", "replay")
 MEMORY_KEYS = (
@@ -89,6 +90,7 @@ def build_summary(
     scenarios: list[dict[str, Any]] | None = None,
     memory: dict[str, Any] | None = None,
     findings: list[dict[str, Any]] | None = None,
+    reproduce: str | None = None,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The summary object; optional members are omitted, never written as null.
@@ -124,6 +126,8 @@ def build_summary(
         out["memory"] = memory
     if findings:
         out["findings"] = findings
+    if reproduce is not None:
+        out["reproduce"] = reproduce
     if extra:
         out.update(extra)
     return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from importlib import import_module
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,7 +16,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from fozzy.cli import signals
-from fozzy.cli.context import G
+from fozzy.cli.context import G, launched_at
 from fozzy.errors import ConfigError, FozzyError
 
 if TYPE_CHECKING:
@@ -63,6 +64,16 @@ class _FozzyGroup(_Group):
         if cmd_name not in self.commands and cmd_name in COMMANDS:
             _load_module(self, COMMANDS[cmd_name])
         return self.commands.get(cmd_name)
+
+    def resolve_command(
+        self, ctx: Context, args: list[str]
+    ) -> tuple[str | None, Command | None, list[str]]:
+        """An unknown name loads every command first: the "did you mean" suggestion is
+        drawn from the loaded commands."""
+        if args and args[0] not in COMMANDS:
+            for module in dict.fromkeys(COMMANDS.values()):
+                _load_module(self, module)
+        return super().resolve_command(ctx, args)
 
     def format_options(self, ctx: Context, formatter: HelpFormatter) -> None:
         with formatter.section("Global options (before or after the command)"):
@@ -222,6 +233,7 @@ def apply_globals(values: dict[str, str | bool]) -> None:
             os.chdir(cwd)
         except OSError as e:
             raise FozzyError(f"failed to set cwd to {cwd}: {e.strerror or e}") from None
+    G.cwd = None if cwd is None else os.getcwd()
     G.config_path = text("config") or "fozzy.toml"
     G.config = load_config(G.config_path)
     diag.debug(lambda: f"config: {'loaded' if G.config.loaded else 'no file, defaults for'}"
@@ -307,6 +319,8 @@ def _interrupted() -> int:
 def main(argv: list[str] | None = None) -> None:
     global _help_requested
     args = list(sys.argv[1:] if argv is None else argv)
+    # A console run started this process for the command; an in-process call starts now.
+    G.started = launched_at() if argv is None else time.monotonic()
     G.json = "--json" in args or "--json=true" in args
     command = root_command()
     signals.install()

@@ -121,6 +121,7 @@ def register(app: typer.Typer) -> None:
             base_dir=G.config.base_dir,
             record=record,
             record_collision=record_collision,
+            invocation=c.invocation(),
         )
         if request.jobs < 1:
             raise ArgumentError(f"--jobs must be at least 1, got {request.jobs}")

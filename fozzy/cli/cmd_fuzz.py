@@ -26,6 +26,10 @@ Jobs = Annotated[
     typer.Option("--jobs", "-j", metavar="N", help="Worker processes (default: usable CPUs)."),
 ]
 MaxInput = Annotated[int, typer.Option("--max-input", metavar="BYTES", help="fn input cap.")]
+MaxCorpus = Annotated[
+    int | None,
+    typer.Option("--max-corpus", metavar="N", help="Corpus entries at most (default 1024)."),
+]
 Corpus = Annotated[
     str | None,
     typer.Option("--corpus", metavar="DIR", help="Corpus dir (default .fozzy/corpora/<target>)."),
@@ -100,6 +104,7 @@ def register(app: typer.Typer) -> None:
         time_limit: TimeLimit = None,
         jobs: Jobs = None,
         max_input: MaxInput = 4096,
+        max_corpus: MaxCorpus = None,
         corpus: Corpus = None,
         mutator: Mutator = None,
         dictionary: Dictionary = None,
@@ -120,6 +125,7 @@ def register(app: typer.Typer) -> None:
         from fozzy.errors import ArgumentError
         from fozzy.executor.cpus import usable_cpus
         from fozzy.executor.jobs import capped_jobs
+        from fozzy.fuzzing.campaign import DEFAULT_MAX_CORPUS
         from fozzy.fuzzing.dictionary import load_dictionary
         from fozzy.modes.fuzz import FuzzRequest, execute_fuzz
 
@@ -143,6 +149,8 @@ def register(app: typer.Typer) -> None:
             time_ms=time_ms,
             jobs=capped_jobs(jobs or (1 if det else usable_cpus())),
             max_input=max_input,
+            max_corpus=DEFAULT_MAX_CORPUS if max_corpus is None else max_corpus,
+            started=G.started,
             corpus=corpus,
             mutators=list(mutator or []),
             dictionary=load_dictionary(dictionary) if dictionary is not None else [],
@@ -160,6 +168,7 @@ def register(app: typer.Typer) -> None:
             backends=G.backends(),
             limits=c.host_limits(G.config),
             base_dir=G.config.base_dir,
+            invocation=c.invocation(),
         )
         if request.jobs < 1:
             raise ArgumentError(f"--jobs must be at least 1, got {request.jobs}")
@@ -176,7 +185,7 @@ def register(app: typer.Typer) -> None:
             f = done.summary["fuzz"]
             sys.stdout.write(
                 f"fuzz     target={f['target']} executed={f['executed']}"
-                f" ({f['execsPerSecond']}/s) features={f['features']}"
+                f" ({f['execsPerSecond']}/s) rejected={f['rejected']} features={f['features']}"
                 f" corpus={f['corpusEntries']} (+{f['newCorpusEntries']})"
                 f" crashes={len(f['crashes'])}\n"
             )

@@ -49,6 +49,7 @@ def register(app: typer.Typer) -> None:
             limits=c.host_limits(G.config),
             base_dir=G.config.base_dir,
             trust_target=trust_target,
+            invocation=c.invocation(),
         ))
         # Stdout carries exactly one JSON document in --json mode: the listings go aside.
         out = sys.stderr if G.json else sys.stdout

@@ -27,7 +27,8 @@ def register(app: typer.Typer) -> None:
             str, typer.Option("--format", metavar="pretty|json|junit|html")
         ] = "pretty",
     ) -> int:
-        from fozzy.artifacts.render import junit_xml, plain_text, report_html
+        from fozzy.artifacts.junit import junit_xml
+        from fozzy.artifacts.render import plain_text, report_html
         from fozzy.artifacts.selectors import resolve
         from fozzy.errors import ArgumentError
 

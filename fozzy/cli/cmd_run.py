@@ -25,6 +25,7 @@ def register(app: typer.Typer) -> None:
         fail_on_leak: c.FailOnLeak = False,
         leak_budget: c.LeakBudget = None,
         mem_artifacts: c.MemArtifacts = False,
+        worker_mem_mb: c.WorkerMemMb = None,
         record: Annotated[
             str | None,
             typer.Option("--record", metavar="PATH", help="Write the run's trace to PATH."),
@@ -68,6 +69,8 @@ def register(app: typer.Typer) -> None:
             backends=G.backends(),
             limits=c.host_limits(G.config),
             base_dir=G.config.base_dir,
+            worker_mem_mb=c.worker_mem_mb(worker_mem_mb),
+            invocation=c.invocation(),
         )
         from fozzy.trace.recorder import Recorder
 

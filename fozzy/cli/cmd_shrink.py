@@ -58,6 +58,7 @@ def register(app: typer.Typer) -> None:
             jobs=capped_jobs(jobs) if jobs is not None else usable_cpus(),
             limits=c.host_limits(G.config),
             trust_target=trust_target,
+            invocation=c.invocation(),
         )
         done = execute_shrink(request)
         if G.json:

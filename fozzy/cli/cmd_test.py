@@ -36,11 +36,6 @@ RecordCollision = Annotated[
 FailFast = Annotated[
     bool, typer.Option("--fail-fast", help="Stop at the first failure (runs serially).")
 ]
-WorkerMemMb = Annotated[
-    int | None,
-    typer.Option("--worker-mem-mb", metavar="N",
-                 help="Kill a worker (and its processes) above N MiB; its scenario crashes."),
-]
 SkipDistributed = Annotated[
     bool, typer.Option("--skip-distributed", help="Report distributed scenarios as skipped.")
 ]
@@ -102,7 +97,7 @@ def register(app: typer.Typer) -> None:
         record_collision: RecordCollision = "append",
         fail_fast: FailFast = False,
         skip_distributed: SkipDistributed = False,
-        worker_mem_mb: WorkerMemMb = None,
+        worker_mem_mb: c.WorkerMemMb = None,
         mem_track: c.MemTrack = False,
         mem_limit_mb: c.MemLimitMb = None,
         mem_fail_after: c.MemFailAfter = None,
@@ -125,8 +120,6 @@ def register(app: typer.Typer) -> None:
         )
         if jobs is not None and jobs < 1:
             raise ArgumentError(f"--jobs must be at least 1, got {jobs}")
-        if worker_mem_mb is not None and worker_mem_mb < 1:
-            raise ArgumentError(f"--worker-mem-mb must be at least 1, got {worker_mem_mb}")
         if flags.reporter == "json":
             G.json = True
         request = TestRequest(
@@ -145,7 +138,8 @@ def register(app: typer.Typer) -> None:
             skip_distributed=skip_distributed,
             record=record,
             record_collision=record_collision,
-            worker_mem_mb=worker_mem_mb,
+            worker_mem_mb=c.worker_mem_mb(worker_mem_mb),
+            invocation=c.invocation(),
         )
         if G.json:
             done, interrupted = execute_test(request)

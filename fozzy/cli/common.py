@@ -11,12 +11,15 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from fozzy.config import REPORTERS, Config
 from fozzy.errors import ArgumentError
+
+if TYPE_CHECKING:
+    from fozzy.artifacts.reproduce import Invocation
 
 U64_MAX = (1 << 64) - 1
 
@@ -65,6 +68,11 @@ MemPressureWave = Annotated[
 FailOnLeak = Annotated[bool, typer.Option("--fail-on-leak", help="Any leak fails the run.")]
 LeakBudget = Annotated[
     int | None, typer.Option("--leak-budget", metavar="BYTES", help="Tolerated leaked bytes.")
+]
+WorkerMemMb = Annotated[
+    int | None,
+    typer.Option("--worker-mem-mb", metavar="N",
+                 help="Kill a worker (and its processes) above N MiB; its scenario crashes."),
 ]
 MemArtifacts = Annotated[
     bool,
@@ -247,6 +255,26 @@ def conclude(summary: dict[str, Any], reporter: str) -> int:
         emit_error(violation, "strict_mode")
         return 2
     return exit_code(summary["status"])
+
+
+def worker_mem_mb(value: int | None) -> int | None:
+    if value is not None and value < 1:
+        raise ArgumentError(f"--worker-mem-mb must be at least 1, got {value}")
+    return value
+
+
+def invocation() -> Invocation:
+    """This invocation's global flags, as every reproduce command repeats them."""
+    from fozzy.artifacts.reproduce import DEFAULT_CONFIG, Invocation
+    from fozzy.cli.context import G
+
+    config = G.config
+    return Invocation(
+        cwd=G.cwd,
+        config=None if G.config_path == DEFAULT_CONFIG else G.config_path,
+        config_backends={"proc": config.proc_backend, "fs": config.fs_backend,
+                         "http": config.http_backend},
+    )
 
 
 def host_limits(config: Config) -> dict[str, int]:

@@ -16,8 +16,9 @@ from typing import Any, Protocol
 
 from fozzy.artifacts import aliases, rundir
 from fozzy.artifacts.atomic import atomic_write_text
+from fozzy.artifacts.junit import junit_xml
 from fozzy.artifacts.listing import file_records
-from fozzy.artifacts.render import junit_xml, report_html
+from fozzy.artifacts.render import report_html
 from fozzy.artifacts.summary import build_manifest, build_summary, memory_summary
 from fozzy.errors import IoError
 
@@ -58,6 +59,8 @@ class Execution:
     # For trace writers: the scenario as run and the path it came from.
     scenario: dict[str, Any] | None = None
     scenario_path: str | None = None
+    # The command that reproduces a non-pass status (fozzy.artifacts.reproduce).
+    reproduce: str | None = None
     # A mode's own summary block, e.g. {"fuzz": {...}}.
     extra: dict[str, Any] | None = None
 
@@ -108,6 +111,7 @@ def finalize(
         scenarios=execution.scenarios,
         memory=memory_summary(execution.memory_report),
         findings=execution.findings,
+        reproduce=execution.reproduce,
         extra=execution.extra,
     )
     written: list[Path] = []

@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fozzy.documents import CI_REPORT
 from fozzy.errors import ArgumentError, FozzyError, TraceError
 from fozzy.executor.pool import WorkerPool
 
-SCHEMA = "fozzy.ci_report.v1"
+SCHEMA = CI_REPORT
 CHECKER = "checker"
 REPLAY_DEADLINE_MS = 120_000
 
@@ -129,7 +130,7 @@ def verify_check(path: Path, strict: bool) -> tuple[dict[str, Any], dict[str, An
 
 
 def _signature(status: str, findings: list[dict[str, Any]]) -> str:
-    from fozzy.modes.shrink import describe, signature
+    from fozzy.shrink.failure import describe, signature
 
     return describe(signature(status, findings))
 

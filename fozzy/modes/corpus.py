@@ -53,15 +53,15 @@ def minimize_corpus(directory: Path, target_text: str, jobs: int, base_dir: str)
         raise FozzyError(f"corpus directory {directory} has no *.bin inputs")
     target = resolve_target(FuzzRequest(target=target_text, seed=0, base_dir=base_dir))
     data = [_read(p) for p in files]
-    if target.is_scenario:
-        for p, d in zip(files, data, strict=True):
-            _check_scenario_input(d, p)
+    runnable = data
+    if target.is_scenario:  # run in parsed form, as a campaign does
+        runnable = [_check_scenario_input(d, p) for p, d in zip(files, data, strict=True)]
     scratch = Path(tempfile.mkdtemp(prefix="fozzy-cmin-"))
     try:
         with WorkerPool(max(1, min(jobs, len(data)))) as pool:
             # Coverage proper: how close comparisons came is a campaign's guide, not a
             # reason to keep a file in the corpus.
-            outcomes = _evaluate(pool, target, data, pool.jobs, 600_000, scratch,
+            outcomes = _evaluate(pool, target, runnable, pool.jobs, 600_000, scratch,
                                  exec_timeout_ms(FuzzRequest(target=target_text, seed=0), target),
                                  value_profile=False)
     finally:

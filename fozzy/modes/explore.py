@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fozzy.artifacts.reproduce import Invocation, Search, explore_command
 from fozzy.errors import ArgumentError, FozzyError, ScenarioError
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
 from fozzy.executor.pool import WorkerPool
@@ -55,6 +56,12 @@ class ExploreRequest:
     base_dir: str = ".fozzy"
     record: str | None = None
     record_collision: str = "append"
+    invocation: Invocation = field(default_factory=Invocation)
+
+    def reproduce(self, status: str) -> str:
+        search = Search(self.schedule, self.seed, self.schedules, self.steps, self.nodes,
+                        self.faults, self.checker, self.pct_depth, self.time_ms)
+        return explore_command(self.invocation, self.scenario_path, search, status)
 
 
 @dataclass
@@ -297,6 +304,7 @@ def _explore_and_finalize(
         decisions=[] if schedule is None else schedule["decisions"],
         scenario=effective_doc,
         scenario_path=os.path.abspath(req.scenario_path),
+        reproduce=None if out.status == "pass" else req.reproduce(out.status),
         extra={"explore": report},
     )
     trace_explore = {"scenario_path": execution.scenario_path, "scenario": effective_doc,

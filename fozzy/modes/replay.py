@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fozzy.artifacts.reproduce import Invocation, replay_command
 from fozzy.errors import ArgumentError, TraceError
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
 from fozzy.executor.pool import WorkerPool
@@ -43,6 +44,7 @@ class ReplayRequest:
     limits: dict[str, int] = field(default_factory=dict)
     base_dir: str = ".fozzy"
     trust_target: bool = False  # run an fn: target even when it is not a project file
+    invocation: Invocation = field(default_factory=Invocation)
 
 
 @dataclass
@@ -175,6 +177,10 @@ def execute_replay(req: ReplayRequest) -> Replayed:
         execution = _replay_explore(doc, path)
     execution.started_ns = started_ns
     execution.wall_ns = time.perf_counter_ns() - t0
+    if execution.status != "pass":
+        execution.reproduce = replay_command(req.invocation, str(path),
+                                             trust_target=req.trust_target,
+                                             until_ms=req.until_ms)
     options = ArtifactOptions(reporter=req.reporter, explicit_capture=req.capture)
     done = finalize(execution, req.base_dir, options, trace_read=path)
     return Replayed(done, execution.events)

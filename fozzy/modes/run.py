@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from fozzy.artifacts.reproduce import Invocation, RunFlags, run_command
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, TraceWriter, finalize
 from fozzy.executor.pool import WorkerPool
 from fozzy.scenario.load import Scenario, load_scenario
@@ -29,6 +30,14 @@ class RunRequest:
     backends: dict[str, str] = field(default_factory=dict)
     limits: dict[str, int] = field(default_factory=dict)
     base_dir: str = ".fozzy"
+    worker_mem_mb: int | None = None
+    invocation: Invocation = field(default_factory=Invocation)
+
+    def reproduce(self) -> str:
+        """The command that runs this scenario again exactly (seed made explicit)."""
+        flags = RunFlags(self.det, self.timeout_ms, self.memory, self.backends,
+                         self.worker_mem_mb)
+        return run_command(self.invocation, self.scenario_path, self.seed, flags)
 
 
 def load_runnable(path: str) -> Scenario:
@@ -60,7 +69,7 @@ def execute_run(req: RunRequest, *, trace: TraceWriter | None = None) -> Finaliz
     spec = run_spec(req, scn)
     started_ns = time.time_ns()
     t0 = time.perf_counter_ns()
-    with WorkerPool(1) as pool:
+    with WorkerPool(1, mem_limit_mb=req.worker_mem_mb) as pool:
         results = dict(pool.run([spec]))
     wall_ns = time.perf_counter_ns() - t0
     result = results[0]
@@ -77,6 +86,7 @@ def execute_run(req: RunRequest, *, trace: TraceWriter | None = None) -> Finaliz
         virtual_ms=result["virtualMs"],
         scenario=scn.doc,
         scenario_path=req.scenario_path,
+        reproduce=None if result["status"] == "pass" else req.reproduce(),
     )
     options = ArtifactOptions(
         reporter=req.reporter, mem_artifacts=bool(req.memory.get("artifacts"))

@@ -1,9 +1,12 @@
 """`fozzy shrink`: the smallest scenario (or input, or schedule) that still fails the same way.
 
 "The same way" is the failure signature: status plus the kind and title of the first finding
-(findings ordered as reports order them). The reference only kept pass/non-pass, so a shrink
-could drift from the bug it was asked about into an unrelated one; matching the signature
-means the reproducer that comes out is a reproducer of the failure that went in.
+(findings ordered as reports order them), raised by the same step of the original scenario
+(steps traces), at the same exception type and location (fn fuzz traces), by the same
+invariant (explore traces: its index is the finding's `location.invariant`). The reference
+only kept pass/non-pass, so a shrink could drift from the bug it was asked about into an
+unrelated one; matching the signature means the reproducer that comes out is a reproducer
+of the failure that went in. Oracles are never edited (fozzy.shrink.steps).
 
 Every candidate runs on the worker pool exactly like a normal run (det, the trace's seed and
 memory options, scripted/virtual backends), a wave of `--jobs` candidates at a time, so
@@ -24,11 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fozzy.artifacts.summary import build_summary, collapse_findings, memory_summary
+from fozzy.artifacts.reproduce import Invocation, replay_command
+from fozzy.artifacts.summary import build_summary, memory_summary
 from fozzy.errors import ArgumentError, FozzyError, TraceError
 from fozzy.executor.pool import WorkerPool
 from fozzy.shrink.ddmin import ShrinkStats, ddmin
-from fozzy.shrink.steps import shrink_steps
+from fozzy.shrink.failure import Signature, StepFailure, describe, signature
+from fozzy.shrink.steps import Candidate, shrink_candidate
 from fozzy.trace.model import build_trace, recorded_host_families, trace_kind
 from fozzy.trace.reader import read_trace
 from fozzy.trace.writer import release_target, resolve_target, write_trace
@@ -45,9 +50,6 @@ SCRIPTED = {"proc": "scripted", "fs": "virtual", "http": "scripted"}
 MIN_CANDIDATE_MS = 10_000
 RESTART_BUDGET = 10_000  # a crashing failure restarts a worker per reproducing candidate
 
-Signature = tuple[str, str, str]
-
-
 @dataclass
 class ShrinkRequest:
     trace_path: str
@@ -57,6 +59,7 @@ class ShrinkRequest:
     jobs: int = 1
     limits: dict[str, int] = field(default_factory=dict)
     trust_target: bool = False  # run an fn: target even when it is not a project file
+    invocation: Invocation = field(default_factory=Invocation)
 
 
 @dataclass
@@ -82,18 +85,6 @@ class _Shrunk:
     fuzz: dict[str, Any] | None = None
     explore: dict[str, Any] | None = None
     mode: str = "replay"
-
-
-def signature(status: str, findings: list[dict[str, Any]]) -> Signature:
-    """Status and the first finding's kind and title, in report order."""
-    ordered = collapse_findings(findings) if findings else []
-    first = ordered[0] if ordered else {}
-    return (status, str(first.get("kind", "")), str(first.get("title", "")))
-
-
-def describe(sig: Signature) -> str:
-    status, kind, title = sig
-    return f"{status} ({kind}/{title})" if kind else status
 
 
 def default_out(path: Path) -> Path:
@@ -157,7 +148,8 @@ def execute_shrink(req: ShrinkRequest) -> ShrinkOutcome:
                 shrunk = _shrink_fuzz(doc, wanted, pool, stats, budget_left)
             else:
                 shrunk = _shrink_explore(req, doc, wanted, pool, stats, deadline)
-        outcome = _write(shrunk, target, doc, started_ns)
+        reproduce = replay_command(req.invocation, str(target), trust_target=req.trust_target)
+        outcome = _write(shrunk, target, doc, started_ns, reproduce)
     except BaseException:
         release_target(target)
         raise
@@ -178,7 +170,8 @@ def execute_shrink(req: ShrinkRequest) -> ShrinkOutcome:
     return outcome
 
 
-def _write(shrunk: _Shrunk, target: Path, doc: dict[str, Any], started_ns: int) -> ShrinkOutcome:
+def _write(shrunk: _Shrunk, target: Path, doc: dict[str, Any], started_ns: int,
+           reproduce: str) -> ShrinkOutcome:
     result = shrunk.result
     seed = int(doc["summary"]["identity"]["seed"])
     summary = build_summary(
@@ -192,6 +185,7 @@ def _write(shrunk: _Shrunk, target: Path, doc: dict[str, Any], started_ns: int) 
         virtual_ms=result.get("virtualMs"),
         memory=memory_summary(result.get("memory")),
         findings=result["findings"],
+        reproduce=reproduce,
     )
     trace = build_trace(
         mode=shrunk.mode,
@@ -272,12 +266,14 @@ def _shrink_steps(
             f" {describe(wanted)}, re-running its scenario gives {describe(got)}"
         )
     per_candidate = max(MIN_CANDIDATE_MS, 20 * int(baseline.get("wallNs", 0)) // 1_000_000)
+    failure = StepFailure.of(baseline)
 
-    def still_fails(candidates: list[list[dict[str, Any]]]) -> list[bool]:
-        results = run([spec(c, True) for c in candidates], per_candidate)
-        return [signature(r["status"], r["findings"]) == wanted for r in results]
+    def still_fails(candidates: list[Candidate]) -> list[bool]:
+        results = run([spec(c.steps, True) for c in candidates], per_candidate)
+        return [failure.matches(r, c) for c, r in zip(candidates, results, strict=True)]
 
-    shrunk = shrink_steps(steps, still_fails, stats, budget_left, width=pool.jobs)
+    best = shrink_candidate(steps, still_fails, stats, budget_left, width=pool.jobs)
+    shrunk = best.steps
     final = baseline if shrunk == steps else run([spec(shrunk, False)], per_candidate)[0]
     _check_final(final, wanted, "the shrunk scenario")
     replayed = run(
@@ -286,6 +282,8 @@ def _shrink_steps(
         per_candidate,
     )[0]
     _check_final(replayed, wanted, "a replay of the shrunk trace")
+    if not failure.matches(final, best):
+        raise FozzyError("the shrunk scenario fails at a different step than the original")
     return _Shrunk(final, {**scenario, "steps": shrunk}, count_steps(steps),
                    count_steps(shrunk), "steps")
 
@@ -357,6 +355,12 @@ def _shrink_fuzz(
 # -- explore traces --------------------------------------------------------------------------
 
 
+def _where(res: dict[str, Any]) -> Any:
+    """The violated invariant's index (explore findings carry it in `location`)."""
+    finding = res.get("finding") or {}
+    return (finding.get("location") or {}).get("invariant")
+
+
 def _shrink_explore(
     req: ShrinkRequest,
     doc: dict[str, Any],
@@ -396,6 +400,11 @@ def _shrink_explore(
         return signature(res["status"], [res["finding"]] if res["finding"] else [])
 
     first = replay([{"cluster": cluster, "choices": choices}])[0]
+
+    def same(res: dict[str, Any]) -> bool:
+        """The same signature from the same invariant (its index in `location`)."""
+        return sig(res) == wanted and _where(res) == _where(first)
+
     if sig(first) != wanted:
         raise TraceError(f"baseline no longer reproduces the trace's failure: the trace"
                          f" recorded {describe(wanted)}, replaying it gives {describe(sig(first))}")
@@ -406,7 +415,7 @@ def _shrink_explore(
         res = replay([{"cluster": cl, "choices": ch, "shrink": True,
                        "shrink_ms": remaining_ms()}])[0]
         stats.candidates += 1
-        if sig(res) != wanted:
+        if not same(res):
             return ch
         explicit: list[int] = res["explicit"]
         if len(explicit) < len(ch):
@@ -438,7 +447,7 @@ def _shrink_explore(
             for keep in candidates:
                 cl, ch = without_faults(cluster, choices, keep)
                 items.append({"cluster": cl, "choices": ch})
-            return [sig(r) == wanted for r in replay(items)]
+            return [same(r) for r in replay(items)]
 
         kept = ddmin(faults, still_fails, stats, lambda: time.monotonic() < deadline,
                      min_len=0, width=pool.jobs)
@@ -447,7 +456,7 @@ def _shrink_explore(
             if req.minimize == "all" and time.monotonic() < deadline:
                 choices = shrink_schedule(cluster, choices)
     final = replay([{"cluster": cluster, "choices": choices}])[0]
-    if sig(final) != wanted:
+    if not same(final):
         raise FozzyError(f"the shrunk schedule ends {describe(sig(final))} instead of"
                          f" {describe(wanted)}")
     effective_doc = {**effective, **cluster}

@@ -24,6 +24,7 @@ from typing import Any
 
 import orjson
 
+from fozzy.artifacts.reproduce import Invocation, RunFlags, run_command, suite_command
 from fozzy.artifacts.summary import build_summary, collapse_findings, memory_summary
 from fozzy.errors import FozzyError, ScenarioError, worst
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
@@ -54,6 +55,7 @@ class TestRequest:
     record: str | None = None
     record_collision: str = "append"
     worker_mem_mb: int | None = None
+    invocation: Invocation = field(default_factory=Invocation)
 
 
 @dataclass
@@ -195,27 +197,24 @@ def _row(req: TestRequest, entry: Entry, result: dict[str, Any]) -> dict[str, An
     if entry.record_to is not None:
         row["tracePath"] = str(entry.record_to)
     if result["status"] != "pass":
-        row["reproduce"] = reproduce_command(req, entry)
+        row["reproduce"] = row_reproduce(req, entry)
     return row
 
 
-def reproduce_command(req: TestRequest, entry: Entry) -> str:
-    """The command that replays (when recorded) or re-runs one scenario exactly."""
-    import shlex
+def _flags(req: TestRequest) -> RunFlags:
+    return RunFlags(req.det, req.timeout_ms, req.memory, req.backends, req.worker_mem_mb)
 
-    if entry.record_to is not None:
-        return f"fozzy replay {shlex.quote(str(entry.record_to))}"
-    parts = ["fozzy"]
-    for family in ("proc", "fs", "http"):
-        backend = req.backends.get(family)
-        if backend == "host":
-            parts += [f"--{family}-backend", "host"]
-    parts += ["run", shlex.quote(entry.selected.path), "--seed", str(entry.seed)]
-    if req.det:
-        parts.append("--det")
-    if req.timeout_ms is not None:
-        parts += ["--timeout", f"{req.timeout_ms}ms"]
-    return " ".join(parts)
+
+def row_reproduce(req: TestRequest, entry: Entry) -> str:
+    """`fozzy run` of the row's scenario with its own seed: it needs no trace, so a row whose
+    worker crashed (its trace ends at the crash and cannot be replayed) reproduces too."""
+    return run_command(req.invocation, entry.selected.path, entry.seed, _flags(req))
+
+
+def suite_reproduce(req: TestRequest) -> str:
+    return suite_command(req.invocation, req.patterns, req.seed, _flags(req), jobs=req.jobs,
+                         filter_text=req.filter, fail_fast=req.fail_fast,
+                         skip_distributed=req.skip_distributed)
 
 
 def _write_scenario_trace(
@@ -399,6 +398,8 @@ def _finish(
         },
         scenarios=rows,
         memory_report={"summary": memory} if memory is not None else None,
+        # An interrupted suite's status came from the signal, which no command repeats.
+        reproduce=None if status == "pass" or interrupted else suite_reproduce(req),
     )
     options = ArtifactOptions(reporter=req.reporter, single_run=False)
     return finalize(execution, req.base_dir, options)

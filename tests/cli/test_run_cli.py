@@ -199,7 +199,8 @@ def test_reporters_write_their_files_and_json_reporter_prints_json(tmp_path: Pat
     code, s = run_json(tmp_path, path, "--reporter", "junit")
     assert code == 1
     junit = (Path(s["identity"]["artifactsDir"]) / "junit.xml").read_text()
-    assert '<failure message="assert_eq_int">one is not two</failure>' in junit
+    assert ('<failure message="one is not two" type="assert_eq_int">'
+            "[assertion] assert_eq_int: one is not two</failure>") in junit
     code, s = run_json(tmp_path, path, "--reporter", "html")
     html = (Path(s["identity"]["artifactsDir"]) / "report.html").read_text()
     assert "<li>Assertion: assert_eq_int: one is not two</li>" in html

@@ -13,7 +13,8 @@ import pytest
 from junitparser import JUnitXml
 
 from fozzy.artifacts import aliases
-from fozzy.artifacts.render import junit_xml, pretty_text, report_html, seconds
+from fozzy.artifacts.junit import junit_xml
+from fozzy.artifacts.render import pretty_text, report_html, seconds
 from fozzy.artifacts.summary import (
     build_manifest,
     build_summary,
@@ -120,8 +121,9 @@ def test_junit_single_run_layout() -> None:
     [suite] = list(JUnitXml.fromstring(text))
     cases = list(suite)
     assert [c.name for c in cases] == ["finding_0", "finding_1"]
-    assert cases[0].result[0].message == "assert_eq_int"
-    assert cases[0].result[0].text == 'a < b & "c"'
+    assert cases[0].result[0].message == 'a < b & "c"'
+    assert cases[0].result[0].type == "assert_eq_int"
+    assert cases[0].result[0].text == '[assertion] assert_eq_int: a < b & "c"'
     clean = ET.fromstring(junit_xml(summary()))
     assert [c.get("name") for c in clean] == ["r-1"]
     assert (clean.get("tests"), clean.get("failures")) == ("1", "0")

@@ -27,6 +27,10 @@ def _timeout_finding() -> dict[str, Any]:
 def run_steps(rt: Runtime, steps: list[Step]) -> str:
     """Execute top-level steps in order; returns the status before memory finalization.
 
+    `rt.failed_step` names the top-level step that failed (None when the failure came after
+    the steps, from the memory checks or the service oracle): shrink keeps it fixed, so a
+    reproducer never trades the failing step for another.
+
     This loop runs for every step of every fuzz exec, so it appends each step's events
     itself (the entries `rt.emit` makes, into the same list) and checks the deadline only
     when the run has one: those calls were 6% of a small scenario's run."""
@@ -38,6 +42,7 @@ def run_steps(rt: Runtime, steps: list[Step]) -> str:
     for idx, s in enumerate(steps):
         if limited and rt.timed_out():
             rt.findings.append(_timeout_finding())
+            rt.failed_step = idx
             return TIMEOUT
         kind = s["type"]
         sdef = reg[kind]
@@ -46,6 +51,7 @@ def run_steps(rt: Runtime, steps: list[Step]) -> str:
             rt.decide({"kind": "scheduler_pick", "task_id": idx + 1, "label": kind})
         except StepFailed as stop:  # replay: `--until` spent or the recorded deadline hit
             rt.findings.append(stop.finding)
+            rt.failed_step = idx
             return TIMEOUT if stop.finding["kind"] == HANG else FAIL
         span = f"step-{idx}"
         started = clock.now_ms
@@ -61,6 +67,7 @@ def run_steps(rt: Runtime, steps: list[Step]) -> str:
                 {"duration_ms": clock.now_ms - started, "span": span, "status": "error"},
             )
             rt.findings.append(failure.finding)
+            rt.failed_step = idx
             return TIMEOUT if failure.is_timeout else FAIL
         if sdef.counts_as_work:
             rt.executed += 1
@@ -69,6 +76,7 @@ def run_steps(rt: Runtime, steps: list[Step]) -> str:
             "duration_ms": now - started, "span": span, "status": "ok"}})
         if limited and rt.timed_out():
             rt.findings.append(_timeout_finding())
+            rt.failed_step = idx
             return TIMEOUT
     if rt.executed == 0 and any(reg[s["type"]].declaration for s in steps):
         rt.findings.append(finding(ASSERTION, "no_steps_executed", NO_WORK_MESSAGE))
@@ -139,5 +147,6 @@ def _result(
         "memory": memory,
         "virtualMs": rt.clock.now_ms,
         "executed": rt.executed,
+        "failedStep": rt.failed_step,
         "wallNs": time.perf_counter_ns() - t0,
     }

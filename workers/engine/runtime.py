@@ -66,6 +66,7 @@ class Runtime:
         self.replay: DecisionSource | None = None
         self.executed = 0
         self.step_index = 0
+        self.failed_step: int | None = None
         self.start_v = 0
         self.start_wall = time.monotonic()
         self._closers: list[Callable[[], None]] = []

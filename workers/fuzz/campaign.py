@@ -5,9 +5,10 @@ the features already seen and a batch seed; the worker answers with the inputs t
 features (coverage mode), the failures it found, and its exec count. The same batch always
 gives the same answer, which is what makes `--jobs 1` campaigns reproducible.
 
-Batch item: `{target, corpus: [hex], seen: [int], seed, execs, time_ms, mode, mutators,
-max_input}` where target is `{"kind": "scenario", "doc": {...}, "run": RunSpec-without-
-scenario}` or `{"kind": "fn", "spec": "module:callable", "cwd": str}`.
+Batch item: `{target, corpus: [hex], corpus_room, seen: [int], seed, execs, time_ms, mode,
+mutators, max_input}` where `corpus_room` is how many entries the batch may add at most and
+target is `{"kind": "scenario", "doc": {...}, "run": RunSpec-without-scenario}` or
+`{"kind": "fn", "spec": "module:callable", "cwd": str}`.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from workers.fuzz.bytes_mutators import (
 from workers.fuzz.bytes_mutators import dictionary_stage as bytes_dictionary_stage
 from workers.fuzz.features import scenario_features
 from workers.fuzz.json_mutators import JSON_MUTATOR, decode, mutate_json, reset_pool
+from workers.fuzz.mocks import Reach, is_rejected, real_step_types
 from workers.fuzz.probe import PROBE
 from workers.fuzz.pyfn import FnTarget, load_target, run_fn
 from workers.fuzz.scenario_mutators import (
@@ -51,6 +53,8 @@ class Outcome:
     status: str
     finding: dict[str, Any] | None
     signature: str
+    failed_step: int | None = None  # scenario targets: the top-level step that failed
+    rejected: bool = False  # a mutant the scripted mock does not answer (workers.fuzz.mocks)
 
 
 @dataclass
@@ -60,12 +64,14 @@ class BatchState:
     new: list[dict[str, Any]] = field(default_factory=list)
     crashes: dict[str, dict[str, Any]] = field(default_factory=dict)
     execs: int = 0
+    rejected: int = 0
+    room: int | None = None  # how many more entries the campaign's corpus may take
     unstaged: list[str] = field(default_factory=list)  # entries whose stage did not finish
 
 
-def _scenario_input(data: bytes) -> ScenarioInput:
+def _scenario_input(data: bytes, reach: Reach | None = None) -> ScenarioInput:
     value = orjson.loads(data)
-    return ScenarioInput(int(value["seed"]), list(value["steps"]))
+    return ScenarioInput(int(value["seed"]), list(value["steps"]), reach)
 
 
 def encode_scenario_input(inp: ScenarioInput) -> bytes:
@@ -89,7 +95,8 @@ def run_scenario_input(target: dict[str, Any], inp: ScenarioInput) -> Outcome:
             "end",
         )
         sig = f"{result['status']}|{finding['kind']}|{finding['title']}|{failed_kind}"
-    return Outcome(feats, result["status"], finding, sig)
+    rejected = is_rejected(finding, inp.steps, target["doc"]["steps"])
+    return Outcome(feats, result["status"], finding, sig, result["failedStep"], rejected)
 
 
 def fn_target(spec: str, cwd: str) -> FnTarget:
@@ -141,8 +148,12 @@ class CurrentInput:
 def _consider(
     state: BatchState, out: Outcome, keep: bool, encode: Callable[[], bytes]
 ) -> bytes | None:
-    """Record a crash or new coverage; returns the encoded input when it was kept."""
+    """Record a crash or new coverage; returns the encoded input when it was kept. A rejected
+    input is neither: only counted."""
     state.execs += 1
+    if out.rejected:
+        state.rejected += 1
+        return None
     fresh = out.features - state.seen
     new_crash = out.status != "pass" and out.signature not in state.crashes
     if not fresh and not new_crash:
@@ -155,7 +166,7 @@ def _consider(
         }
     if fresh:
         state.seen |= fresh
-        if keep:
+        if keep and (state.room is None or len(state.new) < state.room):
             state.corpus.append(data)
             state.new.append({"input": data.hex(), "features": sorted(out.features)})
             return data
@@ -205,7 +216,8 @@ def pick_parent(corpus: list[bytes], rng: random.Random) -> bytes:
 def _outcome_json(out: Outcome) -> dict[str, Any]:
     return {
         "status": out.status, "signature": out.signature, "finding": out.finding,
-        "features": sorted(out.features),
+        "features": sorted(out.features), "failedStep": out.failed_step,
+        "rejected": out.rejected,
     }
 
 
@@ -243,7 +255,7 @@ def fuzz_batch(job: dict[str, Any]) -> dict[str, Any]:
     budget = int(job["execs"])
     corpus = [bytes.fromhex(h) for h in job["corpus"]]
     seeds = list(corpus)
-    state = BatchState(set(job.get("seen") or ()), list(corpus))
+    state = BatchState(set(job.get("seen") or ()), list(corpus), room=job.get("corpus_room"))
     target = job["target"]
     names = list(job.get("mutators") or ())
     if target["kind"] == "scenario":
@@ -286,6 +298,7 @@ def fuzz_batch(job: dict[str, Any]) -> dict[str, Any]:
         state.unstaged = stages.unfinished()
     return {
         "execs": state.execs,
+        "rejected": state.rejected,
         "new": state.new,
         "crashes": list(state.crashes.values()),
         "unstaged": state.unstaged,
@@ -332,10 +345,11 @@ def _scenario_loop(
     if names and not byte_names and "field" in scen_names:
         byte_names = list(BYTE_MUTATORS)
     given = sorted({bytes.fromhex(h) for h in target.get("dictionary") or ()})
+    reach = real_step_types(target["run"].get("backends"))
     stages: Stages[ScenarioInput] = Stages()
     for h in job.get("fresh") or ():
         raw = bytes.fromhex(h)
-        stages.add(raw, scenario_dictionary_stage(_scenario_input(raw), given))
+        stages.add(raw, scenario_dictionary_stage(_scenario_input(raw, reach), given))
     own = sorted(literals(target["doc"]["steps"]) - set(given))
     # User tokens are the protocol's vocabulary: weight them as much as all literals together.
     dictionary = tuple(own + given * max(1, len(own) // max(1, len(given))))
@@ -343,7 +357,7 @@ def _scenario_loop(
 
     def decode(data: bytes) -> ScenarioInput:
         if data not in parsed:
-            parsed[data] = _scenario_input(data)
+            parsed[data] = _scenario_input(data, reach)
         return parsed[data]
 
     # String fields splice with the scenario's own literals, not with whole encoded inputs.
