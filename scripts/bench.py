@@ -139,6 +139,10 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         _host("memory", "peak_rss_growth_bytes", "target_bytes", "MiB", scale=1 << 20),
         _host("overhead", "ratio", "target_ratio", "x"),
     )),
+    Benchmark("full_workflow.py", (), (
+        Figure("fozzy full on a fresh init", lambda d: d["seconds"],
+               lambda m, _d: m.TARGET_S, at_least=False, unit="s"),
+    )),
 )
 
 

@@ -112,9 +112,13 @@ COMMANDS: dict[str, str] = {
     "artifacts": "fozzy.cli.cmd_artifacts",
     "report": "fozzy.cli.cmd_report",
     "memory": "fozzy.cli.cmd_memory",
+    "profile": "fozzy.cli.cmd_profile",
     "shrink": "fozzy.cli.cmd_shrink",
     "doctor": "fozzy.cli.cmd_doctor",
     "ci": "fozzy.cli.cmd_ci",
+    "map": "fozzy.cli.cmd_map",
+    "gate": "fozzy.cli.cmd_workflows",
+    "full": "fozzy.cli.cmd_workflows",
 }
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from fozzy.cli import common as c
+from fozzy.cli.dask_flag import Dask
 
 if TYPE_CHECKING:
     from fozzy.modes.fuzz import Stats
@@ -57,6 +58,8 @@ Record = Annotated[
 RecordCollision = Annotated[
     str, typer.Option("--record-collision", metavar="error|overwrite|append")
 ]
+ProfileCpu = Annotated[bool, typer.Option(
+    "--profile-cpu", help="Sample the fn: target's stacks (see `fozzy profile top`).")]
 
 
 def _plain(every: float = 2.0) -> Any:
@@ -103,6 +106,7 @@ def register(app: typer.Typer) -> None:
         runs: Runs = None,
         time_limit: TimeLimit = None,
         jobs: Jobs = None,
+        dask: Dask = None,
         max_input: MaxInput = 4096,
         max_corpus: MaxCorpus = None,
         corpus: Corpus = None,
@@ -120,8 +124,10 @@ def register(app: typer.Typer) -> None:
         mem_fail_after: c.MemFailAfter = None,
         fail_on_leak: c.FailOnLeak = False,
         leak_budget: c.LeakBudget = None,
+        profile_cpu: ProfileCpu = False,
     ) -> int:
         from fozzy.cli.context import G
+        from fozzy.cli.dask_flag import resolve_dask
         from fozzy.errors import ArgumentError
         from fozzy.executor.cpus import usable_cpus
         from fozzy.executor.jobs import capped_jobs
@@ -147,6 +153,7 @@ def register(app: typer.Typer) -> None:
             mode=mode,
             runs=runs,
             time_ms=time_ms,
+            dask=resolve_dask(dask, G.config),
             jobs=capped_jobs(jobs or (1 if det else usable_cpus())),
             max_input=max_input,
             max_corpus=DEFAULT_MAX_CORPUS if max_corpus is None else max_corpus,
@@ -168,6 +175,7 @@ def register(app: typer.Typer) -> None:
             backends=G.backends(),
             limits=c.host_limits(G.config),
             base_dir=G.config.base_dir,
+            profile_cpu=profile_cpu,
             invocation=c.invocation(),
         )
         if request.jobs < 1:

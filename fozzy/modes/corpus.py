@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fozzy.errors import FozzyError
-from fozzy.executor.pool import WorkerPool
+from fozzy.executor.seam import make_executor
 from fozzy.fuzzing.corpus import check_dir, list_inputs
 
 
@@ -58,7 +58,7 @@ def minimize_corpus(directory: Path, target_text: str, jobs: int, base_dir: str)
         runnable = [_check_scenario_input(d, p) for p, d in zip(files, data, strict=True)]
     scratch = Path(tempfile.mkdtemp(prefix="fozzy-cmin-"))
     try:
-        with WorkerPool(max(1, min(jobs, len(data)))) as pool:
+        with make_executor(max(1, min(jobs, len(data)))) as pool:
             # Coverage proper: how close comparisons came is a campaign's guide, not a
             # reason to keep a file in the corpus.
             outcomes = _evaluate(pool, target, runnable, pool.jobs, 600_000, scratch,

@@ -22,7 +22,7 @@ from typing import Any
 from fozzy.artifacts.reproduce import Invocation, Search, explore_command
 from fozzy.errors import ArgumentError, FozzyError, ScenarioError
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
-from fozzy.executor.pool import WorkerPool
+from fozzy.executor.seam import Executor, make_executor
 from fozzy.scenario.load import Scenario, load_scenario
 from fozzy.scenario.validate import validate_scenario
 from workers.cluster.checkers import CheckerError, parse_checkers
@@ -51,6 +51,7 @@ class ExploreRequest:
     checker: str | None = None
     pct_depth: int | None = None
     jobs: int = 1
+    dask: str | None = None
     shrink: bool = False
     reporter: str = "pretty"
     base_dir: str = ".fozzy"
@@ -157,7 +158,7 @@ def _rounds(req: ExploreRequest, base: dict[str, Any]) -> Iterator[list[dict[str
                for s in starts]
 
 
-def search(req: ExploreRequest, cluster: dict[str, Any], pool: WorkerPool) -> Outcome:
+def search(req: ExploreRequest, cluster: dict[str, Any], pool: Executor) -> Outcome:
     out = Outcome()
     started = time.monotonic()
 
@@ -265,7 +266,7 @@ def _explore_and_finalize(
 ) -> tuple[Finalized, dict[str, Any]]:
     started_ns = time.time_ns()
     t0 = time.perf_counter_ns()
-    with WorkerPool(req.jobs) as pool:
+    with make_executor(req.jobs, dask=req.dask) as pool:
         out = search(req, cluster, pool)
         schedule: dict[str, Any] | None = None
         if out.violation is not None or req.record is not None:

@@ -27,7 +27,7 @@ from fozzy.artifacts.reproduce import Invocation, replay_command
 from fozzy.artifacts.summary import collapse_findings
 from fozzy.errors import ArgumentError, FozzyError, worst
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
-from fozzy.executor.pool import WorkerPool
+from fozzy.executor.seam import Executor, make_executor
 from fozzy.fuzzing.campaign import (
     DEFAULT_MAX_CORPUS,
     FN_BATCH_EXECS,
@@ -61,6 +61,7 @@ class FuzzRequest:
     runs: int | None = None
     time_ms: int | None = None
     jobs: int = 1
+    dask: str | None = None
     max_input: int = 4096
     max_corpus: int = DEFAULT_MAX_CORPUS
     started: float | None = None  # time.monotonic() the command started (--time counts from it)
@@ -78,6 +79,7 @@ class FuzzRequest:
     backends: dict[str, str] = field(default_factory=dict)
     limits: dict[str, int] = field(default_factory=dict)
     base_dir: str = ".fozzy"
+    profile_cpu: bool = False  # sample the fn: target's stacks (workers.fuzz.sampler)
     invocation: Invocation = field(default_factory=Invocation)
 
 
@@ -278,7 +280,7 @@ def _lost_crash(result: dict[str, Any], cur_input: str, at_exec: int) -> Crash |
                  found, at_exec)
 
 
-def _evaluate(pool: WorkerPool, target: Target, inputs: list[bytes], jobs: int,
+def _evaluate(pool: Executor, target: Target, inputs: list[bytes], jobs: int,
               timeout_ms: int, scratch: Path, per_exec: int | None = None,
               value_profile: bool = True) -> list[dict[str, Any]]:
     """Run inputs once each (split across workers); outcomes in input order. An input that
@@ -312,7 +314,7 @@ def _evaluate(pool: WorkerPool, target: Target, inputs: list[bytes], jobs: int,
     return [o for o in outcomes if o is not None]
 
 
-def _seed_state(pool: WorkerPool, target: Target, corpus: list[bytes], jobs: int,
+def _seed_state(pool: Executor, target: Target, corpus: list[bytes], jobs: int,
                 eval_timeout_ms: int, scratch: Path, per_exec: int | None,
                 max_corpus: int) -> CampaignState:
     """The campaign's start: the stored corpus run once each. An entry the scripted mock
@@ -339,11 +341,14 @@ def _seed_state(pool: WorkerPool, target: Target, corpus: list[bytes], jobs: int
 def run_campaign(
     req: FuzzRequest,
     target: Target,
-    pool: WorkerPool,
+    pool: Executor,
     directory: Path,
     scratch: Path,
     on_progress: Callable[[Stats], None] = lambda s: None,
+    samples: list[dict[str, Any]] | None = None,
 ) -> tuple[CampaignState, float]:
+    """Run rounds of batches until the budget is spent; with `samples`, each batch's sampled
+    stacks (`--profile-cpu`) are appended to it."""
     budget = Budget(req.runs, time_deadline(req.started, req.time_ms))
     t0 = time.monotonic()
     eval_timeout = (req.timeout_ms or 60_000) * 4 + GRACE_MS
@@ -364,7 +369,12 @@ def run_campaign(
         )
         if not items:
             break
+        if samples is not None:
+            for item in items:
+                item["profile_cpu"] = True
         results = dict(pool.run(items, op="fuzz", deadline_ms=lambda it: it["deadline_ms"]))
+        if samples is not None:
+            samples += [r["samples"] for r in results.values() if r.get("samples")]
         unexplored = [bytes.fromhex(h) for i in range(len(items))
                       for h in results[i].get("unstaged") or ()]
         before = state.execs
@@ -391,7 +401,7 @@ def run_campaign(
 MINIMIZE_SECONDS = 30.0
 
 
-def _signature_oracle(pool: WorkerPool, target: Target, signature: str,
+def _signature_oracle(pool: Executor, target: Target, signature: str,
                       encode: Callable[[Any], bytes], timeout_ms: int, scratch: Path,
                       per_exec: int | None) -> Callable[[list[Any]], list[bool]]:
     def still_fails(candidates: list[Any]) -> list[bool]:
@@ -402,7 +412,7 @@ def _signature_oracle(pool: WorkerPool, target: Target, signature: str,
     return still_fails
 
 
-def _step_oracle(pool: WorkerPool, target: Target, crash: Crash,
+def _step_oracle(pool: Executor, target: Target, crash: Crash,
                  encode: Callable[[list[dict[str, Any]]], bytes], timeout_ms: int,
                  scratch: Path, per_exec: int | None) -> Callable[[list[Candidate]], list[bool]]:
     """Scenario crashes: the same signature raised by the same step of the crashing input
@@ -419,7 +429,7 @@ def _step_oracle(pool: WorkerPool, target: Target, crash: Crash,
     return still_fails
 
 
-def minimize_crash(pool: WorkerPool, target: Target, crash: Crash, timeout_ms: int,
+def minimize_crash(pool: Executor, target: Target, crash: Crash, timeout_ms: int,
                    scratch: Path, per_exec: int | None, until: float | None = None) -> bytes:
     """The smallest input found that fails with the same signature (steps for scenario
     targets, bytes for fn targets), within a per-crash time budget and by `until` (the
@@ -553,7 +563,7 @@ class CrashTraces:
         write_trace(path, trace)
 
 
-def _rerun(pool: WorkerPool, target: Target, inputs: list[bytes],
+def _rerun(pool: Executor, target: Target, inputs: list[bytes],
            timeout_ms: int) -> list[dict[str, Any] | None]:
     """Full engine runs of scenario crash inputs, for the events and decisions a trace needs
     (fn targets have no engine events)."""
@@ -572,6 +582,13 @@ def _rerun(pool: WorkerPool, target: Target, inputs: list[bytes],
     return [results[i] for i in range(len(items))]
 
 
+def _sampled_measurements(parts: list[dict[str, Any]] | None) -> dict[str, Any] | None:
+    from workers.fuzz.sampler import as_measurements, merge
+
+    merged = merge(parts) if parts else None
+    return None if merged is None else as_measurements(merged)
+
+
 def execute_fuzz(
     req: FuzzRequest, on_progress: Callable[[Stats], None] = lambda s: None
 ) -> Finalized:
@@ -583,6 +600,9 @@ def execute_fuzz(
     if req.started is None:
         req = dataclasses.replace(req, started=time.monotonic())
     target = resolve_target(req)
+    if req.profile_cpu and target.is_scenario:
+        raise ArgumentError("--profile-cpu samples the Python frames of fn: targets; a"
+                            " scenario target's steps are measured in every recorded run")
     directory = corpus_dir(req, target)
     timeout_ms = (req.timeout_ms or 60_000) * 4 + GRACE_MS
     started_ns = time.time_ns()
@@ -591,9 +611,11 @@ def execute_fuzz(
     per_exec = exec_timeout_ms(req, target)
     # Crashes are what a campaign looks for: a worker lost to one is replaced, not a reason
     # to stop.
-    with WorkerPool(req.jobs, restart_budget=CAMPAIGN_RESTARTS) as pool:
+    with make_executor(req.jobs, dask=req.dask, restart_budget=CAMPAIGN_RESTARTS) as pool:
         try:
-            state, elapsed = run_campaign(req, target, pool, directory, scratch, on_progress)
+            sampled: list[dict[str, Any]] | None = [] if req.profile_cpu else None
+            state, elapsed = run_campaign(req, target, pool, directory, scratch, on_progress,
+                                          sampled)
             crashes = list(state.crashes.values())
             until = time_deadline(req.started, req.time_ms)
             minimized = [
@@ -623,6 +645,7 @@ def execute_fuzz(
         started_ns=started_ns,
         wall_ns=wall_ns,
         findings=collapse_findings(findings),
+        measurements=_sampled_measurements(sampled),
         # The first crash with the campaign's (worst) status stands for the campaign.
         reproduce=next((cmd for rc, cmd in zip(recorded, commands, strict=True)
                         if rc.crash.status == status), None),

@@ -30,7 +30,7 @@ from typing import Any
 from fozzy.artifacts.reproduce import Invocation, replay_command
 from fozzy.artifacts.summary import build_summary, memory_summary
 from fozzy.errors import ArgumentError, FozzyError, TraceError
-from fozzy.executor.pool import WorkerPool
+from fozzy.executor.seam import Executor, make_executor
 from fozzy.shrink.ddmin import ShrinkStats, ddmin
 from fozzy.shrink.failure import Signature, StepFailure, describe, signature
 from fozzy.shrink.steps import Candidate, shrink_candidate
@@ -141,7 +141,7 @@ def execute_shrink(req: ShrinkRequest) -> ShrinkOutcome:
         return time.monotonic() < deadline
 
     try:
-        with WorkerPool(req.jobs, restart_budget=RESTART_BUDGET) as pool:
+        with make_executor(req.jobs, restart_budget=RESTART_BUDGET) as pool:
             if kind == "steps":
                 shrunk = _shrink_steps(req, doc, wanted, pool, stats, budget_left)
             elif kind == "fuzz":
@@ -223,7 +223,7 @@ def _shrink_steps(
     req: ShrinkRequest,
     doc: dict[str, Any],
     wanted: Signature,
-    pool: WorkerPool,
+    pool: Executor,
     stats: ShrinkStats,
     budget_left: Callable[[], bool],
 ) -> _Shrunk:
@@ -301,7 +301,7 @@ def _check_final(result: dict[str, Any], wanted: Signature, what: str) -> None:
 def _shrink_fuzz(
     doc: dict[str, Any],
     wanted: Signature,
-    pool: WorkerPool,
+    pool: Executor,
     stats: ShrinkStats,
     budget_left: Callable[[], bool],
 ) -> _Shrunk:
@@ -365,7 +365,7 @@ def _shrink_explore(
     req: ShrinkRequest,
     doc: dict[str, Any],
     wanted: Signature,
-    pool: WorkerPool,
+    pool: Executor,
     stats: ShrinkStats,
     deadline: float,
 ) -> _Shrunk:

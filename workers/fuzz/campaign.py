@@ -36,6 +36,7 @@ from workers.fuzz.json_mutators import JSON_MUTATOR, decode, mutate_json, reset_
 from workers.fuzz.mocks import Reach, is_rejected, real_step_types
 from workers.fuzz.probe import PROBE
 from workers.fuzz.pyfn import FnTarget, load_target, run_fn
+from workers.fuzz.sampler import StackSampler
 from workers.fuzz.scenario_mutators import (
     SCENARIO_MUTATORS,
     ScenarioInput,
@@ -84,7 +85,7 @@ def run_scenario_input(target: dict[str, Any], inp: ScenarioInput) -> Outcome:
 
     doc = dict(target["doc"], steps=inp.steps)
     spec = dict(target["run"], scenario=doc, seed=inp.seed)
-    rt, result = execute(spec, memory_report=False)
+    rt, result = execute(spec, memory_report=False, measure=False)
     feats = scenario_features(rt, result)
     finding = result["findings"][0] if result["findings"] else None
     sig = ""
@@ -258,6 +259,7 @@ def fuzz_batch(job: dict[str, Any]) -> dict[str, Any]:
     state = BatchState(set(job.get("seen") or ()), list(corpus), room=job.get("corpus_room"))
     target = job["target"]
     names = list(job.get("mutators") or ())
+    samples: dict[str, Any] | None = None  # `--profile-cpu` stacks of an fn: target
     if target["kind"] == "scenario":
         _scenario_loop(job, target, rng, seeds, state, coverage, names, budget, deadline)
     else:
@@ -277,6 +279,9 @@ def fuzz_batch(job: dict[str, Any]) -> dict[str, Any]:
         timeout_ms = job.get("exec_timeout_ms")
         timeout_s = None if timeout_ms is None else timeout_ms / 1000.0
         current = CurrentInput(job.get("cur_input"))
+        sampler = StackSampler(fn.files) if job.get("profile_cpu") else None
+        if sampler is not None:
+            sampler.start()
         try:
             while _going(job, state, budget, deadline):
                 data = stages.next()
@@ -294,15 +299,22 @@ def fuzz_batch(job: dict[str, Any]) -> dict[str, Any]:
                     if tokens:
                         stages.add(data, bytes_dictionary_stage(data, tokens))
         finally:
+            if sampler is not None:
+                sampler.stop()
             current.close()
         state.unstaged = stages.unfinished()
-    return {
+        if sampler is not None:
+            samples = sampler.result()
+    reply: dict[str, Any] = {
         "execs": state.execs,
         "rejected": state.rejected,
         "new": state.new,
         "crashes": list(state.crashes.values()),
         "unstaged": state.unstaged,
     }
+    if samples is not None:
+        reply["samples"] = samples
+    return reply
 
 
 #: Share of `fn:` mutations made on the JSON structure when the input is (or, for a target
