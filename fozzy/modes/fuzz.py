@@ -70,6 +70,7 @@ class FuzzRequest:
     mutators: list[str] = field(default_factory=list)
     dictionary: list[bytes] = field(default_factory=list)
     crash_only: bool = False
+    compare_feedback: bool = True
     minimize: bool = False
     record: str | None = None
     record_collision: str = "append"
@@ -111,9 +112,10 @@ def _slug(text: str) -> str:
 
 def resolve_target(req: FuzzRequest) -> Target:
     from workers.fuzz.bytes_mutators import BYTE_MUTATORS
+    from workers.fuzz.json_mutators import JSON_MUTATOR
     from workers.fuzz.scenario_mutators import SCENARIO_MUTATORS
 
-    known = set(BYTE_MUTATORS) | set(SCENARIO_MUTATORS)
+    known = set(BYTE_MUTATORS) | set(SCENARIO_MUTATORS) | {JSON_MUTATOR}
     unknown = [m for m in req.mutators if m not in known]
     if unknown:
         raise ArgumentError(
@@ -245,6 +247,7 @@ def _batch_item(target: Target, req: FuzzRequest, state: CampaignState, batch_no
         "mode": req.mode,
         "mutators": req.mutators,
         "max_input": req.max_input,
+        "compare_feedback": req.compare_feedback,
     }
 
 
@@ -279,16 +282,18 @@ def _lost_crash(result: dict[str, Any], cur_input: str, at_exec: int) -> Crash |
 
 
 def _evaluate(pool: Executor, target: Target, inputs: list[bytes], jobs: int,
-              timeout_ms: int, scratch: Path, per_exec: int | None = None
-              ) -> list[dict[str, Any]]:
+              timeout_ms: int, scratch: Path, per_exec: int | None = None,
+              value_profile: bool = True) -> list[dict[str, Any]]:
     """Run inputs once each (split across workers); outcomes in input order. An input that
-    kills or hangs its worker gets a crash/timeout outcome and the rest of its chunk runs on."""
+    kills or hangs its worker gets a crash/timeout outcome and the rest of its chunk runs on.
+    Without `value_profile`, an fn: input's features are the blocks it reached only."""
     outcomes: list[dict[str, Any] | None] = [None] * len(inputs)
     size = max(1, -(-len(inputs) // jobs))
     pending = [list(range(i, min(i + size, len(inputs)))) for i in range(0, len(inputs), size)]
     while pending:
         items = [{"target": target.spec, "inputs": [inputs[j].hex() for j in chunk],
-                  "exec_timeout_ms": per_exec, "cur_input": str(scratch / f"eval-{n}.cur")}
+                  "exec_timeout_ms": per_exec, "cur_input": str(scratch / f"eval-{n}.cur"),
+                  "compare_feedback": value_profile}
                  for n, chunk in enumerate(pending)]
         results = dict(pool.run(items, op="fuzz_eval", deadline_ms=lambda _: timeout_ms))
         retry: list[list[int]] = []
