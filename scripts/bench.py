@@ -66,6 +66,18 @@ def _throughput_per_core(d: Doc) -> float:
     return float(min(t["per_core"] for t in d["throughput"]))
 
 
+def _find_ratio(name: str) -> Callable[[Doc], float]:
+    def ratio(d: Doc) -> float:
+        f = d["finds"][name]
+        return float(f["fozzyMedianS"]) / max(float(f["atherisMedianS"]), 1e-3)
+
+    return ratio
+
+
+def _find_median(name: str) -> Callable[[Doc], float]:
+    return lambda d: float(d["finds"][name]["fozzyMedianS"])
+
+
 def _shrink_misses(d: Doc) -> float:
     return float(len(d["misses"]))
 
@@ -99,6 +111,17 @@ BENCHMARKS: tuple[Benchmark, ...] = (
                lambda m, _d: m.TARGET_FIND_S, at_least=False, unit="s"),
         Figure("fuzz --time overshoot", lambda d: d["time_overshoot"]["maxSeconds"],
                lambda m, _d: m.TARGET_OVERSHOOT_S, at_least=False, unit="s"),
+    )),
+    Benchmark("fuzz_vs_atheris.py", ("--seeds", "3", "--budget", "60", "--runs", "100000"), (
+        Figure("fn: JSON target execs/s, fozzy / atheris",
+               lambda d: d["rates"]["json_admin"]["ratio"],
+               lambda m, _d: m.TARGET_JSON_RATIO, at_least=True, unit="x"),
+        *(Figure(f"time to find {name}, fozzy / atheris", _find_ratio(name),
+                 lambda _m, _d: 1.0, at_least=False, unit="x")
+          for name in ("nested_bytes", "int_magic")),
+        *(Figure(f"time to find {name}, fozzy median", _find_median(name),
+                 lambda m, _d: m.TARGET_FIND_S, at_least=False, unit="s")
+          for name in ("json_admin", "set_command")),
     )),
     Benchmark("explore_throughput.py", ("--schedules", "10000"), (
         Figure("explore schedules/s per core", _throughput_per_core,

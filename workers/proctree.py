@@ -14,6 +14,10 @@ import signal
 
 #: Seconds to wait for a killed process tree (and a stopping worker) before moving on.
 STOP_JOIN_SECONDS = 2.0
+#: The environment variable every sandbox worker sets to its own mark, so that what it
+#: started (and everything those started: env is inherited) can be found after the worker
+#: itself died and its orphans were reparented out of its tree.
+MARK_ENV = "FOZZY_SANDBOX_MARK"
 
 
 def describe_exit(exitcode: int | None) -> str:
@@ -49,6 +53,29 @@ def kill_tree(pid: int) -> None:
         if os.getpgid(pid) == pid:
             os.killpg(pid, signal.SIGKILL)
     psutil.wait_procs(descendants, timeout=STOP_JOIN_SECONDS)
+
+
+def kill_marked(mark: str) -> int:
+    """SIGKILL every process of this user that carries `mark` in its environment (a dead
+    worker's host processes, daemons included, wherever they were reparented), with their
+    trees; returns how many were found. Runs only after a worker ended abnormally, so the
+    scan of every process is paid rarely. A process that rewrote its environment escapes
+    this (docs/security.md says so)."""
+    import psutil
+
+    found: list[psutil.Process] = []
+    me = os.getpid()
+    for p in psutil.process_iter():
+        if p.pid == me:
+            continue
+        with contextlib.suppress(psutil.Error, OSError):
+            if p.environ().get(MARK_ENV) == mark:
+                found.append(p)
+    for p in found:
+        with contextlib.suppress(psutil.Error):
+            p.kill()
+    psutil.wait_procs(found, timeout=STOP_JOIN_SECONDS)
+    return len(found)
 
 
 def tree_rss(pid: int) -> int:

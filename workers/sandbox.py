@@ -4,11 +4,13 @@ the results synthesized for items it never answered (see `workers.supervise`).""
 from __future__ import annotations
 
 import contextlib
+import os
 import select
 from dataclasses import dataclass, field
 from typing import Any
 
 from workers import serve
+from workers.proctree import MARK_ENV
 
 #: What a spawned worker sends once it is ready to serve.
 READY = b"ready"
@@ -50,12 +52,16 @@ def readable_now(fd: int) -> bool:
     return bool(select.select([fd], [], [], 0)[0])
 
 
-def worker_entry(conn: Any, inherited: list[Any], coordinator: int, preload: str | None) -> None:
+def worker_entry(conn: Any, inherited: list[Any], coordinator: int, preload: str | None,
+                 mark: str = "") -> None:
     """Runs in the new worker process: drop the pipe ends of sibling workers (so every pipe's EOF
     means what it says), tie the worker's life and its process tree to the coordinator,
     then serve; whatever the worker still has running when it stops is killed. A spawned
     worker first imports what `preload` needs and says it is ready, so that its start-up is
-    not charged to the first item's deadline."""
+    not charged to the first item's deadline. `mark` goes into the environment every host
+    process inherits (`proctree.kill_marked` finds them if this worker is killed)."""
+    if mark:
+        os.environ[MARK_ENV] = mark
     for other in inherited:
         with contextlib.suppress(OSError):
             other.close()
@@ -86,6 +92,7 @@ class WorkerSlot:
     eof: bool = False  # the pipe closed: the worker is gone or going
     hold: bool = False  # its next job was too big to queue behind the running one
     shared_seq: int = -1  # the shared fields it holds (see WorkerPool.run's `shared`)
+    mark: str = ""  # its MARK_ENV value, inherited by everything it starts
     inbox: bytearray = field(default_factory=bytearray)  # bytes read, not yet a whole frame
 
     @property

@@ -35,7 +35,14 @@ from typing import TYPE_CHECKING, Any, Self
 
 from workers import protocol, serve
 from workers.engine.findings import HANG, PANIC, finding
-from workers.proctree import STOP_JOIN_SECONDS, children, describe_exit, kill_tree, tree_rss
+from workers.proctree import (
+    STOP_JOIN_SECONDS,
+    children,
+    describe_exit,
+    kill_marked,
+    kill_tree,
+    tree_rss,
+)
 from workers.sandbox import (
     READY,
     WorkerSlot,
@@ -124,12 +131,15 @@ class Supervisor:
         return [w.pid for w in self._workers]
 
     def _spawn(self) -> WorkerSlot:
+        import secrets
+
+        mark = f"{os.getpid()}-{secrets.token_hex(8)}"
         parent, child = self._ctx.Pipe(duplex=True)
         # A forked child holds copies of every pipe end; a spawned one only what it is given.
         inherited = [w.conn for w in self._workers] + [parent] if self._forks else []
         proc = self._ctx.Process(
             target=worker_entry,
-            args=(child, inherited, os.getpid(), None if self._forks else self._op),
+            args=(child, inherited, os.getpid(), None if self._forks else self._op, mark),
             name="fozzy-worker",
             daemon=True,
         )
@@ -141,7 +151,7 @@ class Supervisor:
         if not self._forks:
             self._await_ready(proc, parent)
         self.debug(lambda: f"pool: started worker pid {proc.pid}")
-        worker = WorkerSlot(proc, parent, int(parent.fileno()), int(proc.sentinel))
+        worker = WorkerSlot(proc, parent, int(parent.fileno()), int(proc.sentinel), mark=mark)
         self._workers.append(worker)
         for fd, is_pipe in ((worker.fd, True), (worker.sentinel, False)):
             self._poller.register(fd, _POLL_IN)
@@ -166,9 +176,11 @@ class Supervisor:
                 del self._by_fd[fd]
 
     def _retire(self, worker: WorkerSlot) -> None:
-        """Kill a worker's process tree and forget it."""
+        """Kill a worker's process tree — and what it started that is no longer in its tree
+        (a worker killed from outside leaves its host processes to init) — and forget it."""
         kill_tree(worker.pid)
         worker.proc.join(STOP_JOIN_SECONDS)
+        kill_marked(worker.mark)
         self._forget(worker)
         with contextlib.suppress(OSError):
             worker.conn.close()

@@ -133,4 +133,4 @@ def register(app: typer.Typer) -> None:
         code = c.conclude(done.summary, rep)
         if not G.json:
             sys.stdout.write(_explore_lines(report))
-        return code
+        return c.interrupted_or(code, done.summary)

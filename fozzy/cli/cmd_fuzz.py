@@ -44,6 +44,11 @@ Dictionary = Annotated[
     typer.Option("--dict", metavar="FILE", help="Tokens (AFL dictionary format) to splice in."),
 ]
 CrashOnly = Annotated[bool, typer.Option("--crash-only", help="Stop at the first crash.")]
+CompareFeedback = Annotated[
+    bool,
+    typer.Option("--compare-feedback/--no-compare-feedback",
+                 help="fn: comparison operands guide mutation and count as coverage."),
+]
 Minimize = Annotated[
     bool, typer.Option("--minimize", "--shrink", help="Minimize each crashing input.")
 ]
@@ -108,6 +113,7 @@ def register(app: typer.Typer) -> None:
         mutator: Mutator = None,
         dictionary: Dictionary = None,
         crash_only: CrashOnly = False,
+        compare_feedback: CompareFeedback = True,
         minimize: Minimize = False,
         record: Record = None,
         record_collision: RecordCollision = "append",
@@ -156,6 +162,7 @@ def register(app: typer.Typer) -> None:
             mutators=list(mutator or []),
             dictionary=load_dictionary(dictionary) if dictionary is not None else [],
             crash_only=crash_only,
+            compare_feedback=compare_feedback,
             minimize=minimize,
             record=record,
             record_collision=record_collision,
@@ -190,4 +197,4 @@ def register(app: typer.Typer) -> None:
                 f" corpus={f['corpusEntries']} (+{f['newCorpusEntries']})"
                 f" crashes={len(f['crashes'])}\n"
             )
-        return code
+        return c.interrupted_or(code, done.summary)

@@ -273,6 +273,14 @@ def conclude(summary: dict[str, Any], reporter: str) -> int:
     return exit_code(summary["status"])
 
 
+def interrupted_or(code: int, summary: dict[str, Any]) -> int:
+    """`128 + signal` when the report printed is the partial one of an interrupted run."""
+    from fozzy.cli.signals import interrupt_exit_code
+    from fozzy.executor.interrupted import was_interrupted
+
+    return interrupt_exit_code() if was_interrupted(summary) else code
+
+
 def worker_mem_mb(value: int | None) -> int | None:
     if value is not None and value < 1:
         raise ArgumentError(f"--worker-mem-mb must be at least 1, got {value}")

@@ -59,8 +59,11 @@ def minimize_corpus(directory: Path, target_text: str, jobs: int, base_dir: str)
     scratch = Path(tempfile.mkdtemp(prefix="fozzy-cmin-"))
     try:
         with make_executor(max(1, min(jobs, len(data)))) as pool:
+            # Coverage proper: how close comparisons came is a campaign's guide, not a
+            # reason to keep a file in the corpus.
             outcomes = _evaluate(pool, target, runnable, pool.jobs, 600_000, scratch,
-                                 exec_timeout_ms(FuzzRequest(target=target_text, seed=0), target))
+                                 exec_timeout_ms(FuzzRequest(target=target_text, seed=0), target),
+                                 value_profile=False)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     features = [set(o["features"]) for o in outcomes]

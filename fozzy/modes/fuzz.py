@@ -27,6 +27,7 @@ from fozzy.artifacts.reproduce import Invocation, replay_command
 from fozzy.artifacts.summary import collapse_findings
 from fozzy.errors import ArgumentError, FozzyError, worst
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
+from fozzy.executor.interrupted import interrupted_finding, interrupted_status
 from fozzy.executor.seam import Executor, make_executor
 from fozzy.fuzzing.campaign import (
     DEFAULT_MAX_CORPUS,
@@ -69,6 +70,7 @@ class FuzzRequest:
     mutators: list[str] = field(default_factory=list)
     dictionary: list[bytes] = field(default_factory=list)
     crash_only: bool = False
+    compare_feedback: bool = True
     minimize: bool = False
     record: str | None = None
     record_collision: str = "append"
@@ -110,9 +112,10 @@ def _slug(text: str) -> str:
 
 def resolve_target(req: FuzzRequest) -> Target:
     from workers.fuzz.bytes_mutators import BYTE_MUTATORS
+    from workers.fuzz.json_mutators import JSON_MUTATOR
     from workers.fuzz.scenario_mutators import SCENARIO_MUTATORS
 
-    known = set(BYTE_MUTATORS) | set(SCENARIO_MUTATORS)
+    known = set(BYTE_MUTATORS) | set(SCENARIO_MUTATORS) | {JSON_MUTATOR}
     unknown = [m for m in req.mutators if m not in known]
     if unknown:
         raise ArgumentError(
@@ -244,6 +247,7 @@ def _batch_item(target: Target, req: FuzzRequest, state: CampaignState, batch_no
         "mode": req.mode,
         "mutators": req.mutators,
         "max_input": req.max_input,
+        "compare_feedback": req.compare_feedback,
     }
 
 
@@ -278,16 +282,18 @@ def _lost_crash(result: dict[str, Any], cur_input: str, at_exec: int) -> Crash |
 
 
 def _evaluate(pool: Executor, target: Target, inputs: list[bytes], jobs: int,
-              timeout_ms: int, scratch: Path, per_exec: int | None = None
-              ) -> list[dict[str, Any]]:
+              timeout_ms: int, scratch: Path, per_exec: int | None = None,
+              value_profile: bool = True) -> list[dict[str, Any]]:
     """Run inputs once each (split across workers); outcomes in input order. An input that
-    kills or hangs its worker gets a crash/timeout outcome and the rest of its chunk runs on."""
+    kills or hangs its worker gets a crash/timeout outcome and the rest of its chunk runs on.
+    Without `value_profile`, an fn: input's features are the blocks it reached only."""
     outcomes: list[dict[str, Any] | None] = [None] * len(inputs)
     size = max(1, -(-len(inputs) // jobs))
     pending = [list(range(i, min(i + size, len(inputs)))) for i in range(0, len(inputs), size)]
     while pending:
         items = [{"target": target.spec, "inputs": [inputs[j].hex() for j in chunk],
-                  "exec_timeout_ms": per_exec, "cur_input": str(scratch / f"eval-{n}.cur")}
+                  "exec_timeout_ms": per_exec, "cur_input": str(scratch / f"eval-{n}.cur"),
+                  "compare_feedback": value_profile}
                  for n, chunk in enumerate(pending)]
         results = dict(pool.run(items, op="fuzz_eval", deadline_ms=lambda _: timeout_ms))
         retry: list[list[int]] = []
@@ -341,14 +347,28 @@ def run_campaign(
     scratch: Path,
     on_progress: Callable[[Stats], None] = lambda s: None,
     samples: list[dict[str, Any]] | None = None,
-) -> tuple[CampaignState, float]:
-    """Run rounds of batches until the budget is spent; with `samples`, each batch's sampled
-    stacks (`--profile-cpu`) are appended to it."""
+) -> tuple[CampaignState, float, bool]:
+    """The campaign's state when it ended, its seconds, and whether a signal ended it (the
+    state then holds what was done so far: every crash and corpus entry is already saved).
+    With `samples`, each batch's sampled stacks (`--profile-cpu`) are appended to it."""
     budget = Budget(req.runs, time_deadline(req.started, req.time_ms))
     t0 = time.monotonic()
     eval_timeout = (req.timeout_ms or 60_000) * 4 + GRACE_MS
-    state = _seed_state(pool, target, initial_corpus(directory, target), pool.jobs,
-                        eval_timeout, scratch, exec_timeout_ms(req, target), req.max_corpus)
+    corpus = initial_corpus(directory, target)
+    state = CampaignState(corpus=[])
+    try:
+        state = _seed_state(pool, target, corpus, pool.jobs, eval_timeout, scratch,
+                            exec_timeout_ms(req, target), req.max_corpus)
+        _rounds(req, target, pool, directory, scratch, state, budget, t0, on_progress, samples)
+    except KeyboardInterrupt:
+        return state, time.monotonic() - t0, True
+    return state, time.monotonic() - t0, False
+
+
+def _rounds(req: FuzzRequest, target: Target, pool: Executor, directory: Path,
+            scratch: Path, state: CampaignState, budget: Budget, t0: float,
+            on_progress: Callable[[Stats], None],
+            samples: list[dict[str, Any]] | None) -> None:
     per_batch = SCENARIO_BATCH_EXECS if target.is_scenario else FN_BATCH_EXECS
     if budget.deadline is not None:
         per_batch = TIMED_BATCH_EXECS
@@ -390,7 +410,6 @@ def run_campaign(
                           len(state.crashes), time.monotonic() - t0))
         if state.execs == before:
             break  # no batch could make a mutant (every mutator kept failing validation)
-    return state, time.monotonic() - t0
 
 
 MINIMIZE_SECONDS = 30.0
@@ -609,30 +628,42 @@ def execute_fuzz(
     with make_executor(req.jobs, dask=req.dask, restart_budget=CAMPAIGN_RESTARTS) as pool:
         try:
             sampled: list[dict[str, Any]] | None = [] if req.profile_cpu else None
-            state, elapsed = run_campaign(req, target, pool, directory, scratch, on_progress,
-                                          sampled)
+            state, elapsed, interrupted = run_campaign(req, target, pool, directory, scratch,
+                                                       on_progress, sampled)
             crashes = list(state.crashes.values())
             until = time_deadline(req.started, req.time_ms)
-            minimized = [
-                minimize_crash(pool, target, c, timeout_ms, scratch, per_exec, until)
-                if req.minimize else c.input
-                for c in crashes
-            ]
+            minimized = [c.input for c in crashes]
+            if req.minimize and not interrupted:
+                try:
+                    minimized = [minimize_crash(pool, target, c, timeout_ms, scratch, per_exec,
+                                                until)
+                                 for c in crashes]
+                except KeyboardInterrupt:
+                    interrupted = True
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         for c, small in zip(crashes, minimized, strict=True):
             if small != c.input:
                 write_input(directory / "crashes", small, "crash", ".min.bin")
-        reruns = _rerun(pool, target, minimized, timeout_ms)
+        # Interrupted: no re-runs, so no traces; the crash inputs are saved already.
+        reruns = [None] * len(crashes) if interrupted else _rerun(pool, target, minimized,
+                                                                   timeout_ms)
     wall_ns = time.perf_counter_ns() - t0
     recorded = [RecordedCrash(c, small, r)
                 for c, small, r in zip(crashes, minimized, reruns, strict=True)]
     findings = [rc.crash.finding for rc in recorded if rc.crash.finding]
-    writer = CrashTraces(req, target, directory, recorded) if recorded else None
+    # Interrupted: no traces, so no replay commands; the crash inputs are saved already.
+    writer = CrashTraces(req, target, directory, recorded) if recorded and not interrupted else None
     if writer is not None:
         writer.reserve()
-    commands = [writer.reproduce(rc) for rc in recorded] if writer is not None else []
+    commands: list[str | None] = (
+        [writer.reproduce(rc) for rc in recorded] if writer is not None else [None] * len(recorded))
     status = worst([c.status for c in crashes]) if crashes else "pass"
+    if interrupted:
+        status = interrupted_status(status)
+        findings.append(interrupted_finding(
+            f"fuzz interrupted after {state.execs} executions; crash inputs are in"
+            f" {directory / 'crashes'}, no traces recorded"))
     execution = Execution(
         mode="fuzz",
         seed=req.seed,
@@ -659,7 +690,8 @@ def execute_fuzz(
             "crashes": [
                 {"signature": rc.crash.signature, "status": rc.crash.status,
                  "foundAtExec": rc.crash.found_at_exec, "inputBytes": len(rc.crash.input),
-                 "minimizedBytes": len(rc.input), "tracePath": str(rc.path),
+                 "minimizedBytes": len(rc.input),
+                 "tracePath": None if rc.path is None else str(rc.path),
                  "reproduce": cmd}
                 for rc, cmd in zip(recorded, commands, strict=True)
             ],

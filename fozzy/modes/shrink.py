@@ -150,13 +150,14 @@ def execute_shrink(req: ShrinkRequest) -> ShrinkOutcome:
                 shrunk = _shrink_explore(req, doc, wanted, pool, stats, deadline)
         reproduce = replay_command(req.invocation, str(target), trust_target=req.trust_target)
         outcome = _write(shrunk, target, doc, started_ns, reproduce)
+    except KeyboardInterrupt:
+        release_target(target)
+        return _interrupted(req, kind, wanted, stats, t0)
     except BaseException:
         release_target(target)
         raise
     outcome.stats.update({
-        "kind": kind,
-        "minimize": req.minimize,
-        "signature": {"status": wanted[0], "kind": wanted[1], "title": wanted[2]},
+        **_identity(req, kind, wanted),
         "unit": shrunk.unit,
         "original": shrunk.original_size,
         "shrunk": shrunk.shrunk_size,
@@ -168,6 +169,30 @@ def execute_shrink(req: ShrinkRequest) -> ShrinkOutcome:
         "jobs": req.jobs,
     })
     return outcome
+
+
+def _identity(req: ShrinkRequest, kind: str, wanted: Signature) -> dict[str, Any]:
+    return {"kind": kind, "minimize": req.minimize,
+            "signature": {"status": wanted[0], "kind": wanted[1], "title": wanted[2]}}
+
+
+def _interrupted(req: ShrinkRequest, kind: str, wanted: Signature, stats: ShrinkStats,
+                 t0: float) -> ShrinkOutcome:
+    """The partial report of a shrink stopped by a signal: how far it got. Nothing is written:
+    the output trace must be a checked reproducer, and the checks are what was cut short."""
+    from fozzy.executor.interrupted import interrupted_finding
+
+    message = (f"shrink interrupted after {stats.candidates} candidates ({stats.accepted}"
+               " accepted); no trace written")
+    return ShrinkOutcome({"findings": [interrupted_finding(message)]}, {
+        **_identity(req, kind, wanted),
+        "candidates": stats.candidates,
+        "levels": stats.levels,
+        "accepted": stats.accepted,
+        "wallMs": int((time.monotonic() - t0) * 1000),
+        "jobs": req.jobs,
+        "out": None,
+    })
 
 
 def _write(shrunk: _Shrunk, target: Path, doc: dict[str, Any], started_ns: int,

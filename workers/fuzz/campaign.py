@@ -24,10 +24,17 @@ from typing import Any, Generic, TypeVar
 
 import orjson
 
-from workers.fuzz.bytes_mutators import BYTE_MUTATORS, MutationContext, mutate_bytes
+from workers.fuzz.bytes_mutators import (
+    BYTE_MUTATORS,
+    MutationContext,
+    compare_stage,
+    mutate_bytes,
+)
 from workers.fuzz.bytes_mutators import dictionary_stage as bytes_dictionary_stage
 from workers.fuzz.features import scenario_features
+from workers.fuzz.json_mutators import JSON_MUTATOR, decode, mutate_json, reset_pool
 from workers.fuzz.mocks import Reach, is_rejected, real_step_types
+from workers.fuzz.probe import PROBE
 from workers.fuzz.pyfn import FnTarget, load_target, run_fn
 from workers.fuzz.sampler import StackSampler
 from workers.fuzz.scenario_mutators import (
@@ -101,9 +108,13 @@ def fn_target(spec: str, cwd: str) -> FnTarget:
 
 
 def run_fn_input(
-    target: FnTarget, data: bytes, coverage: bool, timeout_s: float | None = None
+    target: FnTarget,
+    data: bytes,
+    coverage: bool,
+    timeout_s: float | None = None,
+    value_profile: bool = True,
 ) -> Outcome:
-    out = run_fn(target, data, coverage, timeout_s)
+    out = run_fn(target, data, coverage, timeout_s, value_profile)
     if out.error is None:
         return Outcome(out.arcs, "pass", None, "")
     status = "timeout" if out.error["kind"] == "hang" else "fail"
@@ -227,9 +238,10 @@ def evaluate_inputs(job: dict[str, Any]) -> dict[str, Any]:
             fn = fn_target(target["spec"], target["cwd"])
             timeout_ms = job.get("exec_timeout_ms")
             timeout_s = None if timeout_ms is None else timeout_ms / 1000.0
+            feedback = bool(job.get("compare_feedback", True))
             for h in job["inputs"]:
                 current.set(bytes.fromhex(h))
-                out = run_fn_input(fn, bytes.fromhex(h), True, timeout_s)
+                out = run_fn_input(fn, bytes.fromhex(h), True, timeout_s, feedback)
                 outcomes.append(_outcome_json(out))
     finally:
         current.close()
@@ -253,8 +265,14 @@ def fuzz_batch(job: dict[str, Any]) -> dict[str, Any]:
     else:
         fn = fn_target(target["spec"], target["cwd"])
         byte_names = [n for n in names if n in BYTE_MUTATORS]
+        structured = not names or JSON_MUTATOR in names
+        json_only = bool(names) and structured and not byte_names
         tokens = tuple(bytes.fromhex(h) for h in target.get("dictionary") or ())
         dictionary = fn.dictionary + tokens
+        PROBE.reset_table()
+        reset_pool()
+        feedback = bool(job.get("compare_feedback", True))
+        compares = PROBE.table if feedback else {}
         stages: Stages[bytes] = Stages()
         for h in job.get("fresh") or ():
             stages.add(bytes.fromhex(h), bytes_dictionary_stage(bytes.fromhex(h), tokens))
@@ -269,13 +287,17 @@ def fuzz_batch(job: dict[str, Any]) -> dict[str, Any]:
                 data = stages.next()
                 if data is None:
                     pool = state.corpus if coverage else seeds
-                    ctx = MutationContext(pool, dictionary, max_input)
+                    ctx = MutationContext(pool, dictionary, max_input, compares, PROBE.version)
                     parent = pick_parent(pool, rng) if seeds else b""
-                    data, _ = mutate_bytes(parent, rng, ctx, byte_names)
+                    data = mutate_fn_input(parent, rng, ctx, byte_names, structured,
+                                           json_only, fn.reads_json)
                 current.set(data)
-                out = run_fn_input(fn, data, coverage, timeout_s)
-                if _consider(state, out, coverage, functools.partial(bytes, data)) and tokens:
-                    stages.add(data, bytes_dictionary_stage(data, tokens))
+                out = run_fn_input(fn, data, coverage, timeout_s, feedback)
+                if _consider(state, out, coverage, functools.partial(bytes, data)):
+                    if feedback:
+                        stages.add(data, compare_stage(data, PROBE.own_compares()))
+                    if tokens:
+                        stages.add(data, bytes_dictionary_stage(data, tokens))
         finally:
             if sampler is not None:
                 sampler.stop()
@@ -293,6 +315,30 @@ def fuzz_batch(job: dict[str, Any]) -> dict[str, Any]:
     if samples is not None:
         reply["samples"] = samples
     return reply
+
+
+#: Share of `fn:` mutations made on the JSON structure when the input is (or, for a target
+#: that parses JSON, should be) a JSON document; byte mutators keep the rest.
+JSON_SHARE = 0.5
+
+
+def mutate_fn_input(
+    parent: bytes,
+    rng: random.Random,
+    ctx: MutationContext,
+    byte_names: list[str],
+    structured: bool,
+    json_only: bool,
+    reads_json: bool,
+) -> bytes:
+    """A mutant of `parent`: structure-aware when it is JSON (or the target parses JSON),
+    byte-level otherwise and for the byte share of JSON inputs, which finds what a
+    well-formed document cannot. Empty `byte_names` means every byte mutator."""
+    if structured and (json_only or rng.random() < JSON_SHARE):
+        doc = decode(parent)
+        if doc is not None or reads_json or json_only:
+            return mutate_json(parent, {} if doc is None else doc, rng, ctx)
+    return mutate_bytes(parent, rng, ctx, byte_names)[0]
 
 
 def _scenario_loop(

@@ -49,7 +49,9 @@ def against(left: list[Bundle], right: list[Bundle]) -> dict[str, Any]:
     if not shifted:
         return {**base, "statement": "no measurable shift", "topPath": None,
                 "likelyCauseDomain": None, "evidence": []}
-    row = shifted[0]
+    # The largest relative shift names the cause: a CPU burn also lengthens the step's
+    # latency, but by a smaller share than it grows the CPU time itself.
+    row = max(shifted, key=lambda r: abs(r["deltaPct"]))
     paths = [p for p in report["shiftedPaths"] if p["domain"] == row["domain"]]
     statement = (f"{row['metric']} {'rose' if row['delta'] > 0 else 'fell'} from {row['left']}"
                  f" to {row['right']} ({row['deltaPct']:+.1f}%, confidence"
