@@ -32,17 +32,8 @@ StepTimeout = Annotated[str | None, typer.Option(
     help="Time limit of each step; a step past it is killed with its processes [default: 45s].")]
 
 
-def _commands(ctx: typer.Context) -> frozenset[str]:
-    from typer.core import TyperGroup
-
-    root = ctx.find_root()
-    group = root.command
-    return frozenset(group.list_commands(root)) if isinstance(group, TyperGroup) else frozenset()
-
-
 @contextmanager
-def _context(typer_ctx: typer.Context, scenario_root: str, seed: str | None,
-             step_timeout: str | None) -> Iterator[Context]:
+def _context(scenario_root: str, seed: str | None, step_timeout: str | None) -> Iterator[Context]:
     """A workflow context whose temp dir (traces, zips, corpora) is removed at the end."""
     import tempfile
     from pathlib import Path
@@ -61,7 +52,6 @@ def _context(typer_ctx: typer.Context, scenario_root: str, seed: str | None,
             scenario_root=scenario_root,
             seed=WORKFLOW_SEED if seed is None else parse_seed(seed),
             strict=G.strict, tmp=Path(tmp), globals_=globals_,
-            commands=_commands(typer_ctx),
             step_timeout_s=STEP_TIMEOUT_S if timeout_ms is None else timeout_ms / 1000,
         )
 
@@ -95,7 +85,6 @@ def _split(value: str | None) -> tuple[str, ...]:
 def register(app: typer.Typer) -> None:
     @app.command("gate", help="A deterministic pass/fail gate over the scenarios in --scope.")
     def gate(
-        typer_ctx: typer.Context,
         profile: Annotated[str, typer.Option("--profile", metavar="targeted")] = "targeted",
         scenario_root: ScenarioRoot = "tests",
         scope: Annotated[str | None, typer.Option(
@@ -113,12 +102,11 @@ def register(app: typer.Typer) -> None:
         _check_runs(doctor_runs)
         opts = GateOptions(scopes=_split(scope), doctor_runs=doctor_runs)
         policy = parse_policy(skip_steps, required_steps, step_names(opts))
-        with _context(typer_ctx, scenario_root, seed, step_timeout) as ctx:
+        with _context(scenario_root, seed, step_timeout) as ctx:
             return _finish(ctx, run_gate(ctx, opts, policy, G.json))
 
     @app.command("full", help="Every fozzy command over a scenario tree, as one CI gate.")
     def full(
-        typer_ctx: typer.Context,
         scenario_root: ScenarioRoot = "tests", seed: Seed = None, doctor_runs: DoctorRuns = 5,
         fuzz_time: Annotated[str, typer.Option(
             "--fuzz-time", metavar="DUR", help="Fuzz budget of the primary scenario.")] = "2s",
@@ -169,7 +157,7 @@ def register(app: typer.Typer) -> None:
         opts = FullOptions(doctor_runs, topology,
                            Extended(fuzz_ms, explore_steps, explore_nodes))
         policy = parse_policy(skip_steps, required_steps, step_names())
-        with _context(typer_ctx, scenario_root, seed, step_timeout) as ctx:
+        with _context(scenario_root, seed, step_timeout) as ctx:
             ctx.allow_expected_failures = allow_expected_failures
             ctx.scenario_filter = scenario_filter
             return _finish(ctx, run_full(ctx, opts, policy, G.json))

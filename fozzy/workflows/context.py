@@ -25,7 +25,6 @@ class Context:
     strict: bool
     tmp: Path
     globals_: list[str]  # global flags every fozzy child gets
-    commands: frozenset[str]  # top-level commands this build registers
     step_timeout_s: float = STEP_TIMEOUT_S
     allow_expected_failures: bool = False
     scenario_filter: str | None = None

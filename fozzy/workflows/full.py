@@ -8,6 +8,7 @@ from typing import Any
 
 from fozzy.workflows import extended as x
 from fozzy.workflows import prepare as p
+from fozzy.workflows import profile_steps as ps
 from fozzy.workflows import surface as s
 from fozzy.workflows import trace_surface as t
 from fozzy.workflows.context import Context, is_host, is_negative
@@ -59,9 +60,9 @@ def table(opts: FullOptions, policy: Policy) -> tuple[Step, ...]:
         Step("replay", tr, s.replay),
         Step("ci", tr, s.ci),
         *(Step(name, tr, plan) for name, plan in t.ROWS),
-        Step("profile_top", tr, s.profile_step),
-        Step("profile_diff", tr, s.profile_step),
-        Step("profile_explain", tr, s.profile_step),
+        Step("profile_top", tr, ps.profile_top),
+        Step("profile_diff", tr, ps.profile_diff),
+        Step("profile_explain", tr, ps.profile_explain),
     ]
     ext = "extended_surface"
     extended = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from fozzy.workflows import profile_steps as ps
 from fozzy.workflows import surface as s
 from fozzy.workflows.checks import failed, passed
 from fozzy.workflows.context import Context
@@ -59,9 +60,9 @@ def table(opts: GateOptions) -> tuple[Step, ...]:
         Step("trace_verify", ph, s.trace_verify),
         Step("replay", ph, s.replay),
         Step("ci", ph, s.ci),
-        Step("profile_top", ph, s.profile_step),
-        Step("profile_diff", ph, s.profile_step),
-        Step("profile_explain", ph, s.profile_step),
+        Step("profile_top", ph, ps.profile_top),
+        Step("profile_diff", ph, ps.profile_diff),
+        Step("profile_explain", ph, ps.profile_explain),
     )
 
 

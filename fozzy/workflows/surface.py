@@ -1,5 +1,5 @@
 """Steps both `gate` and `full` run: tree check, discovery, doctor, test, record, verify,
-replay, ci and the profile rows. Each function is one row's plan."""
+replay and ci (the profile rows are in `profile_steps`). Each function is one row's plan."""
 
 from __future__ import annotations
 
@@ -153,9 +153,12 @@ def _replay_verdict(ctx: Context, r: ChildResult) -> Verdict | Skip:
 
 
 def replay(ctx: Context) -> Plan:
+    """`--profile-capture full` keeps the replay's event stream, so `profile_diff` compares
+    every domain of the recorded run against it, not only the measured ones."""
     if ctx.trace is None:
         return NO_TRACE
-    return Command(fozzy(ctx, "replay", ctx.trace), _replay_verdict)
+    return Command(fozzy(ctx, "replay", ctx.trace, "--profile-capture", "full"),
+                   _replay_verdict)
 
 
 def _ci_verdict(ctx: Context, r: ChildResult) -> Verdict | Skip:
@@ -171,18 +174,3 @@ def ci(ctx: Context) -> Plan:
     if ctx.trace is None:
         return NO_TRACE
     return Command(fozzy(ctx, "ci", ctx.trace), _ci_verdict)
-
-
-PROFILE_MISSING = Skip("profile command not available",
-                       "a fozzy build that has the `fozzy profile` command")
-
-
-def profile_step(ctx: Context) -> Plan:
-    """The profile rows (`profile_top`, `profile_diff`, `profile_explain`) until this build
-    has a `profile` command."""
-    if "profile" not in ctx.commands:
-        return PROFILE_MISSING
-    if ctx.trace is None:
-        return NO_TRACE
-    return Skip("profile steps are not wired to this build's `profile` command yet",
-                "wire the profile rows in fozzy/workflows/surface.py")

@@ -64,9 +64,11 @@ def test_full_passes_on_a_fresh_init(project: Path) -> None:
     steps = _steps(report)
     for name in ("usage", "init", "doctor_deep", "test_det", "run_record_trace", "trace_verify",
                  "replay", "ci", "artifacts_diff", "report_flaky", "memory_diff", "fuzz",
-                 "corpus_import", "env"):
+                 "corpus_import", "env", "profile_top", "profile_diff", "profile_explain"):
         assert steps[name]["status"] == "passed", steps[name]
-    assert steps["profile_top"]["skipReason"] == "profile command not available"
+    # no shrunk trace for a passing primary: the diff is against the replay, so must be stable
+    assert "verdict=stable" in steps["profile_diff"]["detail"]
+    assert "against=replay" in steps["profile_diff"]["detail"]
     assert report["shrinkClassification"] == "pass_required_policy"
     # `init` ran in a temp dir: the project is unchanged apart from its run artifacts
     assert sorted(p.name for p in project.iterdir()) == before
@@ -91,7 +93,10 @@ def test_gate_targeted_passes_on_a_fresh_init(project: Path) -> None:
     assert report["schemaVersion"] == "fozzy.gate_report.v1"
     assert report["matchedScenarios"] == ["tests/example.fozzy.json"]
     _all_passed_or_explained(report)
-    assert _steps(report)["ci"]["status"] == "passed"
+    steps = _steps(report)
+    for name in ("ci", "profile_top", "profile_diff", "profile_explain"):
+        assert steps[name]["status"] == "passed", steps[name]
+    assert "verdict=stable" in steps["profile_diff"]["detail"]
 
 
 def test_gate_fails_when_no_scenario_is_in_scope(project: Path) -> None:

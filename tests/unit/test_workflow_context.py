@@ -22,7 +22,7 @@ def _write(root: Path, rel: str, doc: dict[str, object]) -> None:
 
 def _ctx(root: Path, scenario_filter: str | None = None) -> Context:
     return Context(scenario_root=str(root), seed=1, strict=True, tmp=root, globals_=[],
-                   commands=frozenset(), scenario_filter=scenario_filter)
+                   scenario_filter=scenario_filter)
 
 
 def test_primary_prefers_pass_or_example_and_never_a_host_scenario() -> None:

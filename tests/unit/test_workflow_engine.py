@@ -27,7 +27,7 @@ from fozzy.workflows.engine import (
 
 def _ctx(tmp_path: Path, timeout_s: float = 30.0) -> Context:
     return Context(scenario_root="tests", seed=1, strict=True, tmp=tmp_path, globals_=[],
-                   commands=frozenset(), step_timeout_s=timeout_s)
+                   step_timeout_s=timeout_s)
 
 
 def _never(ctx: Context) -> Local:

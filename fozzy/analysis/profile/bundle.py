@@ -33,6 +33,9 @@ class Bundle:
     virtual_ms: int
     started_unix_ns: int = 0
     host_clock: bool = False  # virtual time includes measured host durations (host backends)
+    #: False when the run kept no event stream (a passing replay without `--profile-capture
+    #: full`): its event-derived metrics are unknown, not zero.
+    has_events: bool = True
     evidence: list[str] = field(default_factory=list)
 
     @property
@@ -82,10 +85,10 @@ def check_measurements(value: Any, where: str) -> dict[str, Any]:
     return value
 
 
-def _events(sel: Selection) -> list[dict[str, Any]]:
+def _events(sel: Selection) -> list[dict[str, Any]] | None:
     events = sel.events()
     if events is None:
-        return []
+        return None
     for i, ev in enumerate(events):
         if not (isinstance(ev, dict) and isinstance(ev.get("name"), str)
                 and _is_int(ev.get("time_ms")) and isinstance(ev.get("fields"), dict)):
@@ -140,6 +143,7 @@ def load(sel: Selection) -> Bundle:
     elif isinstance(summary.get("fuzz"), dict):
         name = str(summary["fuzz"].get("target", ""))
     measurements, where = _measurements(sel)
+    events = _events(sel)
     memory = summary.get("memory")
     if doc is not None and isinstance(doc.get("memory"), dict):
         memory = doc["memory"].get("summary") or memory
@@ -151,7 +155,7 @@ def load(sel: Selection) -> Bundle:
         seed=int(ident.get("seed", 0)),
         scenario=name or str(summary.get("mode", "run")),
         status=str(summary.get("status", "")),
-        events=_events(sel),
+        events=events or [],
         measurements=measurements,
         memory=memory if isinstance(memory, dict) else None,
         wall_ms=float(summary.get("durationMs", 0) or 0),
@@ -159,4 +163,5 @@ def load(sel: Selection) -> Bundle:
         started_unix_ns=_started_ns(summary.get("startedAt")),
         host_clock=_host_clock(doc, sel),
         evidence=list(dict.fromkeys(evidence)),
+        has_events=events is not None,
     )

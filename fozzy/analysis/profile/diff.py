@@ -103,6 +103,7 @@ def diff(left: list[Bundle], right: list[Bundle], wanted: tuple[str, ...]) -> di
         rv = [m[metric] for m in rm if metric in m]
         if len(lv) == len(left) and len(rv) == len(right):
             rows.append(compare(metric, lv, rv, is_measured(metric, [*left, *right])))
+    blind = [b.label for b in [*left, *right] if not b.has_events]
     rows.sort(key=lambda r: (-_RANK[r["severity"]], r["classification"] == "stable",
                              -r["confidence"], -abs(r["deltaPct"]), r["metric"]))
     regressions = [r for r in rows if r["classification"] == "regression"]
@@ -117,6 +118,8 @@ def diff(left: list[Bundle], right: list[Bundle], wanted: tuple[str, ...]) -> di
                     "improvements": len(improvements),
                     "topRegressionMetric": regressions[0]["metric"] if regressions else None},
         "rows": rows,
+        "notCompared": [{"domain": d, "runs": blind, "reason": domains.NO_EVENT_STREAM}
+                        for d in wanted if d != "cpu" and blind],
         "shiftedPaths": shifted_paths(left, right, wanted),
     }
 
@@ -141,8 +144,9 @@ def shifted_paths(left: list[Bundle], right: list[Bundle], wanted: tuple[str, ..
                   ) -> list[dict[str, Any]]:
     """Stack paths whose mean weight changed most between the sides, per flame domain."""
     out: list[dict[str, Any]] = []
+    events_everywhere = all(b.has_events for b in [*left, *right])
     for domain in ("cpu", "heap", "latency"):
-        if domain not in wanted:
+        if domain not in wanted or (domain != "cpu" and not events_everywhere):
             continue
         lw, rw = _mean_stacks(left, domain), _mean_stacks(right, domain)
         unit, scale = _UNIT[domain]

@@ -29,8 +29,8 @@ def _run(name: str, fn: Callable[[], str]) -> dict[str, Any]:
     return {"name": name, "status": "pass", "detail": detail}
 
 
-def _skip(name: str, domain: str) -> dict[str, Any]:
-    return {"name": name, "status": "skipped", "detail": domains.EMPTY_REASONS[domain]}
+def _skip(b: Bundle, name: str, domain: str) -> dict[str, Any]:
+    return {"name": name, "status": "skipped", "detail": domains.empty_reason(b, domain)}
 
 
 def checks(b: Bundle) -> list[dict[str, Any]]:
@@ -49,11 +49,11 @@ def checks(b: Bundle) -> list[dict[str, Any]]:
     out.append(_run("timeline_html", lambda: f"{len(html.render(b))} bytes"))
     for domain in flame.FLAME_DOMAINS:
         if domains.empty(b, domain):
-            out.append(_skip(f"flame_{domain}", domain))
+            out.append(_skip(b, f"flame_{domain}", domain))
             continue
         out.append(_run(f"flame_{domain}", partial(_flame, b, domain)))
     if domains.empty(b, "latency"):
-        out.append(_skip("export_otlp", "latency"))
+        out.append(_skip(b, "export_otlp", "latency"))
     else:
         out.append(_run("export_otlp", partial(_otlp, b)))
     out.append(_self_diff(b))

@@ -38,11 +38,20 @@ EMPTY_REASONS = {
 #: Metrics that differ from run to run of the same trace (docs/profiling.md).
 MEASURED_METRICS = ("cpu_time_ms", "worker_cpu_ms", "host_cpu_ms", "wall_time_ms",
                     "peak_rss_bytes", "sampled_cpu_ms")
+NO_EVENT_STREAM = ("the run kept no event stream (a passing run keeps events.json only with"
+                   " --profile-capture full)")
 NS_PER_MS = 1_000_000
 
 
+def empty_reason(b: Bundle, domain: str) -> str:
+    if domain != "cpu" and not b.has_events:
+        return NO_EVENT_STREAM
+    return EMPTY_REASONS[domain]
+
+
 def empty_error(b: Bundle, domain: str) -> ArgumentError:
-    return ArgumentError(f"profile domain {domain} is empty for {b.label}: {EMPTY_REASONS[domain]}")
+    return ArgumentError(f"profile domain {domain} is empty for {b.label}: "
+                         f"{empty_reason(b, domain)}")
 
 
 def host_cpu_ns(step: dict[str, Any]) -> int:
@@ -161,7 +170,9 @@ def empty(b: Bundle, domain: str) -> bool:
 
 
 def metrics(b: Bundle) -> dict[str, float]:
-    """The numbers `diff` compares. Measured ones (MEASURED_METRICS) only when recorded."""
+    """The numbers `diff` compares. Measured ones (MEASURED_METRICS) only when recorded;
+    event-derived ones only when the run kept its event stream (an absent stream is not a
+    run without events: reading it as zeros made a replay look like an improvement)."""
     out: dict[str, float] = {}
     if b.steps:
         worker = sum(s["cpuNs"] for s in b.steps)
@@ -174,6 +185,8 @@ def metrics(b: Bundle) -> dict[str, float]:
             (h["peakRssBytes"] for s in b.steps for h in s.get("host", [])), default=0))
     if b.samples is not None:
         out["sampled_cpu_ms"] = sum(b.samples["counts"]) * b.samples["periodNs"] / NS_PER_MS
+    if not b.has_events:
+        return out
     allocs = heap_allocs(b)
     out["alloc_bytes"] = float(sum(a["bytes"] for a in allocs))
     out["in_use_bytes"] = float(sum(a["bytes"] for a in allocs if not a["freed"]))

@@ -29,7 +29,7 @@ def require_domains(b: Bundle, chosen: tuple[str, ...], explicit: bool) -> list[
     missing = [d for d in chosen if domains.empty(b, d)]
     if explicit and missing:
         raise domains.empty_error(b, missing[0])
-    return [{"domain": d, "reason": domains.EMPTY_REASONS[d]} for d in missing]
+    return [{"domain": d, "reason": domains.empty_reason(b, d)} for d in missing]
 
 
 def check_limit(limit: int) -> None:
