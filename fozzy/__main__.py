@@ -1,3 +1,3 @@
-from fozzy.cli.app import main
+from fozzy.cli.entry import main
 
 main()

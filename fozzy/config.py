@@ -34,6 +34,10 @@ class Config:
     mem_artifacts: bool = False
     max_output_bytes: int = DEFAULT_LIMIT_BYTES
     max_http_body_bytes: int = DEFAULT_LIMIT_BYTES
+    dask: str | None = None
+    #: Heap budgets (bytes) for `run`: exceeding one adds a checker finding (docs/profiling.md).
+    profile_heap_alloc_budget: int | None = None
+    profile_heap_in_use_budget: int | None = None
     #: Input size limits (`[limits]` table); only the keys the file sets, the rest default.
     limits: dict[str, int] = field(default_factory=dict)
     path: str = field(default="fozzy.toml", compare=False)
@@ -69,7 +73,8 @@ _KEYS = {f.name: f for f in fields(Config) if f.name not in ("path", "loaded")}
 INT_MAX = (1 << 63) - 1
 _INT_KEYS = {
     "mem_limit_mb", "mem_fail_after", "leak_budget", "mem_fragmentation_seed",
-    "max_output_bytes", "max_http_body_bytes",
+    "max_output_bytes", "max_http_body_bytes", "profile_heap_alloc_budget",
+    "profile_heap_in_use_budget",
 }
 _BOOL_KEYS = {"mem_track", "fail_on_leak", "mem_artifacts"}
 
@@ -96,6 +101,14 @@ def _check(key: str, value: Any, path: str) -> Any:
         raise bad("one of " + "|".join(BACKEND_CHOICES[key]))
     if key == "reporter" and value not in REPORTERS:
         raise bad("one of " + "|".join(REPORTERS))
+    if key == "dask":
+        from fozzy.errors import ArgumentError
+        from fozzy.executor.dask_address import parse_address
+
+        try:
+            parse_address(value)
+        except ArgumentError:
+            raise bad("a Dask scheduler address (tcp://host:8786) or local / local:N") from None
     return value
 
 

@@ -66,6 +66,18 @@ def _throughput_per_core(d: Doc) -> float:
     return float(min(t["per_core"] for t in d["throughput"]))
 
 
+def _find_ratio(name: str) -> Callable[[Doc], float]:
+    def ratio(d: Doc) -> float:
+        f = d["finds"][name]
+        return float(f["fozzyMedianS"]) / max(float(f["atherisMedianS"]), 1e-3)
+
+    return ratio
+
+
+def _find_median(name: str) -> Callable[[Doc], float]:
+    return lambda d: float(d["finds"][name]["fozzyMedianS"])
+
+
 def _shrink_misses(d: Doc) -> float:
     return float(len(d["misses"]))
 
@@ -97,6 +109,19 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         _fuzz("fn", "speedup", lambda m, _d: m.TARGET_SPEEDUP, "x"),
         Figure("planted fn bug, coverage median", lambda d: d["find_coverage"]["medianSeconds"],
                lambda m, _d: m.TARGET_FIND_S, at_least=False, unit="s"),
+        Figure("fuzz --time overshoot", lambda d: d["time_overshoot"]["maxSeconds"],
+               lambda m, _d: m.TARGET_OVERSHOOT_S, at_least=False, unit="s"),
+    )),
+    Benchmark("fuzz_vs_atheris.py", ("--seeds", "3", "--budget", "60", "--runs", "100000"), (
+        Figure("fn: JSON target execs/s, fozzy / atheris",
+               lambda d: d["rates"]["json_admin"]["ratio"],
+               lambda m, _d: m.TARGET_JSON_RATIO, at_least=True, unit="x"),
+        *(Figure(f"time to find {name}, fozzy / atheris", _find_ratio(name),
+                 lambda _m, _d: 1.0, at_least=False, unit="x")
+          for name in ("nested_bytes", "int_magic")),
+        *(Figure(f"time to find {name}, fozzy median", _find_median(name),
+                 lambda m, _d: m.TARGET_FIND_S, at_least=False, unit="s")
+          for name in ("json_admin", "set_command")),
     )),
     Benchmark("explore_throughput.py", ("--schedules", "10000"), (
         Figure("explore schedules/s per core", _throughput_per_core,
@@ -117,6 +142,10 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         _host("kill_latency", "p99_ms", "target_p99_ms", "ms"),
         _host("memory", "peak_rss_growth_bytes", "target_bytes", "MiB", scale=1 << 20),
         _host("overhead", "ratio", "target_ratio", "x"),
+    )),
+    Benchmark("full_workflow.py", (), (
+        Figure("fozzy full on a fresh init", lambda d: d["seconds"],
+               lambda m, _d: m.TARGET_S, at_least=False, unit="s"),
     )),
 )
 

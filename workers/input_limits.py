@@ -40,6 +40,10 @@ class InputLimits:
     corpus_depth: int = 16
     #: Largest single corpus input file read.
     corpus_file_bytes: int = 64 * MIB
+    #: Largest source file `fozzy map` scores (bigger ones are listed as skipped).
+    source_bytes: int = 4 * MIB
+    #: Most candidate source and scenario files one `fozzy map` scan may visit.
+    map_files: int = 100_000
 
 
 LIMIT_KEYS = tuple(f.name for f in fields(InputLimits))

@@ -10,7 +10,8 @@ large common part (shrink's base scenario) crosses the pipe once per worker, not
 
 RunSpec keys: scenario {version, name, steps (normalized)}, scenario_path, seed, det,
 timeout_ms, backends {proc, fs, http}, memory (options), limits, cwd, replay (decisions or
-null). RunResult keys: status, findings, decisions, events, memory, virtualMs, executed, wallNs.
+null). RunResult keys: status, findings, decisions, events, memory, virtualMs, executed, wallNs,
+measurements (workers.engine.measure; not deterministic, never compared).
 """
 
 from __future__ import annotations

@@ -131,4 +131,9 @@ def _handler(op: object) -> Handler:
 def main(conn: Connection) -> None:
     with contextlib.suppress(OSError):
         os.setpgid(0, 0)
-    serve(conn)
+    try:
+        serve(conn)
+    except (BrokenPipeError, ConnectionResetError):
+        # The coordinator died while this worker was answering: there is nobody to report
+        # to, and a traceback on the terminal it shared would look like fozzy crashed.
+        return

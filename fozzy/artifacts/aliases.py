@@ -20,10 +20,11 @@ import orjson
 
 from fozzy.artifacts.rundir import MANIFEST, REPORT, RUNS, normalize, write_json
 from fozzy.artifacts.summary import parse_rfc3339
+from fozzy.documents import RUN_ALIAS_INDEX
 from fozzy.errors import IoError
 
 INDEX = "run-alias-index.json"
-SCHEMA = "fozzy.run_alias_index.v1"
+SCHEMA = RUN_ALIAS_INDEX
 LOCK_WAIT_SECONDS = 30.0
 
 Entry = dict[str, Any]

@@ -27,6 +27,7 @@ from fozzy.artifacts.atomic import atomic_write_bytes, atomic_write_via
 from fozzy.artifacts.listing import ArtifactError
 from fozzy.artifacts.rundir import normalize
 from fozzy.artifacts.selectors import Selection
+from fozzy.documents import BUNDLE_REPORT
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _UNDERSCORES = re.compile(r"_+")
@@ -137,7 +138,7 @@ def _write_dir(target: Path, items: list[Entry], *, force: bool) -> None:
         raise ArtifactError(f"failed to export into {target}: {e.strerror or e}") from None
 
 
-BUNDLE_SCHEMA = "fozzy.bundle_report.v1"
+BUNDLE_SCHEMA = BUNDLE_REPORT
 _BUNDLED_RUN_FILES = ("report.json", "manifest.json")
 
 

@@ -30,6 +30,7 @@ CATALOG: tuple[tuple[str, str], ...] = (
     ("profile.metrics.json", "profile"),
     ("profile.source.json", "profile"),
     ("symbols.json", "profile"),
+    ("measurements.json", "profile"),
     ("memory.timeline.json", "memory"),
     ("memory.leaks.json", "memory"),
     ("memory.graph.json", "memory"),

@@ -13,9 +13,10 @@ from collections import Counter
 from typing import Any
 
 from fozzy.artifacts.selectors import Selection
+from fozzy.documents import FLAKY_REPORT
 from fozzy.errors import FozzyError
 
-FLAKY_SCHEMA = "fozzy.flaky_report.v1"
+FLAKY_SCHEMA = FLAKY_REPORT
 _SHORTCUTS = ("runId", "seed", "tracePath", "reportPath", "artifactsDir")
 _TOKEN = re.compile(r"\.([A-Za-z0-9_-]+)|\[(\d*)\]")
 _MAX_SUGGESTIONS = 4

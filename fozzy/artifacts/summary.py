@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from fozzy.documents import RUN_MANIFEST
 from workers.engine.findings import CHECKER, KIND_ORDER
 
-MANIFEST_SCHEMA = "fozzy.run_manifest.v1"
+MANIFEST_SCHEMA = RUN_MANIFEST
 STATUSES = ("pass", "fail", "error", "timeout", "crash")
 MODES = ("test", "run", "fuzz", "explore", "replay")
 MEMORY_KEYS = (

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from importlib import import_module
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,7 +16,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from fozzy.cli import signals
-from fozzy.cli.context import G
+from fozzy.cli.context import G, launched_at
 from fozzy.errors import ConfigError, FozzyError
 
 if TYPE_CHECKING:
@@ -111,9 +112,13 @@ COMMANDS: dict[str, str] = {
     "artifacts": "fozzy.cli.cmd_artifacts",
     "report": "fozzy.cli.cmd_report",
     "memory": "fozzy.cli.cmd_memory",
+    "profile": "fozzy.cli.cmd_profile",
     "shrink": "fozzy.cli.cmd_shrink",
     "doctor": "fozzy.cli.cmd_doctor",
     "ci": "fozzy.cli.cmd_ci",
+    "map": "fozzy.cli.cmd_map",
+    "gate": "fozzy.cli.cmd_workflows",
+    "full": "fozzy.cli.cmd_workflows",
 }
 
 
@@ -318,6 +323,8 @@ def _interrupted() -> int:
 def main(argv: list[str] | None = None) -> None:
     global _help_requested
     args = list(sys.argv[1:] if argv is None else argv)
+    # A console run started this process for the command; an in-process call starts now.
+    G.started = launched_at() if argv is None else time.monotonic()
     G.json = "--json" in args or "--json=true" in args
     command = root_command()
     signals.install()

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from fozzy.cli import common as c
+from fozzy.cli.dask_flag import Dask
 
 Schedule = Annotated[
     str,
@@ -89,12 +90,14 @@ def register(app: typer.Typer) -> None:
         checker: Checker = None,
         pct_depth: PctDepth = None,
         jobs: Jobs = None,
+        dask: Dask = None,
         shrink: Shrink = False,
         record: Record = None,
         record_collision: RecordCollision = "append",
         reporter: c.Reporter = None,
     ) -> int:
         from fozzy.cli.context import G
+        from fozzy.cli.dask_flag import resolve_dask
         from fozzy.errors import ArgumentError
         from fozzy.executor.cpus import usable_cpus
         from fozzy.executor.jobs import capped_jobs
@@ -115,6 +118,7 @@ def register(app: typer.Typer) -> None:
             faults=faults,
             checker=checker,
             pct_depth=pct_depth,
+            dask=resolve_dask(dask, G.config),
             jobs=capped_jobs(jobs or usable_cpus()),
             shrink=shrink,
             reporter=rep,
@@ -129,4 +133,4 @@ def register(app: typer.Typer) -> None:
         code = c.conclude(done.summary, rep)
         if not G.json:
             sys.stdout.write(_explore_lines(report))
-        return code
+        return c.interrupted_or(code, done.summary)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from fozzy.cli import common as c
+from fozzy.cli.dask_flag import Dask
 
 if TYPE_CHECKING:
     from fozzy.modes.fuzz import Stats
@@ -26,6 +27,10 @@ Jobs = Annotated[
     typer.Option("--jobs", "-j", metavar="N", help="Worker processes (default: usable CPUs)."),
 ]
 MaxInput = Annotated[int, typer.Option("--max-input", metavar="BYTES", help="fn input cap.")]
+MaxCorpus = Annotated[
+    int | None,
+    typer.Option("--max-corpus", metavar="N", help="Corpus entries at most (default 1024)."),
+]
 Corpus = Annotated[
     str | None,
     typer.Option("--corpus", metavar="DIR", help="Corpus dir (default .fozzy/corpora/<target>)."),
@@ -39,6 +44,11 @@ Dictionary = Annotated[
     typer.Option("--dict", metavar="FILE", help="Tokens (AFL dictionary format) to splice in."),
 ]
 CrashOnly = Annotated[bool, typer.Option("--crash-only", help="Stop at the first crash.")]
+CompareFeedback = Annotated[
+    bool,
+    typer.Option("--compare-feedback/--no-compare-feedback",
+                 help="fn: comparison operands guide mutation and count as coverage."),
+]
 Minimize = Annotated[
     bool, typer.Option("--minimize", "--shrink", help="Minimize each crashing input.")
 ]
@@ -48,6 +58,8 @@ Record = Annotated[
 RecordCollision = Annotated[
     str, typer.Option("--record-collision", metavar="error|overwrite|append")
 ]
+ProfileCpu = Annotated[bool, typer.Option(
+    "--profile-cpu", help="Sample the fn: target's stacks (see `fozzy profile top`).")]
 
 
 def _plain(every: float = 2.0) -> Any:
@@ -94,11 +106,14 @@ def register(app: typer.Typer) -> None:
         runs: Runs = None,
         time_limit: TimeLimit = None,
         jobs: Jobs = None,
+        dask: Dask = None,
         max_input: MaxInput = 4096,
+        max_corpus: MaxCorpus = None,
         corpus: Corpus = None,
         mutator: Mutator = None,
         dictionary: Dictionary = None,
         crash_only: CrashOnly = False,
+        compare_feedback: CompareFeedback = True,
         minimize: Minimize = False,
         record: Record = None,
         record_collision: RecordCollision = "append",
@@ -109,11 +124,14 @@ def register(app: typer.Typer) -> None:
         mem_fail_after: c.MemFailAfter = None,
         fail_on_leak: c.FailOnLeak = False,
         leak_budget: c.LeakBudget = None,
+        profile_cpu: ProfileCpu = False,
     ) -> int:
         from fozzy.cli.context import G
+        from fozzy.cli.dask_flag import resolve_dask
         from fozzy.errors import ArgumentError
         from fozzy.executor.cpus import usable_cpus
         from fozzy.executor.jobs import capped_jobs
+        from fozzy.fuzzing.campaign import DEFAULT_MAX_CORPUS
         from fozzy.fuzzing.dictionary import load_dictionary
         from fozzy.modes.fuzz import FuzzRequest, execute_fuzz
 
@@ -135,12 +153,16 @@ def register(app: typer.Typer) -> None:
             mode=mode,
             runs=runs,
             time_ms=time_ms,
+            dask=resolve_dask(dask, G.config),
             jobs=capped_jobs(jobs or (1 if det else usable_cpus())),
             max_input=max_input,
+            max_corpus=DEFAULT_MAX_CORPUS if max_corpus is None else max_corpus,
+            started=G.started,
             corpus=corpus,
             mutators=list(mutator or []),
             dictionary=load_dictionary(dictionary) if dictionary is not None else [],
             crash_only=crash_only,
+            compare_feedback=compare_feedback,
             minimize=minimize,
             record=record,
             record_collision=record_collision,
@@ -153,6 +175,7 @@ def register(app: typer.Typer) -> None:
             backends=G.backends(),
             limits=c.host_limits(G.config),
             base_dir=G.config.base_dir,
+            profile_cpu=profile_cpu,
             invocation=c.invocation(),
         )
         if request.jobs < 1:
@@ -170,8 +193,8 @@ def register(app: typer.Typer) -> None:
             f = done.summary["fuzz"]
             sys.stdout.write(
                 f"fuzz     target={f['target']} executed={f['executed']}"
-                f" ({f['execsPerSecond']}/s) features={f['features']}"
+                f" ({f['execsPerSecond']}/s) rejected={f['rejected']} features={f['features']}"
                 f" corpus={f['corpusEntries']} (+{f['newCorpusEntries']})"
                 f" crashes={len(f['crashes'])}\n"
             )
-        return code
+        return c.interrupted_or(code, done.summary)

@@ -30,6 +30,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
         reporter: c.Reporter = None,
         trust_target: c.TrustTarget = False,
+        profile_capture: c.ProfileCapture = "baseline",
     ) -> int:
         import orjson
 
@@ -44,7 +45,7 @@ def register(app: typer.Typer) -> None:
             trace_path=trace,
             until_ms=until_ms,
             step=step,
-            capture=step or dump_events,
+            capture=step or dump_events or c.full_profile_capture(profile_capture),
             reporter=chosen,
             limits=c.host_limits(G.config),
             base_dir=G.config.base_dir,

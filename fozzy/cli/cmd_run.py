@@ -38,6 +38,7 @@ def register(app: typer.Typer) -> None:
                 help="When the --record path exists: fail, replace it, or number a new file.",
             ),
         ] = "append",
+        profile_capture: c.ProfileCapture = "baseline",
     ) -> int:
         from fozzy.cli.context import G
         from fozzy.modes.run import RunRequest, execute_run
@@ -69,6 +70,9 @@ def register(app: typer.Typer) -> None:
             backends=G.backends(),
             limits=c.host_limits(G.config),
             base_dir=G.config.base_dir,
+            full_capture=c.full_profile_capture(profile_capture),
+            heap_alloc_budget=G.config.profile_heap_alloc_budget,
+            heap_in_use_budget=G.config.profile_heap_in_use_budget,
             worker_mem_mb=c.worker_mem_mb(worker_mem_mb),
             invocation=c.invocation(),
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -29,6 +29,22 @@ Jobs = Annotated[
 ]
 
 
+def _interrupted(document: dict[str, Any]) -> int:
+    """Print how far an interrupted shrink got (one JSON document or one line) and exit
+    `128 + signal`."""
+    import sys
+
+    from fozzy.cli.context import G
+    from fozzy.cli.output import print_json
+    from fozzy.cli.signals import interrupt_exit_code
+
+    if G.json:
+        print_json(document)
+    else:
+        sys.stdout.write(f"shrink    {document['findings'][0]['message']}\n")
+    return interrupt_exit_code()
+
+
 def register(app: typer.Typer) -> None:
     @app.command("shrink", help="Minimise a failing trace; the result fails the same way.")
     def shrink(
@@ -45,6 +61,7 @@ def register(app: typer.Typer) -> None:
         from fozzy.cli.context import G
         from fozzy.cli.output import print_json
         from fozzy.executor.cpus import usable_cpus
+        from fozzy.executor.interrupted import was_interrupted
         from fozzy.executor.jobs import capped_jobs
         from fozzy.modes.shrink import DEFAULT_BUDGET_MS, ShrinkRequest, execute_shrink
 
@@ -61,6 +78,8 @@ def register(app: typer.Typer) -> None:
             invocation=c.invocation(),
         )
         done = execute_shrink(request)
+        if was_interrupted(done.summary):
+            return _interrupted(done.document())
         if G.json:
             print_json(done.document())
             return 0

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from fozzy.cli import common as c
+from fozzy.cli.dask_flag import Dask
 
 if TYPE_CHECKING:
     from fozzy.modes.test import Entry, Progress
@@ -90,6 +91,7 @@ def register(app: typer.Typer) -> None:
         det: c.Det = False,
         seed: c.Seed = None,
         jobs: Jobs = None,
+        dask: Dask = None,
         timeout: c.Timeout = None,
         filter_: Filter = None,
         reporter: c.Reporter = None,
@@ -107,6 +109,7 @@ def register(app: typer.Typer) -> None:
         leak_budget: c.LeakBudget = None,
     ) -> int:
         from fozzy.cli.context import G
+        from fozzy.cli.dask_flag import resolve_dask
         from fozzy.errors import ArgumentError
         from fozzy.executor.cpus import usable_cpus
         from fozzy.executor.jobs import capped_jobs
@@ -132,6 +135,7 @@ def register(app: typer.Typer) -> None:
             backends=G.backends(),
             limits=c.host_limits(G.config),
             base_dir=G.config.base_dir,
+            dask=resolve_dask(dask, G.config),
             jobs=capped_jobs(jobs or usable_cpus()),
             filter=filter_,
             fail_fast=fail_fast,

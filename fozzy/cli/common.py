@@ -78,6 +78,22 @@ MemArtifacts = Annotated[
     bool,
     typer.Option("--mem-artifacts", help="Write memory.*.json sidecars with heavy artifacts."),
 ]
+ProfileCapture = Annotated[
+    str,
+    typer.Option("--profile-capture", metavar="baseline|full",
+                 help="full: keep events.json/timeline.json even for a passing run, so"
+                      " `fozzy profile` sees every domain (baseline: only when it fails)."),
+]
+PROFILE_CAPTURES = ("baseline", "full")
+
+
+def full_profile_capture(value: str) -> bool:
+    """Whether `--profile-capture` asks for every artifact a profile reads."""
+    from fozzy.errors import ArgumentError
+
+    if value not in PROFILE_CAPTURES:
+        raise ArgumentError(f"--profile-capture must be baseline or full, got {value!r}")
+    return value == "full"
 
 
 @dataclass(frozen=True)
@@ -255,6 +271,14 @@ def conclude(summary: dict[str, Any], reporter: str) -> int:
         emit_error(violation, "strict_mode")
         return 2
     return exit_code(summary["status"])
+
+
+def interrupted_or(code: int, summary: dict[str, Any]) -> int:
+    """`128 + signal` when the report printed is the partial one of an interrupted run."""
+    from fozzy.cli.signals import interrupt_exit_code
+    from fozzy.executor.interrupted import was_interrupted
+
+    return interrupt_exit_code() if was_interrupted(summary) else code
 
 
 def worker_mem_mb(value: int | None) -> int | None:

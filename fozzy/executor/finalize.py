@@ -53,6 +53,8 @@ class Execution:
     events: list[dict[str, Any]] = field(default_factory=list)
     decisions: list[dict[str, Any]] = field(default_factory=list)
     memory_report: dict[str, Any] | None = None
+    # Wall/CPU/RSS per step (workers.engine.measure): recorded, never compared.
+    measurements: dict[str, Any] | None = None
     virtual_ms: int | None = None
     tests: dict[str, int] | None = None
     scenarios: list[dict[str, Any]] | None = None
@@ -125,6 +127,9 @@ def finalize(
         explicit = options.explicit_capture or (trace is not None and trace.requested)
         if options.single_run and rundir.heavy_wanted(execution.status, explicit):
             written += _write_heavy(rd, execution, options)
+        if options.single_run and execution.measurements is not None:
+            rundir.write_json(rd.file(rundir.MEASUREMENTS), execution.measurements)
+            written.append(rd.file(rundir.MEASUREMENTS))
         reporter_file = rundir.REPORTER_FILES.get(options.reporter)
         if reporter_file is not None:
             if options.reporter == "junit":

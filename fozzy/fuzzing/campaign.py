@@ -18,6 +18,15 @@ FN_BATCH_EXECS = 20_000
 SCENARIO_BATCH_EXECS = 5_000
 TIMED_BATCH_EXECS = 1 << 40  # with --time a batch ends on its clock, not on a count
 ROUND_SECONDS = 1.0  # with --time, batches sync at least this often
+#: --max-corpus default: enough for every feature a real campaign reaches (the planted bugs
+#: need under 30 entries), while bounding the disk (1024 x the 4 KiB --max-input = 4 MiB)
+#: and the corpus each round ships to every worker
+DEFAULT_MAX_CORPUS = 1024
+#: --max-corpus ceiling: a corpus is shipped whole to every worker each round
+MAX_CORPUS_LIMIT = 100_000
+#: with --time, the share of the budget kept for after the last round: re-running crashes
+#: for their traces, writing the report, stopping the workers (measured ~0.1 s)
+TAIL_RESERVE_SECONDS = 0.3
 
 
 @dataclass
@@ -31,26 +40,47 @@ class Crash:
 
 @dataclass
 class CampaignState:
+    """The corpus holds an input only when it adds a feature no kept input has, never the
+    same content twice, and at most `max_corpus` entries (a stored corpus larger than that
+    is kept whole, but grows no further)."""
+
     corpus: list[bytes]
     seen: set[int] = field(default_factory=set)
     crashes: dict[str, Crash] = field(default_factory=dict)
     new_entries: int = 0
     execs: int = 0
+    rejected: int = 0  # mutants the scripted mock does not answer (workers.fuzz.mocks)
     rounds: int = 0
+    max_corpus: int = DEFAULT_MAX_CORPUS
+    _contents: set[bytes] = field(default_factory=set, init=False, repr=False)
+
+    def keep(self, data: bytes, bounded: bool = True) -> bool:
+        """Add `data` to the corpus unless it is there already or (`bounded`) it is full."""
+        if (bounded and len(self.corpus) >= self.max_corpus) or data in self._contents:
+            return False
+        self.corpus.append(data)
+        self._contents.add(data)
+        return True
+
+    @property
+    def room(self) -> int:
+        return max(0, self.max_corpus - len(self.corpus))
 
     def merge(self, result: dict[str, Any]) -> tuple[list[bytes], list[Crash]]:
-        """Fold one batch result in; returns the inputs and crashes that are new campaign-wide."""
+        """Fold one batch result in; returns the inputs and crashes that are new campaign-wide.
+        An entry's features count as reached even when a full corpus cannot keep it."""
         base = self.execs
         self.execs += int(result["execs"])
+        self.rejected += int(result.get("rejected") or 0)
         added: list[bytes] = []
         for entry in result["new"]:
             feats = set(entry["features"])
             if feats - self.seen:
                 self.seen |= feats
                 data = bytes.fromhex(entry["input"])
-                self.corpus.append(data)
-                self.new_entries += 1
-                added.append(data)
+                if self.keep(data):
+                    self.new_entries += 1
+                    added.append(data)
         fresh: list[Crash] = []
         for c in result["crashes"]:
             if c["signature"] in self.crashes:
@@ -108,6 +138,15 @@ def plan_round(
             left -= execs
     state.rounds += 1
     return items
+
+
+def time_deadline(started: float | None, time_ms: int | None) -> float | None:
+    """The monotonic time the last round must end by for `--time` to hold with the tail
+    (traces, report, shutdown) included: counted from the command's start when known."""
+    if time_ms is None:
+        return None
+    start = time.monotonic() if started is None else started
+    return start + time_ms / 1000.0 - TAIL_RESERVE_SECONDS
 
 
 def round_time_ms(budget: Budget) -> int:

@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fozzy.documents import CI_REPORT
 from fozzy.errors import ArgumentError, FozzyError, TraceError
-from fozzy.executor.pool import WorkerPool
+from fozzy.executor.seam import Executor, make_executor
 
-SCHEMA = "fozzy.ci_report.v1"
+SCHEMA = CI_REPORT
 CHECKER = "checker"
 REPLAY_DEADLINE_MS = 120_000
 
@@ -129,7 +130,7 @@ def verify_check(path: Path, strict: bool) -> tuple[dict[str, Any], dict[str, An
 
 
 def _signature(status: str, findings: list[dict[str, Any]]) -> str:
-    from fozzy.modes.shrink import describe, signature
+    from fozzy.shrink.failure import describe, signature
 
     return describe(signature(status, findings))
 
@@ -141,7 +142,7 @@ def replay_trace(doc: dict[str, Any], path: Path, limits: dict[str, int],
     from fozzy.trace.model import trace_kind
 
     kind = trace_kind(doc)
-    with WorkerPool(1) as pool:
+    with make_executor(1) as pool:
         if kind == "steps":
             return _replay_steps(pool, doc, path, limits)
         if kind == "explore":
@@ -149,7 +150,7 @@ def replay_trace(doc: dict[str, Any], path: Path, limits: dict[str, int],
         return _replay_fuzz(pool, doc, trust_target)
 
 
-def _replay_steps(pool: WorkerPool, doc: dict[str, Any], path: Path,
+def _replay_steps(pool: Executor, doc: dict[str, Any], path: Path,
                   limits: dict[str, int]) -> dict[str, Any]:
     from fozzy.modes.replay import ReplayRequest, final_status, replay_spec, trace_checks
 
@@ -162,7 +163,7 @@ def _replay_steps(pool: WorkerPool, doc: dict[str, Any], path: Path,
             "memory": (result.get("memory") or {}).get("summary")}
 
 
-def _replay_explore(pool: WorkerPool, doc: dict[str, Any]) -> dict[str, Any]:
+def _replay_explore(pool: Executor, doc: dict[str, Any]) -> dict[str, Any]:
     from workers.cluster.explore import choices_from_decisions
     from workers.cluster.model import ClusterError
 
@@ -183,7 +184,7 @@ def _replay_explore(pool: WorkerPool, doc: dict[str, Any]) -> dict[str, Any]:
             "memory": None}
 
 
-def _replay_fuzz(pool: WorkerPool, doc: dict[str, Any], trust_target: bool) -> dict[str, Any]:
+def _replay_fuzz(pool: Executor, doc: dict[str, Any], trust_target: bool) -> dict[str, Any]:
     from fozzy.trace.trust import require_trusted
 
     name = str(doc["fuzz"]["target"])

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fozzy.errors import FozzyError
-from fozzy.executor.pool import WorkerPool
+from fozzy.executor.seam import make_executor
 from fozzy.fuzzing.corpus import check_dir, list_inputs
 
 
@@ -53,14 +53,17 @@ def minimize_corpus(directory: Path, target_text: str, jobs: int, base_dir: str)
         raise FozzyError(f"corpus directory {directory} has no *.bin inputs")
     target = resolve_target(FuzzRequest(target=target_text, seed=0, base_dir=base_dir))
     data = [_read(p) for p in files]
-    if target.is_scenario:
-        for p, d in zip(files, data, strict=True):
-            _check_scenario_input(d, p)
+    runnable = data
+    if target.is_scenario:  # run in parsed form, as a campaign does
+        runnable = [_check_scenario_input(d, p) for p, d in zip(files, data, strict=True)]
     scratch = Path(tempfile.mkdtemp(prefix="fozzy-cmin-"))
     try:
-        with WorkerPool(max(1, min(jobs, len(data)))) as pool:
-            outcomes = _evaluate(pool, target, data, pool.jobs, 600_000, scratch,
-                                 exec_timeout_ms(FuzzRequest(target=target_text, seed=0), target))
+        with make_executor(max(1, min(jobs, len(data)))) as pool:
+            # Coverage proper: how close comparisons came is a campaign's guide, not a
+            # reason to keep a file in the corpus.
+            outcomes = _evaluate(pool, target, runnable, pool.jobs, 600_000, scratch,
+                                 exec_timeout_ms(FuzzRequest(target=target_text, seed=0), target),
+                                 value_profile=False)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     features = [set(o["features"]) for o in outcomes]

@@ -25,7 +25,7 @@ import blake3
 import orjson
 
 from fozzy.errors import ArgumentError, FozzyError, ScenarioError
-from fozzy.executor.pool import WorkerPool
+from fozzy.executor.seam import make_executor
 
 DEFAULT_RUNS = 3
 DEFAULT_SEED = 0xC0DEC0DE
@@ -150,7 +150,7 @@ def _worker_smoke(req: DoctorRequest) -> tuple[bool, str]:
         "memory": {}, "limits": req.limits, "cwd": os.getcwd(), "replay": None,
     }
     try:
-        with WorkerPool(1) as pool:
+        with make_executor(1) as pool:
             result = dict(pool.run([spec], deadline_ms=lambda _: 30_000))[0]
     except FozzyError as e:
         return False, f"worker pool failed: {e.message}"
@@ -172,7 +172,7 @@ def audit(req: DoctorRequest) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         "limits": req.limits, "cwd": os.getcwd(), "replay": None,
     }
     items = [dict(spec) for _ in range(req.runs)]
-    with WorkerPool(min(req.runs, 2)) as pool:
+    with make_executor(min(req.runs, 2)) as pool:
         results = dict(pool.run(items, deadline_ms=lambda _: AUDIT_DEADLINE_MS))
     ordered = [results[i] for i in range(req.runs)]
     issues: list[dict[str, Any]] = []

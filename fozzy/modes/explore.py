@@ -22,7 +22,8 @@ from typing import Any
 from fozzy.artifacts.reproduce import Invocation, Search, explore_command
 from fozzy.errors import ArgumentError, FozzyError, ScenarioError
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
-from fozzy.executor.pool import WorkerPool
+from fozzy.executor.interrupted import interrupted_finding, interrupted_status
+from fozzy.executor.seam import Executor, make_executor
 from fozzy.scenario.load import Scenario, load_scenario
 from fozzy.scenario.validate import validate_scenario
 from workers.cluster.checkers import CheckerError, parse_checkers
@@ -51,6 +52,7 @@ class ExploreRequest:
     checker: str | None = None
     pct_depth: int | None = None
     jobs: int = 1
+    dask: str | None = None
     shrink: bool = False
     reporter: str = "pretty"
     base_dir: str = ".fozzy"
@@ -74,6 +76,7 @@ class Outcome:
     seen: set[int] = field(default_factory=set)
     exhausted: bool = False
     violation: dict[str, Any] | None = None  # the first violation in batch order
+    interrupted: bool = False  # stopped by a signal: the report is what was searched so far
 
 
 def load_explorable(path: str) -> Scenario:
@@ -157,8 +160,17 @@ def _rounds(req: ExploreRequest, base: dict[str, Any]) -> Iterator[list[dict[str
                for s in starts]
 
 
-def search(req: ExploreRequest, cluster: dict[str, Any], pool: WorkerPool) -> Outcome:
+def search(req: ExploreRequest, cluster: dict[str, Any], pool: Executor) -> Outcome:
     out = Outcome()
+    try:
+        _search(req, cluster, pool, out)
+    except KeyboardInterrupt:
+        out.interrupted = True
+    return out
+
+
+def _search(req: ExploreRequest, cluster: dict[str, Any], pool: Executor, out: Outcome
+            ) -> None:
     started = time.monotonic()
 
     def remaining_ms() -> int | None:
@@ -185,14 +197,14 @@ def search(req: ExploreRequest, cluster: dict[str, Any], pool: WorkerPool) -> Ou
             if failed is not None:
                 out.status = "timeout" if failed["kind"] == HANG else "crash"
                 out.findings = [failed]
-                return out
+                return
             out.schedules += res["schedules"]
             out.seen.update(res["newStates"])
             if res["violations"]:
                 out.violation = res["violations"][0]
                 out.status = "fail"
                 out.findings = [out.violation["finding"]]
-                return out
+                return
             if res["timedOut"]:
                 planned_all = False
             out.exhausted = bool(res["exhausted"])
@@ -202,7 +214,6 @@ def search(req: ExploreRequest, cluster: dict[str, Any], pool: WorkerPool) -> Ou
         out.status = "timeout"
         out.findings = [finding(HANG, "timeout", f"explore timed out after {out.schedules}"
                                                  " schedules")]
-    return out
 
 
 class ExploreTrace:
@@ -265,19 +276,18 @@ def _explore_and_finalize(
 ) -> tuple[Finalized, dict[str, Any]]:
     started_ns = time.time_ns()
     t0 = time.perf_counter_ns()
-    with WorkerPool(req.jobs) as pool:
+    with make_executor(req.jobs, dask=req.dask) as pool:
         out = search(req, cluster, pool)
-        schedule: dict[str, Any] | None = None
-        if out.violation is not None or req.record is not None:
-            choices = out.violation["choices"] if out.violation is not None else []
-            item = {"cluster": cluster, "choices": choices,
-                    "shrink": req.shrink and out.violation is not None, "shrink_ms": SHRINK_MS}
-            schedule = dict(pool.run([item], op="explore_replay",
-                                     deadline_ms=lambda _: SHRINK_MS + 5000))[0]
-            failed = _failed_item(schedule) if "choices" not in schedule else None
-            if failed is not None:
-                raise FozzyError(f"explore could not replay its schedule: {failed['message']}")
+        schedule = None if out.interrupted else _replay_schedule(req, cluster, pool, out)
     wall_ns = time.perf_counter_ns() - t0
+    if out.interrupted:
+        out.status = interrupted_status(out.status)
+        out.findings.append(interrupted_finding(
+            f"explore interrupted after {out.schedules} schedules; no trace recorded"))
+        if record is not None:
+            from fozzy.trace.writer import release_target
+
+            release_target(record)
     if schedule is not None and out.violation is not None and schedule["finding"] is not None:
         out.findings = [schedule["finding"]]
     report = {
@@ -304,11 +314,34 @@ def _explore_and_finalize(
         decisions=[] if schedule is None else schedule["decisions"],
         scenario=effective_doc,
         scenario_path=os.path.abspath(req.scenario_path),
-        reproduce=None if out.status == "pass" else req.reproduce(out.status),
+        reproduce=None if out.status == "pass" or out.interrupted else req.reproduce(out.status),
         extra={"explore": report},
     )
     trace_explore = {"scenario_path": execution.scenario_path, "scenario": effective_doc,
                      **report}
+    writer = None if out.interrupted else ExploreTrace(req, trace_explore, record)
     done = finalize(execution, req.base_dir, ArtifactOptions(reporter=req.reporter),
-                    trace=ExploreTrace(req, trace_explore, record))
+                    trace=writer)
     return done, report
+
+
+def _replay_schedule(req: ExploreRequest, cluster: dict[str, Any], pool: Executor,
+                     out: Outcome) -> dict[str, Any] | None:
+    """The violating (or, with --record, the fifo) schedule run once more for its events and
+    decisions, shrunk first with --shrink; None when there is nothing to record. A signal
+    here leaves the violation reported but unrecorded."""
+    if out.violation is None and req.record is None:
+        return None
+    choices = out.violation["choices"] if out.violation is not None else []
+    item = {"cluster": cluster, "choices": choices,
+            "shrink": req.shrink and out.violation is not None, "shrink_ms": SHRINK_MS}
+    try:
+        schedule = dict(pool.run([item], op="explore_replay",
+                                 deadline_ms=lambda _: SHRINK_MS + 5000))[0]
+    except KeyboardInterrupt:
+        out.interrupted = True
+        return None
+    failed = _failed_item(schedule) if "choices" not in schedule else None
+    if failed is not None:
+        raise FozzyError(f"explore could not replay its schedule: {failed['message']}")
+    return schedule

@@ -11,6 +11,7 @@ as soon as they are found, and each is recorded as a trace that `replay` reprodu
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import re
@@ -20,16 +21,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fozzy.artifacts.reproduce import Invocation, replay_command
 from fozzy.artifacts.summary import collapse_findings
 from fozzy.errors import ArgumentError, FozzyError, worst
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
-from fozzy.executor.pool import WorkerPool
+from fozzy.executor.interrupted import interrupted_finding, interrupted_status
+from fozzy.executor.seam import Executor, make_executor
 from fozzy.fuzzing.campaign import (
+    DEFAULT_MAX_CORPUS,
     FN_BATCH_EXECS,
     FN_SEEDS,
+    MAX_CORPUS_LIMIT,
     SCENARIO_BATCH_EXECS,
     TIMED_BATCH_EXECS,
     Budget,
@@ -38,8 +42,13 @@ from fozzy.fuzzing.campaign import (
     batch_seed,
     plan_round,
     round_time_ms,
+    time_deadline,
 )
 from fozzy.fuzzing.corpus import content_name, load_inputs, write_input
+
+if TYPE_CHECKING:
+    from fozzy.shrink.steps import Candidate
+    from workers.fuzz.scenario_mutators import ScenarioInput
 
 GRACE_MS = 10_000  # beyond a batch's own time budget before the pool steps in
 CAMPAIGN_RESTARTS = 10_000
@@ -53,11 +62,15 @@ class FuzzRequest:
     runs: int | None = None
     time_ms: int | None = None
     jobs: int = 1
+    dask: str | None = None
     max_input: int = 4096
+    max_corpus: int = DEFAULT_MAX_CORPUS
+    started: float | None = None  # time.monotonic() the command started (--time counts from it)
     corpus: str | None = None
     mutators: list[str] = field(default_factory=list)
     dictionary: list[bytes] = field(default_factory=list)
     crash_only: bool = False
+    compare_feedback: bool = True
     minimize: bool = False
     record: str | None = None
     record_collision: str = "append"
@@ -67,6 +80,7 @@ class FuzzRequest:
     backends: dict[str, str] = field(default_factory=dict)
     limits: dict[str, int] = field(default_factory=dict)
     base_dir: str = ".fozzy"
+    profile_cpu: bool = False  # sample the fn: target's stacks (workers.fuzz.sampler)
     invocation: Invocation = field(default_factory=Invocation)
 
 
@@ -98,9 +112,10 @@ def _slug(text: str) -> str:
 
 def resolve_target(req: FuzzRequest) -> Target:
     from workers.fuzz.bytes_mutators import BYTE_MUTATORS
+    from workers.fuzz.json_mutators import JSON_MUTATOR
     from workers.fuzz.scenario_mutators import SCENARIO_MUTATORS
 
-    known = set(BYTE_MUTATORS) | set(SCENARIO_MUTATORS)
+    known = set(BYTE_MUTATORS) | set(SCENARIO_MUTATORS) | {JSON_MUTATOR}
     unknown = [m for m in req.mutators if m not in known]
     if unknown:
         raise ArgumentError(
@@ -128,6 +143,7 @@ def _scenario_target(req: FuzzRequest, path: str) -> Target:
     from fozzy.scenario.load import load_scenario
     from fozzy.scenario.validate import require_steps, validate_scenario
     from workers.fuzz.campaign import encode_scenario_input
+    from workers.fuzz.mocks import real_step_types
     from workers.fuzz.scenario_mutators import ScenarioInput
 
     scn = load_scenario(path)
@@ -142,14 +158,33 @@ def _scenario_target(req: FuzzRequest, path: str) -> Target:
         "backends": req.backends, "memory": req.memory, "limits": req.limits,
         "cwd": os.getcwd(), "replay": None, "service_oracle": True,
     }
+    _require_mutable(req, ScenarioInput(req.seed, scn.doc["steps"],
+                                        real_step_types(req.backends)), path)
     seed_input = encode_scenario_input(ScenarioInput(req.seed, scn.doc["steps"]))
     spec = {"kind": "scenario", "doc": scn.doc, "run": run,
             "dictionary": [t.hex() for t in req.dictionary]}
     return Target(f"scenario:{path}", spec, [seed_input])
 
 
-def _check_scenario_input(data: bytes, where: Path) -> None:
-    """A corpus entry for a scenario target must be a runnable mutant, never anything else."""
+def _require_mutable(req: FuzzRequest, base: ScenarioInput, path: str) -> None:
+    """A `--mutator` that cannot change this scenario would be ignored (byte mutators work
+    on string fields): a flag error."""
+    from workers.fuzz.scenario_mutators import SCENARIO_MUTATORS, applies
+
+    fields_ok = applies(base, ["field"])
+    unusable = [m for m in req.mutators
+                if not (applies(base, [m]) if m in SCENARIO_MUTATORS else fields_ok)]
+    if unusable:
+        raise ArgumentError(
+            f"--mutator {', '.join(unusable)} cannot change {path} with these backends: its"
+            " inputs reach no real system (under scripted backends the mock is the system;"
+            " use --mutator seed, or --proc-backend/--http-backend/--fs-backend host)"
+        )
+
+
+def _check_scenario_input(data: bytes, where: Path) -> bytes:
+    """A corpus entry for a scenario target must be a runnable mutant, never anything else;
+    returned with its steps in parsed form (defaults filled), as the workers run them."""
     import orjson
 
     from workers.steps.parse import StepParseError, parse_steps
@@ -158,9 +193,10 @@ def _check_scenario_input(data: bytes, where: Path) -> None:
         value = orjson.loads(data)
         if not isinstance(value, dict) or not isinstance(value.get("seed"), int):
             raise ValueError("expected {seed, steps}")
-        parse_steps(value.get("steps"), "/steps")
+        steps = parse_steps(value.get("steps"), "/steps")
     except (orjson.JSONDecodeError, ValueError, StepParseError) as e:
         raise FozzyError(f"corpus entry {where} is not an input for this scenario: {e}") from None
+    return orjson.dumps({"seed": value["seed"], "steps": steps})
 
 
 def corpus_dir(req: FuzzRequest, target: Target) -> Path:
@@ -172,8 +208,8 @@ def corpus_dir(req: FuzzRequest, target: Target) -> Path:
 def initial_corpus(directory: Path, target: Target) -> list[bytes]:
     inputs = load_inputs(directory)
     if target.is_scenario:
-        for data in inputs:
-            _check_scenario_input(data, directory / content_name(data))
+        inputs = [_check_scenario_input(data, directory / content_name(data))
+                  for data in inputs]
     return inputs or list(target.seeds)
 
 
@@ -200,6 +236,7 @@ def _batch_item(target: Target, req: FuzzRequest, state: CampaignState, batch_no
         "crash_only": req.crash_only,
         "target": target.spec,
         "corpus": [c.hex() for c in state.corpus],
+        "corpus_room": state.room,
         "seen": sorted(state.seen),
         "seed": batch_seed(req.seed, batch_no),
         "execs": execs,
@@ -210,6 +247,7 @@ def _batch_item(target: Target, req: FuzzRequest, state: CampaignState, batch_no
         "mode": req.mode,
         "mutators": req.mutators,
         "max_input": req.max_input,
+        "compare_feedback": req.compare_feedback,
     }
 
 
@@ -243,17 +281,19 @@ def _lost_crash(result: dict[str, Any], cur_input: str, at_exec: int) -> Crash |
                  found, at_exec)
 
 
-def _evaluate(pool: WorkerPool, target: Target, inputs: list[bytes], jobs: int,
-              timeout_ms: int, scratch: Path, per_exec: int | None = None
-              ) -> list[dict[str, Any]]:
+def _evaluate(pool: Executor, target: Target, inputs: list[bytes], jobs: int,
+              timeout_ms: int, scratch: Path, per_exec: int | None = None,
+              value_profile: bool = True) -> list[dict[str, Any]]:
     """Run inputs once each (split across workers); outcomes in input order. An input that
-    kills or hangs its worker gets a crash/timeout outcome and the rest of its chunk runs on."""
+    kills or hangs its worker gets a crash/timeout outcome and the rest of its chunk runs on.
+    Without `value_profile`, an fn: input's features are the blocks it reached only."""
     outcomes: list[dict[str, Any] | None] = [None] * len(inputs)
     size = max(1, -(-len(inputs) // jobs))
     pending = [list(range(i, min(i + size, len(inputs)))) for i in range(0, len(inputs), size)]
     while pending:
         items = [{"target": target.spec, "inputs": [inputs[j].hex() for j in chunk],
-                  "exec_timeout_ms": per_exec, "cur_input": str(scratch / f"eval-{n}.cur")}
+                  "exec_timeout_ms": per_exec, "cur_input": str(scratch / f"eval-{n}.cur"),
+                  "compare_feedback": value_profile}
                  for n, chunk in enumerate(pending)]
         results = dict(pool.run(items, op="fuzz_eval", deadline_ms=lambda _: timeout_ms))
         retry: list[list[int]] = []
@@ -275,35 +315,60 @@ def _evaluate(pool: WorkerPool, target: Target, inputs: list[bytes], jobs: int,
     return [o for o in outcomes if o is not None]
 
 
-def _seed_state(pool: WorkerPool, target: Target, corpus: list[bytes], jobs: int,
-                eval_timeout_ms: int, scratch: Path, per_exec: int | None) -> CampaignState:
-    state = CampaignState(corpus=list(corpus))
-    evaluated = _evaluate(pool, target, corpus, jobs, eval_timeout_ms, scratch, per_exec)
-    for data, out in zip(corpus, evaluated, strict=True):
-        state.execs += 1
-        state.seen |= set(out["features"])
-        if out["status"] != "pass" and out["signature"] not in state.crashes:
-            state.crashes[out["signature"]] = Crash(
-                out["signature"], data, out["status"], out["finding"] or {}, state.execs)
+def _seed_state(pool: Executor, target: Target, corpus: list[bytes], jobs: int,
+                eval_timeout_ms: int, scratch: Path, per_exec: int | None,
+                max_corpus: int) -> CampaignState:
+    """The campaign's start: the stored corpus run once each. An entry the scripted mock
+    does not answer (a mutant kept by a host-backend campaign) is rejected, not a parent;
+    when none is left the scenario itself is the seed."""
+    state = CampaignState(corpus=[], max_corpus=max_corpus)
+    pending = corpus
+    while pending:
+        evaluated = _evaluate(pool, target, pending, jobs, eval_timeout_ms, scratch, per_exec)
+        for data, out in zip(pending, evaluated, strict=True):
+            state.execs += 1
+            if out.get("rejected"):
+                state.rejected += 1
+                continue
+            state.keep(data, bounded=False)
+            state.seen |= set(out["features"])
+            if out["status"] != "pass" and out["signature"] not in state.crashes:
+                state.crashes[out["signature"]] = Crash(
+                    out["signature"], data, out["status"], out["finding"] or {}, state.execs)
+        pending = [] if state.corpus or pending == target.seeds else list(target.seeds)
     return state
 
 
 def run_campaign(
     req: FuzzRequest,
     target: Target,
-    pool: WorkerPool,
+    pool: Executor,
     directory: Path,
     scratch: Path,
     on_progress: Callable[[Stats], None] = lambda s: None,
-) -> tuple[CampaignState, float]:
-    budget = Budget(
-        req.runs,
-        None if req.time_ms is None else time.monotonic() + req.time_ms / 1000.0,
-    )
+    samples: list[dict[str, Any]] | None = None,
+) -> tuple[CampaignState, float, bool]:
+    """The campaign's state when it ended, its seconds, and whether a signal ended it (the
+    state then holds what was done so far: every crash and corpus entry is already saved).
+    With `samples`, each batch's sampled stacks (`--profile-cpu`) are appended to it."""
+    budget = Budget(req.runs, time_deadline(req.started, req.time_ms))
     t0 = time.monotonic()
     eval_timeout = (req.timeout_ms or 60_000) * 4 + GRACE_MS
-    state = _seed_state(pool, target, initial_corpus(directory, target), pool.jobs,
-                        eval_timeout, scratch, exec_timeout_ms(req, target))
+    corpus = initial_corpus(directory, target)
+    state = CampaignState(corpus=[])
+    try:
+        state = _seed_state(pool, target, corpus, pool.jobs, eval_timeout, scratch,
+                            exec_timeout_ms(req, target), req.max_corpus)
+        _rounds(req, target, pool, directory, scratch, state, budget, t0, on_progress, samples)
+    except KeyboardInterrupt:
+        return state, time.monotonic() - t0, True
+    return state, time.monotonic() - t0, False
+
+
+def _rounds(req: FuzzRequest, target: Target, pool: Executor, directory: Path,
+            scratch: Path, state: CampaignState, budget: Budget, t0: float,
+            on_progress: Callable[[Stats], None],
+            samples: list[dict[str, Any]] | None) -> None:
     per_batch = SCENARIO_BATCH_EXECS if target.is_scenario else FN_BATCH_EXECS
     if budget.deadline is not None:
         per_batch = TIMED_BATCH_EXECS
@@ -319,9 +384,15 @@ def run_campaign(
         )
         if not items:
             break
+        if samples is not None:
+            for item in items:
+                item["profile_cpu"] = True
         results = dict(pool.run(items, op="fuzz", deadline_ms=lambda it: it["deadline_ms"]))
+        if samples is not None:
+            samples += [r["samples"] for r in results.values() if r.get("samples")]
         unexplored = [bytes.fromhex(h) for i in range(len(items))
                       for h in results[i].get("unstaged") or ()]
+        before = state.execs
         for i, item in enumerate(items):
             if _worker_lost(results[i]):
                 state.execs += int(item["execs"])  # the batch's count, as far as it got
@@ -337,13 +408,14 @@ def run_campaign(
                 write_input(directory / "crashes", crash.input, "crash")
         on_progress(Stats(state.execs, len(state.corpus), len(state.seen),
                           len(state.crashes), time.monotonic() - t0))
-    return state, time.monotonic() - t0
+        if state.execs == before:
+            break  # no batch could make a mutant (every mutator kept failing validation)
 
 
 MINIMIZE_SECONDS = 30.0
 
 
-def _signature_oracle(pool: WorkerPool, target: Target, signature: str,
+def _signature_oracle(pool: Executor, target: Target, signature: str,
                       encode: Callable[[Any], bytes], timeout_ms: int, scratch: Path,
                       per_exec: int | None) -> Callable[[list[Any]], list[bool]]:
     def still_fails(candidates: list[Any]) -> list[bool]:
@@ -354,16 +426,36 @@ def _signature_oracle(pool: WorkerPool, target: Target, signature: str,
     return still_fails
 
 
-def minimize_crash(pool: WorkerPool, target: Target, crash: Crash, timeout_ms: int,
-                   scratch: Path, per_exec: int | None) -> bytes:
+def _step_oracle(pool: Executor, target: Target, crash: Crash,
+                 encode: Callable[[list[dict[str, Any]]], bytes], timeout_ms: int,
+                 scratch: Path, per_exec: int | None) -> Callable[[list[Candidate]], list[bool]]:
+    """Scenario crashes: the same signature raised by the same step of the crashing input
+    (a candidate's step maps back through its origins), as `fozzy shrink` requires."""
+    wanted = _evaluate(pool, target, [crash.input], 1, timeout_ms, scratch, per_exec)[0]
+
+    def still_fails(candidates: list[Candidate]) -> list[bool]:
+        inputs = [encode(c.steps) for c in candidates]
+        outcomes = _evaluate(pool, target, inputs, pool.jobs, timeout_ms, scratch, per_exec)
+        return [o["signature"] == crash.signature
+                and c.origin(o.get("failedStep")) == wanted.get("failedStep")
+                for c, o in zip(candidates, outcomes, strict=True)]
+
+    return still_fails
+
+
+def minimize_crash(pool: Executor, target: Target, crash: Crash, timeout_ms: int,
+                   scratch: Path, per_exec: int | None, until: float | None = None) -> bytes:
     """The smallest input found that fails with the same signature (steps for scenario
-    targets, bytes for fn targets), within a per-crash time budget."""
+    targets, bytes for fn targets), within a per-crash time budget and by `until` (the
+    `--time` deadline) at the latest."""
     from fozzy.shrink.ddmin import ShrinkStats, ddmin
     from fozzy.shrink.steps import shrink_steps
     from workers.fuzz.campaign import encode_scenario_input
     from workers.fuzz.scenario_mutators import ScenarioInput
 
     deadline = time.monotonic() + MINIMIZE_SECONDS
+    if until is not None:
+        deadline = min(deadline, until)
     stats = ShrinkStats()
 
     def budget_left() -> bool:
@@ -378,9 +470,9 @@ def minimize_crash(pool: WorkerPool, target: Target, crash: Crash, timeout_ms: i
         def encode_steps(steps: list[dict[str, Any]]) -> bytes:
             return encode_scenario_input(ScenarioInput(seed, steps))
 
-        oracle = _signature_oracle(pool, target, crash.signature, encode_steps, timeout_ms,
-                                   scratch, per_exec)
-        steps = shrink_steps(value["steps"], oracle, stats, budget_left, width=pool.jobs)
+        step_oracle = _step_oracle(pool, target, crash, encode_steps, timeout_ms, scratch,
+                                   per_exec)
+        steps = shrink_steps(value["steps"], step_oracle, stats, budget_left, width=pool.jobs)
         return encode_steps(steps)
     byte_oracle = _signature_oracle(pool, target, crash.signature, bytes, timeout_ms, scratch,
                                     per_exec)
@@ -485,7 +577,7 @@ class CrashTraces:
         write_trace(path, trace)
 
 
-def _rerun(pool: WorkerPool, target: Target, inputs: list[bytes],
+def _rerun(pool: Executor, target: Target, inputs: list[bytes],
            timeout_ms: int) -> list[dict[str, Any] | None]:
     """Full engine runs of scenario crash inputs, for the events and decisions a trace needs
     (fn targets have no engine events)."""
@@ -504,12 +596,27 @@ def _rerun(pool: WorkerPool, target: Target, inputs: list[bytes],
     return [results[i] for i in range(len(items))]
 
 
+def _sampled_measurements(parts: list[dict[str, Any]] | None) -> dict[str, Any] | None:
+    from workers.fuzz.sampler import as_measurements, merge
+
+    merged = merge(parts) if parts else None
+    return None if merged is None else as_measurements(merged)
+
+
 def execute_fuzz(
     req: FuzzRequest, on_progress: Callable[[Stats], None] = lambda s: None
 ) -> Finalized:
     if req.mode not in ("coverage", "property"):
         raise ArgumentError(f"--mode must be coverage or property, got {req.mode!r}")
+    if not 1 <= req.max_corpus <= MAX_CORPUS_LIMIT:
+        raise ArgumentError(
+            f"--max-corpus must be between 1 and {MAX_CORPUS_LIMIT}, got {req.max_corpus}")
+    if req.started is None:
+        req = dataclasses.replace(req, started=time.monotonic())
     target = resolve_target(req)
+    if req.profile_cpu and target.is_scenario:
+        raise ArgumentError("--profile-cpu samples the Python frames of fn: targets; a"
+                            " scenario target's steps are measured in every recorded run")
     directory = corpus_dir(req, target)
     timeout_ms = (req.timeout_ms or 60_000) * 4 + GRACE_MS
     started_ns = time.time_ns()
@@ -518,30 +625,45 @@ def execute_fuzz(
     per_exec = exec_timeout_ms(req, target)
     # Crashes are what a campaign looks for: a worker lost to one is replaced, not a reason
     # to stop.
-    with WorkerPool(req.jobs, restart_budget=CAMPAIGN_RESTARTS) as pool:
+    with make_executor(req.jobs, dask=req.dask, restart_budget=CAMPAIGN_RESTARTS) as pool:
         try:
-            state, elapsed = run_campaign(req, target, pool, directory, scratch, on_progress)
+            sampled: list[dict[str, Any]] | None = [] if req.profile_cpu else None
+            state, elapsed, interrupted = run_campaign(req, target, pool, directory, scratch,
+                                                       on_progress, sampled)
             crashes = list(state.crashes.values())
-            minimized = [
-                minimize_crash(pool, target, c, timeout_ms, scratch, per_exec)
-                if req.minimize else c.input
-                for c in crashes
-            ]
+            until = time_deadline(req.started, req.time_ms)
+            minimized = [c.input for c in crashes]
+            if req.minimize and not interrupted:
+                try:
+                    minimized = [minimize_crash(pool, target, c, timeout_ms, scratch, per_exec,
+                                                until)
+                                 for c in crashes]
+                except KeyboardInterrupt:
+                    interrupted = True
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         for c, small in zip(crashes, minimized, strict=True):
             if small != c.input:
                 write_input(directory / "crashes", small, "crash", ".min.bin")
-        reruns = _rerun(pool, target, minimized, timeout_ms)
+        # Interrupted: no re-runs, so no traces; the crash inputs are saved already.
+        reruns = [None] * len(crashes) if interrupted else _rerun(pool, target, minimized,
+                                                                   timeout_ms)
     wall_ns = time.perf_counter_ns() - t0
     recorded = [RecordedCrash(c, small, r)
                 for c, small, r in zip(crashes, minimized, reruns, strict=True)]
     findings = [rc.crash.finding for rc in recorded if rc.crash.finding]
-    writer = CrashTraces(req, target, directory, recorded) if recorded else None
+    # Interrupted: no traces, so no replay commands; the crash inputs are saved already.
+    writer = CrashTraces(req, target, directory, recorded) if recorded and not interrupted else None
     if writer is not None:
         writer.reserve()
-    commands = [writer.reproduce(rc) for rc in recorded] if writer is not None else []
+    commands: list[str | None] = (
+        [writer.reproduce(rc) for rc in recorded] if writer is not None else [None] * len(recorded))
     status = worst([c.status for c in crashes]) if crashes else "pass"
+    if interrupted:
+        status = interrupted_status(status)
+        findings.append(interrupted_finding(
+            f"fuzz interrupted after {state.execs} executions; crash inputs are in"
+            f" {directory / 'crashes'}, no traces recorded"))
     execution = Execution(
         mode="fuzz",
         seed=req.seed,
@@ -549,6 +671,7 @@ def execute_fuzz(
         started_ns=started_ns,
         wall_ns=wall_ns,
         findings=collapse_findings(findings),
+        measurements=_sampled_measurements(sampled),
         # The first crash with the campaign's (worst) status stands for the campaign.
         reproduce=next((cmd for rc, cmd in zip(recorded, commands, strict=True)
                         if rc.crash.status == status), None),
@@ -556,16 +679,19 @@ def execute_fuzz(
             "target": target.name,
             "mode": req.mode,
             "executed": state.execs,
+            "rejected": state.rejected,
             "execsPerSecond": round(state.execs / elapsed) if elapsed > 0 else 0,
             "rounds": state.rounds,
             "features": len(state.seen),
             "corpusDir": str(directory.resolve()),
             "corpusEntries": len(state.corpus),
+            "maxCorpus": req.max_corpus,
             "newCorpusEntries": state.new_entries,
             "crashes": [
                 {"signature": rc.crash.signature, "status": rc.crash.status,
                  "foundAtExec": rc.crash.found_at_exec, "inputBytes": len(rc.crash.input),
-                 "minimizedBytes": len(rc.input), "tracePath": str(rc.path),
+                 "minimizedBytes": len(rc.input),
+                 "tracePath": None if rc.path is None else str(rc.path),
                  "reproduce": cmd}
                 for rc, cmd in zip(recorded, commands, strict=True)
             ],

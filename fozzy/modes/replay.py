@@ -20,7 +20,7 @@ from typing import Any
 from fozzy.artifacts.reproduce import Invocation, replay_command
 from fozzy.errors import ArgumentError, TraceError
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
-from fozzy.executor.pool import WorkerPool
+from fozzy.executor.seam import make_executor
 from fozzy.trace.model import (
     host_warnings,
     recorded_host_families,
@@ -199,13 +199,14 @@ def _execution(doc: dict[str, Any], status: str, findings: list[dict[str, Any]],
         decisions=result.get("decisions") or [],
         memory_report=result.get("memory"),
         virtual_ms=result.get("virtualMs"),
+        measurements=result.get("measurements"),
         scenario_path=doc.get("scenario_path"),
     )
 
 
 def _replay_steps(doc: dict[str, Any], path: Path, req: ReplayRequest) -> Execution:
     spec = replay_spec(doc, path, req)
-    with WorkerPool(1) as pool:
+    with make_executor(1) as pool:
         result = dict(pool.run([spec], deadline_ms=lambda item: item["replay"]["until_ms"]))[0]
     if result["status"] == "error":
         raise TraceError(f"{result.get('error', 'replay failed')} (trace {path})")
@@ -241,7 +242,7 @@ def _replay_fuzz(doc: dict[str, Any], path: Path, trust_target: bool) -> Executi
         raise TraceError(f"trace missing embedded scenario; cannot replay ({path})")
     per_exec = DEFAULT_FN_EXEC_TIMEOUT_MS
     item = {"target": target.spec, "inputs": [fuzz["input_hex"]], "exec_timeout_ms": per_exec}
-    with WorkerPool(1) as pool:
+    with make_executor(1) as pool:
         result = dict(pool.run([item], op="fuzz_eval",
                                deadline_ms=lambda _: per_exec + REPLAY_GRACE_MS))[0]
     if "outcomes" in result:
@@ -268,7 +269,7 @@ def _replay_explore(doc: dict[str, Any], path: Path) -> Execution:
     except ReplayDrift as e:
         raise TraceError(f"explore trace {path} has no replayable schedule: {e}") from None
     item = {"cluster": cluster, "choices": choices}
-    with WorkerPool(1) as pool:
+    with make_executor(1) as pool:
         result = dict(pool.run([item], op="explore_replay", deadline_ms=lambda _: None))[0]
     if "choices" not in result:
         raise _worker_failure(result, path, "explore")

@@ -14,7 +14,7 @@ from typing import Any
 
 from fozzy.artifacts.reproduce import Invocation, RunFlags, run_command
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, TraceWriter, finalize
-from fozzy.executor.pool import WorkerPool
+from fozzy.executor.seam import make_executor
 from fozzy.scenario.load import Scenario, load_scenario
 from fozzy.scenario.validate import require_steps, validate_scenario
 
@@ -30,6 +30,9 @@ class RunRequest:
     backends: dict[str, str] = field(default_factory=dict)
     limits: dict[str, int] = field(default_factory=dict)
     base_dir: str = ".fozzy"
+    full_capture: bool = False  # --profile-capture full: heavy artifacts even on pass
+    heap_alloc_budget: int | None = None  # config profile_heap_alloc_budget (bytes)
+    heap_in_use_budget: int | None = None  # config profile_heap_in_use_budget (bytes)
     worker_mem_mb: int | None = None
     invocation: Invocation = field(default_factory=Invocation)
 
@@ -69,10 +72,15 @@ def execute_run(req: RunRequest, *, trace: TraceWriter | None = None) -> Finaliz
     spec = run_spec(req, scn)
     started_ns = time.time_ns()
     t0 = time.perf_counter_ns()
-    with WorkerPool(1, mem_limit_mb=req.worker_mem_mb) as pool:
+    with make_executor(1, mem_limit_mb=req.worker_mem_mb) as pool:
         results = dict(pool.run([spec]))
     wall_ns = time.perf_counter_ns() - t0
     result = results[0]
+    if req.heap_alloc_budget is not None or req.heap_in_use_budget is not None:
+        from fozzy.analysis.profile.budgets import budget_findings
+
+        result["findings"] = [*result["findings"], *budget_findings(
+            result["events"], req.heap_alloc_budget, req.heap_in_use_budget)]
     execution = Execution(
         mode="run",
         seed=req.seed,
@@ -84,11 +92,13 @@ def execute_run(req: RunRequest, *, trace: TraceWriter | None = None) -> Finaliz
         decisions=result["decisions"],
         memory_report=result["memory"],
         virtual_ms=result["virtualMs"],
+        measurements=result.get("measurements"),
         scenario=scn.doc,
         scenario_path=req.scenario_path,
         reproduce=None if result["status"] == "pass" else req.reproduce(),
     )
     options = ArtifactOptions(
-        reporter=req.reporter, mem_artifacts=bool(req.memory.get("artifacts"))
+        reporter=req.reporter, mem_artifacts=bool(req.memory.get("artifacts")),
+        explicit_capture=req.full_capture,
     )
     return finalize(execution, req.base_dir, options, trace=trace)

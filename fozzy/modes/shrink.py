@@ -1,9 +1,12 @@
 """`fozzy shrink`: the smallest scenario (or input, or schedule) that still fails the same way.
 
 "The same way" is the failure signature: status plus the kind and title of the first finding
-(findings ordered as reports order them). The reference only kept pass/non-pass, so a shrink
-could drift from the bug it was asked about into an unrelated one; matching the signature
-means the reproducer that comes out is a reproducer of the failure that went in.
+(findings ordered as reports order them), raised by the same step of the original scenario
+(steps traces), at the same exception type and location (fn fuzz traces), by the same
+invariant (explore traces: its index is the finding's `location.invariant`). The reference
+only kept pass/non-pass, so a shrink could drift from the bug it was asked about into an
+unrelated one; matching the signature means the reproducer that comes out is a reproducer
+of the failure that went in. Oracles are never edited (fozzy.shrink.steps).
 
 Every candidate runs on the worker pool exactly like a normal run (det, the trace's seed and
 memory options, scripted/virtual backends), a wave of `--jobs` candidates at a time, so
@@ -25,11 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from fozzy.artifacts.reproduce import Invocation, replay_command
-from fozzy.artifacts.summary import build_summary, collapse_findings, memory_summary
+from fozzy.artifacts.summary import build_summary, memory_summary
 from fozzy.errors import ArgumentError, FozzyError, TraceError
-from fozzy.executor.pool import WorkerPool
+from fozzy.executor.seam import Executor, make_executor
 from fozzy.shrink.ddmin import ShrinkStats, ddmin
-from fozzy.shrink.steps import shrink_steps
+from fozzy.shrink.failure import Signature, StepFailure, describe, signature
+from fozzy.shrink.steps import Candidate, shrink_candidate
 from fozzy.trace.model import build_trace, recorded_host_families, trace_kind
 from fozzy.trace.reader import read_trace
 from fozzy.trace.writer import release_target, resolve_target, write_trace
@@ -45,9 +49,6 @@ SCRIPTED = {"proc": "scripted", "fs": "virtual", "http": "scripted"}
 # A candidate is tiny next to the budget, but a worker must never be left hanging on one.
 MIN_CANDIDATE_MS = 10_000
 RESTART_BUDGET = 10_000  # a crashing failure restarts a worker per reproducing candidate
-
-Signature = tuple[str, str, str]
-
 
 @dataclass
 class ShrinkRequest:
@@ -84,18 +85,6 @@ class _Shrunk:
     fuzz: dict[str, Any] | None = None
     explore: dict[str, Any] | None = None
     mode: str = "replay"
-
-
-def signature(status: str, findings: list[dict[str, Any]]) -> Signature:
-    """Status and the first finding's kind and title, in report order."""
-    ordered = collapse_findings(findings) if findings else []
-    first = ordered[0] if ordered else {}
-    return (status, str(first.get("kind", "")), str(first.get("title", "")))
-
-
-def describe(sig: Signature) -> str:
-    status, kind, title = sig
-    return f"{status} ({kind}/{title})" if kind else status
 
 
 def default_out(path: Path) -> Path:
@@ -152,7 +141,7 @@ def execute_shrink(req: ShrinkRequest) -> ShrinkOutcome:
         return time.monotonic() < deadline
 
     try:
-        with WorkerPool(req.jobs, restart_budget=RESTART_BUDGET) as pool:
+        with make_executor(req.jobs, restart_budget=RESTART_BUDGET) as pool:
             if kind == "steps":
                 shrunk = _shrink_steps(req, doc, wanted, pool, stats, budget_left)
             elif kind == "fuzz":
@@ -161,13 +150,14 @@ def execute_shrink(req: ShrinkRequest) -> ShrinkOutcome:
                 shrunk = _shrink_explore(req, doc, wanted, pool, stats, deadline)
         reproduce = replay_command(req.invocation, str(target), trust_target=req.trust_target)
         outcome = _write(shrunk, target, doc, started_ns, reproduce)
+    except KeyboardInterrupt:
+        release_target(target)
+        return _interrupted(req, kind, wanted, stats, t0)
     except BaseException:
         release_target(target)
         raise
     outcome.stats.update({
-        "kind": kind,
-        "minimize": req.minimize,
-        "signature": {"status": wanted[0], "kind": wanted[1], "title": wanted[2]},
+        **_identity(req, kind, wanted),
         "unit": shrunk.unit,
         "original": shrunk.original_size,
         "shrunk": shrunk.shrunk_size,
@@ -179,6 +169,30 @@ def execute_shrink(req: ShrinkRequest) -> ShrinkOutcome:
         "jobs": req.jobs,
     })
     return outcome
+
+
+def _identity(req: ShrinkRequest, kind: str, wanted: Signature) -> dict[str, Any]:
+    return {"kind": kind, "minimize": req.minimize,
+            "signature": {"status": wanted[0], "kind": wanted[1], "title": wanted[2]}}
+
+
+def _interrupted(req: ShrinkRequest, kind: str, wanted: Signature, stats: ShrinkStats,
+                 t0: float) -> ShrinkOutcome:
+    """The partial report of a shrink stopped by a signal: how far it got. Nothing is written:
+    the output trace must be a checked reproducer, and the checks are what was cut short."""
+    from fozzy.executor.interrupted import interrupted_finding
+
+    message = (f"shrink interrupted after {stats.candidates} candidates ({stats.accepted}"
+               " accepted); no trace written")
+    return ShrinkOutcome({"findings": [interrupted_finding(message)]}, {
+        **_identity(req, kind, wanted),
+        "candidates": stats.candidates,
+        "levels": stats.levels,
+        "accepted": stats.accepted,
+        "wallMs": int((time.monotonic() - t0) * 1000),
+        "jobs": req.jobs,
+        "out": None,
+    })
 
 
 def _write(shrunk: _Shrunk, target: Path, doc: dict[str, Any], started_ns: int,
@@ -234,7 +248,7 @@ def _shrink_steps(
     req: ShrinkRequest,
     doc: dict[str, Any],
     wanted: Signature,
-    pool: WorkerPool,
+    pool: Executor,
     stats: ShrinkStats,
     budget_left: Callable[[], bool],
 ) -> _Shrunk:
@@ -277,12 +291,14 @@ def _shrink_steps(
             f" {describe(wanted)}, re-running its scenario gives {describe(got)}"
         )
     per_candidate = max(MIN_CANDIDATE_MS, 20 * int(baseline.get("wallNs", 0)) // 1_000_000)
+    failure = StepFailure.of(baseline)
 
-    def still_fails(candidates: list[list[dict[str, Any]]]) -> list[bool]:
-        results = run([spec(c, True) for c in candidates], per_candidate)
-        return [signature(r["status"], r["findings"]) == wanted for r in results]
+    def still_fails(candidates: list[Candidate]) -> list[bool]:
+        results = run([spec(c.steps, True) for c in candidates], per_candidate)
+        return [failure.matches(r, c) for c, r in zip(candidates, results, strict=True)]
 
-    shrunk = shrink_steps(steps, still_fails, stats, budget_left, width=pool.jobs)
+    best = shrink_candidate(steps, still_fails, stats, budget_left, width=pool.jobs)
+    shrunk = best.steps
     final = baseline if shrunk == steps else run([spec(shrunk, False)], per_candidate)[0]
     _check_final(final, wanted, "the shrunk scenario")
     replayed = run(
@@ -291,6 +307,8 @@ def _shrink_steps(
         per_candidate,
     )[0]
     _check_final(replayed, wanted, "a replay of the shrunk trace")
+    if not failure.matches(final, best):
+        raise FozzyError("the shrunk scenario fails at a different step than the original")
     return _Shrunk(final, {**scenario, "steps": shrunk}, count_steps(steps),
                    count_steps(shrunk), "steps")
 
@@ -308,7 +326,7 @@ def _check_final(result: dict[str, Any], wanted: Signature, what: str) -> None:
 def _shrink_fuzz(
     doc: dict[str, Any],
     wanted: Signature,
-    pool: WorkerPool,
+    pool: Executor,
     stats: ShrinkStats,
     budget_left: Callable[[], bool],
 ) -> _Shrunk:
@@ -362,11 +380,17 @@ def _shrink_fuzz(
 # -- explore traces --------------------------------------------------------------------------
 
 
+def _where(res: dict[str, Any]) -> Any:
+    """The violated invariant's index (explore findings carry it in `location`)."""
+    finding = res.get("finding") or {}
+    return (finding.get("location") or {}).get("invariant")
+
+
 def _shrink_explore(
     req: ShrinkRequest,
     doc: dict[str, Any],
     wanted: Signature,
-    pool: WorkerPool,
+    pool: Executor,
     stats: ShrinkStats,
     deadline: float,
 ) -> _Shrunk:
@@ -401,6 +425,11 @@ def _shrink_explore(
         return signature(res["status"], [res["finding"]] if res["finding"] else [])
 
     first = replay([{"cluster": cluster, "choices": choices}])[0]
+
+    def same(res: dict[str, Any]) -> bool:
+        """The same signature from the same invariant (its index in `location`)."""
+        return sig(res) == wanted and _where(res) == _where(first)
+
     if sig(first) != wanted:
         raise TraceError(f"baseline no longer reproduces the trace's failure: the trace"
                          f" recorded {describe(wanted)}, replaying it gives {describe(sig(first))}")
@@ -411,7 +440,7 @@ def _shrink_explore(
         res = replay([{"cluster": cl, "choices": ch, "shrink": True,
                        "shrink_ms": remaining_ms()}])[0]
         stats.candidates += 1
-        if sig(res) != wanted:
+        if not same(res):
             return ch
         explicit: list[int] = res["explicit"]
         if len(explicit) < len(ch):
@@ -443,7 +472,7 @@ def _shrink_explore(
             for keep in candidates:
                 cl, ch = without_faults(cluster, choices, keep)
                 items.append({"cluster": cl, "choices": ch})
-            return [sig(r) == wanted for r in replay(items)]
+            return [same(r) for r in replay(items)]
 
         kept = ddmin(faults, still_fails, stats, lambda: time.monotonic() < deadline,
                      min_len=0, width=pool.jobs)
@@ -452,7 +481,7 @@ def _shrink_explore(
             if req.minimize == "all" and time.monotonic() < deadline:
                 choices = shrink_schedule(cluster, choices)
     final = replay([{"cluster": cluster, "choices": choices}])[0]
-    if sig(final) != wanted:
+    if not same(final):
         raise FozzyError(f"the shrunk schedule ends {describe(sig(final))} instead of"
                          f" {describe(wanted)}")
     effective_doc = {**effective, **cluster}

@@ -28,7 +28,8 @@ from fozzy.artifacts.reproduce import Invocation, RunFlags, run_command, suite_c
 from fozzy.artifacts.summary import build_summary, collapse_findings, memory_summary
 from fozzy.errors import FozzyError, ScenarioError, worst
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
-from fozzy.executor.pool import PREFETCH_MAX_BYTES, PoolError, WorkerPool
+from fozzy.executor.pool import PREFETCH_MAX_BYTES, PoolError
+from fozzy.executor.seam import Executor, make_executor
 from fozzy.scenario.discover import Selected, discover, scenario_seeds
 from fozzy.scenario.validate import error_for
 from workers.scenario_core import ScenarioProblem
@@ -51,6 +52,7 @@ class TestRequest:
     limits: dict[str, int] = field(default_factory=dict)
     base_dir: str = ".fozzy"
     jobs: int = 1
+    dask: str | None = None
     filter: str | None = None
     fail_fast: bool = False
     skip_distributed: bool = False
@@ -94,7 +96,7 @@ def load_batch_size(count: int, jobs: int) -> int:
     return max(1, min(128, count // (jobs * 4)))
 
 
-def load_all(selected: list[Selected], pool: WorkerPool) -> list[dict[str, Any]]:
+def load_all(selected: list[Selected], pool: Executor) -> list[dict[str, Any]]:
     """Phase one: every selected file read, classified and validated on the pool; one answer
     per file, in input order (see `workers.scenario_core.load_batch`)."""
     from workers.input_limits import as_dict
@@ -112,7 +114,7 @@ def load_all(selected: list[Selected], pool: WorkerPool) -> list[dict[str, Any]]
     return [row for batch in answers for row in batch]
 
 
-def select(req: TestRequest, pool: WorkerPool) -> list[Entry]:
+def select(req: TestRequest, pool: Executor) -> list[Entry]:
     """Discover, load, classify, filter and validate; any bad file aborts before running."""
     selected = discover(req.patterns)
     loaded = load_all(selected, pool)
@@ -248,6 +250,7 @@ def _write_scenario_trace(
         summary=summary,
         memory=result["memory"],
         backends=backends,
+        measurements=result.get("measurements"),
     )
     write_trace(entry.record_to, doc)
 
@@ -292,8 +295,8 @@ def batch_size_for(count: int, jobs: int, item_bytes: int = 0) -> int:
 
 def execute_test(req: TestRequest, progress: Progress | None = None) -> tuple[Finalized, bool]:
     """Run the suite; returns the finalized run and whether it was interrupted."""
-    with WorkerPool(
-        1 if req.fail_fast else max(1, req.jobs), mem_limit_mb=req.worker_mem_mb
+    with make_executor(
+        1 if req.fail_fast else max(1, req.jobs), dask=req.dask, mem_limit_mb=req.worker_mem_mb
     ) as pool:
         entries = select(req, pool)
         reserve_records(req, entries)
@@ -301,7 +304,7 @@ def execute_test(req: TestRequest, progress: Progress | None = None) -> tuple[Fi
 
 
 def _execute(
-    req: TestRequest, entries: list[Entry], pool: WorkerPool, progress: Progress | None
+    req: TestRequest, entries: list[Entry], pool: Executor, progress: Progress | None
 ) -> tuple[Finalized, bool]:
     runnable = [e for e in entries if e.runnable]
     base = {"det": req.det, "timeout_ms": req.timeout_ms, "backends": req.backends,

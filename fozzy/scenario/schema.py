@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from fozzy.documents import SCHEMA_DOC
 from workers.cluster.spec import DSTEPS, INVARIANTS, Kind
 from workers.steps.registry import NOTE, STEP_ORDER, Field, StepDef, T, registry
 
-SCHEMA_VERSION = "fozzy.schema_doc.v4"
+SCHEMA_VERSION = SCHEMA_DOC
 
 DURATION_SYNTAX = (
     "DIGITS then one unit of ms|s|m|h, e.g. 250ms, 2s, 5m; surrounding whitespace is "

@@ -18,7 +18,7 @@ MODES = ("run", "test", "fuzz", "explore", "replay")
 # Top-level members in the order they are written; `checksum` is always last.
 MEMBER_ORDER = (
     "format", "version", "engine", "mode", "scenario_path", "scenario", "backends", "fuzz",
-    "explore", "memory", "decisions", "events", "summary", "checksum",
+    "explore", "memory", "decisions", "events", "measurements", "summary", "checksum",
 )
 BACKEND_FAMILIES = ("proc", "fs", "http")
 # Decision kinds only a host backend produces (scripted proc_spawn records `proc_spawn` too).
@@ -68,13 +68,15 @@ def build_trace(
     fuzz: dict[str, Any] | None = None,
     explore: dict[str, Any] | None = None,
     backends: dict[str, str] | None = None,
+    measurements: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A trace document without its checksum (the writer seals it).
 
     `scenario` is the normalized step scenario `{version, name, steps}` exactly as it was sent
     to the worker, so replay runs the same steps; `memory` is a worker memory report;
     `backends` the proc/fs/http backends the run used, which tells replay what to answer
-    from the log.
+    from the log. `measurements` (wall/CPU/RSS per step, `workers.engine.measure`) sit
+    beside the decision log, never in it: nothing that replays or compares runs reads them.
     """
     if mode not in MODES:
         raise ValueError(f"unknown trace mode {mode!r}")
@@ -97,6 +99,8 @@ def build_trace(
         doc["memory"] = section
     doc["decisions"] = decisions
     doc["events"] = events
+    if measurements is not None:
+        doc["measurements"] = measurements
     doc["summary"] = summary
     return doc
 

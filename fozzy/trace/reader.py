@@ -83,6 +83,7 @@ class _Trace(msgspec.Struct, gc=False):
     memory: dict[str, Any] | None = None
     decisions: list[_Decision] | msgspec.UnsetType = msgspec.UNSET
     events: list[_Event] | msgspec.UnsetType = msgspec.UNSET
+    measurements: dict[str, Any] | None = None
     summary: _Summary | msgspec.UnsetType = msgspec.UNSET
     checksum: Any = None
 

@@ -59,6 +59,7 @@ class Recorder:
             summary=summary,
             memory=execution.memory_report,
             backends=self.backends,
+            measurements=execution.measurements,
         )
         write_trace(path, doc)
         self._written = True

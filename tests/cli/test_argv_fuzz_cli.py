@@ -116,6 +116,7 @@ def _json_documents(stdout: str) -> int:
     return count
 
 
+@pytest.mark.timeout(900)  # 200 fozzy subprocesses: ~90 s on a loaded 2-core machine
 @settings(max_examples=200, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(argv=argvs())

@@ -31,7 +31,8 @@ def test_ls_lists_verified_files_the_same_for_every_selector(tmp_path: Path) -> 
     out = ok_json(tmp_path, "artifacts", "ls", "latest")
     assert out["type"] == "list"
     assert [(e["kind"], Path(e["path"]).name) for e in out["entries"]] == [
-        ("trace", "trace.fozzy"), ("timeline", "timeline.json"), ("report", "report.json"),
+        ("trace", "trace.fozzy"), ("timeline", "timeline.json"),
+        ("profile", "measurements.json"), ("report", "report.json"),
         ("events", "events.json"), ("manifest", "manifest.json")]
     assert all(Path(e["path"]).parent == Path(rdir) for e in out["entries"])
     assert all(e["sizeBytes"] == Path(e["path"]).stat().st_size for e in out["entries"])
@@ -91,7 +92,8 @@ def test_export_zip_is_flat_deterministic_and_not_clobbered(tmp_path: Path) -> N
     ok_json(tmp_path, "artifacts", "export", "latest", "--out", "a.ZIP")
     with zipfile.ZipFile(tmp_path / "a.ZIP") as zf:
         infos = zf.infolist()
-        assert [i.filename for i in infos] == ["trace.fozzy", "timeline.json", "report.json",
+        assert [i.filename for i in infos] == ["trace.fozzy", "timeline.json",
+                                              "measurements.json", "report.json",
                                               "events.json", "manifest.json"]
         assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in infos)
         assert all((i.external_attr >> 16) & 0o777 == 0o644 for i in infos)

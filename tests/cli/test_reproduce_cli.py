@@ -171,10 +171,14 @@ def test_fuzz_crash_of_a_target_outside_the_project_replays_with_trust(tmp_path:
     assert_reproduces(tmp_path, crash["reproduce"], crash["status"])
 
 
+# Under scripted backends the mock is the system and only the seed varies: this expectation
+# holds for some seeds only (reordered delivery), a real finding of the scenario.
 ORDERS = {"version": 1, "name": "orders", "steps": [
-    {"type": "http_when", "method": "POST", "path": "/orders", "status": 201},
-    {"type": "http_when", "method": "POST", "path": "/orders?debug=1", "status": 500},
-    {"type": "http_request", "method": "POST", "path": "/orders", "expect_status": 201},
+    {"type": "net_set_reorder", "enabled": True},
+    {"type": "net_send", "from": "a", "to": "b", "payload": "first"},
+    {"type": "net_send", "from": "a", "to": "b", "payload": "second"},
+    {"type": "net_deliver_one"},
+    {"type": "net_recv_assert", "node": "b", "payload": "first"},
 ]}
 
 

@@ -65,7 +65,7 @@ def test_pass_prints_one_summary_and_writes_report_and_manifest(tmp_path: Path) 
     run_dir = tmp_path / ".fozzy" / "runs" / run_id
     assert s["identity"]["artifactsDir"] == str(run_dir)
     assert s["identity"]["reportPath"] == str(run_dir / "report.json")
-    assert run_dir_files(s) == ["manifest.json", "report.json"]
+    assert run_dir_files(s) == ["manifest.json", "measurements.json", "report.json"]
     assert json.loads((run_dir / "report.json").read_text()) == s
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["schemaVersion"] == "fozzy.run_manifest.v1"
@@ -92,7 +92,8 @@ def test_fail_exits_1_and_writes_heavy_artifacts(tmp_path: Path) -> None:
         {"kind": "assertion", "title": "assert_eq_int", "message": "one is not two"}
     ]
     assert run_dir_files(s) == [
-        "events.json", "manifest.json", "report.json", "timeline.json", "trace.fozzy"
+        "events.json", "manifest.json", "measurements.json", "report.json", "timeline.json",
+        "trace.fozzy"
     ]
     assert s["identity"]["tracePath"] == s["identity"]["artifactsDir"] + "/trace.fozzy"
     events = json.loads((Path(s["identity"]["artifactsDir"]) / "events.json").read_text())

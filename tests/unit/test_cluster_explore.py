@@ -109,7 +109,7 @@ def test_checker_override_replaces_invariants() -> None:
     run = run_schedule(prep)
     assert run.finding == {"kind": "invariant", "title": "kv_node_equals",
                            "message": 'invariant violated: expected a.color == "red",'
-                                      ' got Some("blue")'}
+                                      ' got Some("blue")', "location": {"invariant": 0}}
 
 
 def test_failed_client_get_assert_is_an_assertion_finding() -> None:

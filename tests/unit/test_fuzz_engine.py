@@ -52,7 +52,7 @@ def _oracles(steps: list[dict[str, Any]]) -> list[Any]:
     return out
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(st.integers(0, 2**32))
 def test_scenario_mutants_never_touch_oracles(seed: int) -> None:
     base = ScenarioInput(7, parse_steps(STEPS, "/steps"))

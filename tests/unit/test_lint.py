@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -17,6 +19,7 @@ def run_tool(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.timeout(600)  # a cold mypy cache on a loaded runner
 def test_mypy_strict_passes_on_fozzy_and_workers() -> None:
     r = run_tool("mypy", "--strict", "fozzy", "workers")
     assert r.returncode == 0, r.stdout + r.stderr

@@ -29,7 +29,7 @@ HANG = item([{"type": "sleep", "duration": "60s"}], path="hang.fozzy.json", det=
 
 
 def strip_wall(result: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in result.items() if k != "wallNs"}
+    return {k: v for k, v in result.items() if k not in ("wallNs", "measurements")}
 
 
 def children() -> list[psutil.Process]:

@@ -14,8 +14,9 @@ from typing import Any
 import psutil
 import pytest
 
-from fozzy.executor.pool import PREFETCH_MAX_BYTES, WorkerPool, _Worker
+from fozzy.executor.pool import PREFETCH_MAX_BYTES, WorkerPool
 from workers import serve
+from workers.sandbox import WorkerSlot
 from workers.steps.parse import parse_steps
 
 
@@ -39,7 +40,7 @@ def frame(payload: bytes) -> bytes:
 
 
 def test_frames_are_split_out_of_arbitrary_chunks() -> None:
-    w = _Worker(proc=None, conn=None, fd=-1, sentinel=-1)
+    w = WorkerSlot(proc=None, conn=None, fd=-1, sentinel=-1)
     stream = frame(b"abc") + frame(b"") + struct.pack("!i", -1) + struct.pack("!Q", 5) + b"hello"
     stream += frame(b"tail")
     got: list[bytes] = []
@@ -53,7 +54,7 @@ def test_frames_are_split_out_of_arbitrary_chunks() -> None:
 
 
 def strip_wall(result: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in result.items() if k != "wallNs"}
+    return {k: v for k, v in result.items() if k not in ("wallNs", "measurements")}
 
 
 @pytest.mark.parametrize("jobs,batch", [(1, 1), (1, 3), (2, 2)])

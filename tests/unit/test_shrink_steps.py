@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fozzy.shrink.ddmin import ShrinkStats, ddmin
-from fozzy.shrink.steps import shrink_steps, value_candidates
+from fozzy.shrink.steps import Candidate, shrink_steps, value_candidates
 from tests.unit.enginekit import run
 from workers.steps.parse import parse_steps
 
@@ -25,8 +25,8 @@ def oracle_for(steps: list[dict[str, Any]]) -> Any:
     target = signature(run(steps))
     assert target is not None
 
-    def still_fails(cands: list[list[dict[str, Any]]]) -> list[bool]:
-        return [signature(run(c)) == target for c in cands]
+    def still_fails(cands: list[Candidate]) -> list[bool]:
+        return [signature(run(c.steps)) == target for c in cands]
 
     return still_fails
 
@@ -73,10 +73,12 @@ def test_nested_steps_and_values_shrink() -> None:
     assert result[0]["steps"] == []
 
 
-def test_values_get_smaller() -> None:
-    raw = [{"type": "assert_eq_str", "a": "a fairly long string", "b": "another long string"}]
+def test_inputs_get_smaller_and_oracles_stay() -> None:
+    raw = [{"type": "set_kv", "key": "k", "value": "a fairly long string"},
+           {"type": "assert_eq_str", "a": "a fairly long string", "b": "another long string"}]
     result, _ = shrink(raw)
-    assert result[0]["a"] == "" or result[0]["b"] == ""
+    assert result == [{"type": "assert_eq_str", "a": "a fairly long string",
+                       "b": "another long string", "msg": None}]
 
 
 @settings(max_examples=60, deadline=None)

@@ -31,6 +31,7 @@ from workers.capabilities import (
 )
 from workers.containment import ProcessScope
 from workers.engine.findings import HANG, StepFailed, assertion
+from workers.engine.measure import HostUsage
 from workers.engine.quote import q
 from workers.engine.runtime import Decision, Runtime
 from workers.limits import (
@@ -99,6 +100,7 @@ def live_decision(rt: Runtime, s: Step) -> Decision:
     cap = int(rt.limits.get("max_output_bytes") or DEFAULT_MAX_OUTPUT_BYTES)
     deadline = deadline_for(rt, s)
     t0 = time.monotonic_ns()
+    usage = None if rt.meter is None else HostUsage()
     try:
         out = run_process([cmd, *args], rt.cwd, deadline, cap, keep=scope(rt).keep)
     except OSError as e:
@@ -107,6 +109,8 @@ def live_decision(rt: Runtime, s: Step) -> Decision:
             "proc_spawn_host", f"host proc spawn failed for {invocation(cmd, args)}: {e}"
         ))
         return d
+    if rt.meter is not None and usage is not None:
+        rt.meter.host(usage.record(cmd, out.peak_rss_bytes, out.rss_sample_count))
     stdout, stderr = lossy(out.stdout), lossy(out.stderr)
     ms = duration_of(out.duration_ns)
     if out.status == TIMEOUT:

@@ -78,9 +78,12 @@ def compile_invariants(invariants: list[dict[str, Any]], nodes: list[str]) -> li
 
 
 def check_final(c: Cluster, invariants: list[Invariant]) -> Finding | None:
-    """The first violated invariant, in declared order, on a quiescent state."""
+    """The first violated invariant, in declared order, on a quiescent state. Its finding's
+    `location.invariant` is the invariant's index: shrink keeps it, so a shrunk schedule
+    violates the same invariant, not another of the same kind."""
     live = [n for n in c.names if c.running[n]]
-    for inv in invariants:
+    for idx, inv in enumerate(invariants):
+        where = {"invariant": idx}
         kind = inv[0]
         if kind == "kv_all_equal":
             key = inv[1]
@@ -89,13 +92,14 @@ def check_final(c: Cluster, invariants: list[Invariant]) -> Finding | None:
                 shown = ", ".join(f"{n}={opt(v)}" for n, v in zip(live, values, strict=True))
                 return finding("invariant", kind,
                                f"invariant violated for key {q(key)}: values diverged across"
-                               f" nodes ({shown})")
+                               f" nodes ({shown})", where)
         elif kind == "kv_present_on_all":
             key = inv[1]
             for n in live:
                 if c.value(n, key) is None:
                     return finding("invariant", kind,
-                                   f"invariant violated: key {q(key)} missing on node {q(n)}")
+                                   f"invariant violated: key {q(key)} missing on node {q(n)}",
+                                   where)
         else:
             node, key, want = inv[1], inv[2], inv[3]
             if c.running[node]:
@@ -103,5 +107,5 @@ def check_final(c: Cluster, invariants: list[Invariant]) -> Finding | None:
                 if got != want:
                     return finding("invariant", kind,
                                    f"invariant violated: expected {node}.{key} == {q(want)},"
-                                   f" got {opt(got)}")
+                                   f" got {opt(got)}", where)
     return None

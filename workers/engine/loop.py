@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from workers.engine.findings import ASSERTION, HANG, StepFailed, finding
+from workers.engine.measure import StepMeter
 from workers.engine.oracles import target_misbehaviour
 from workers.engine.replay import ReplayDiverged, attach_replay, finish_replay
 from workers.engine.runtime import Runtime
@@ -27,6 +28,10 @@ def _timeout_finding() -> dict[str, Any]:
 def run_steps(rt: Runtime, steps: list[Step]) -> str:
     """Execute top-level steps in order; returns the status before memory finalization.
 
+    `rt.failed_step` names the top-level step that failed (None when the failure came after
+    the steps, from the memory checks or the service oracle): shrink keeps it fixed, so a
+    reproducer never trades the failing step for another.
+
     This loop runs for every step of every fuzz exec, so it appends each step's events
     itself (the entries `rt.emit` makes, into the same list) and checks the deadline only
     when the run has one: those calls were 6% of a small scenario's run."""
@@ -35,9 +40,13 @@ def run_steps(rt: Runtime, steps: list[Step]) -> str:
     events = rt.events
     rt.start_v = clock.now_ms
     limited = rt.timeout_ms is not None
+    meter = rt.meter
+    if meter is not None:
+        meter.begin()
     for idx, s in enumerate(steps):
         if limited and rt.timed_out():
             rt.findings.append(_timeout_finding())
+            rt.failed_step = idx
             return TIMEOUT
         kind = s["type"]
         sdef = reg[kind]
@@ -46,6 +55,7 @@ def run_steps(rt: Runtime, steps: list[Step]) -> str:
             rt.decide({"kind": "scheduler_pick", "task_id": idx + 1, "label": kind})
         except StepFailed as stop:  # replay: `--until` spent or the recorded deadline hit
             rt.findings.append(stop.finding)
+            rt.failed_step = idx
             return TIMEOUT if stop.finding["kind"] == HANG else FAIL
         span = f"step-{idx}"
         started = clock.now_ms
@@ -56,12 +66,17 @@ def run_steps(rt: Runtime, steps: list[Step]) -> str:
         try:
             sdef.run(rt, s)
         except StepFailed as failure:
+            if meter is not None:
+                meter.stop(idx, kind)
             rt.emit(
                 "span_end",
                 {"duration_ms": clock.now_ms - started, "span": span, "status": "error"},
             )
             rt.findings.append(failure.finding)
+            rt.failed_step = idx
             return TIMEOUT if failure.is_timeout else FAIL
+        if meter is not None:
+            meter.stop(idx, kind)
         if sdef.counts_as_work:
             rt.executed += 1
         now = clock.now_ms
@@ -69,6 +84,7 @@ def run_steps(rt: Runtime, steps: list[Step]) -> str:
             "duration_ms": now - started, "span": span, "status": "ok"}})
         if limited and rt.timed_out():
             rt.findings.append(_timeout_finding())
+            rt.failed_step = idx
             return TIMEOUT
     if rt.executed == 0 and any(reg[s["type"]].declaration for s in steps):
         rt.findings.append(finding(ASSERTION, "no_steps_executed", NO_WORK_MESSAGE))
@@ -80,10 +96,12 @@ def run_scenario(spec: dict[str, Any]) -> dict[str, Any]:
     """Run one job item (see workers.protocol.RunSpec) and return its result dict.
 
     With `trim` set (a suite that records nothing) the event stream, the decision log and the
-    memory sidecar data stay in the worker: only what the report needs crosses the pipe.
+    memory sidecar data stay in the worker: only what the report needs crosses the pipe. Such
+    a run is not measured either: there is nowhere its measurements would be kept.
     """
-    result = execute(spec)[1]
-    if spec.get("trim"):
+    trim = bool(spec.get("trim"))
+    result = execute(spec, measure=not trim)[1]
+    if trim:
         result["events"] = []
         result["decisions"] = []
         if result["memory"] is not None:
@@ -92,13 +110,16 @@ def run_scenario(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def execute(
-    spec: dict[str, Any], memory_report: bool = True
+    spec: dict[str, Any], memory_report: bool = True, measure: bool = True
 ) -> tuple[Runtime, dict[str, Any]]:
     """Run one job item; also hand back the final runtime for callers (the fuzzer) that read
-    end state beyond the result. Without `memory_report` the result's `memory` is None: the
-    fuzzer reads only status, findings and the logs, and builds no trace from them."""
+    end state beyond the result. Without `memory_report` the result's `memory` is None, and
+    without `measure` its `measurements`: the fuzzer reads only status, findings and the logs,
+    and builds no trace from them."""
     t0 = time.perf_counter_ns()
     rt = Runtime(spec)
+    if measure:
+        rt.meter = StepMeter()
     try:
         return _execute(rt, spec, memory_report, t0)
     finally:
@@ -139,5 +160,7 @@ def _result(
         "memory": memory,
         "virtualMs": rt.clock.now_ms,
         "executed": rt.executed,
+        "failedStep": rt.failed_step,
         "wallNs": time.perf_counter_ns() - t0,
+        "measurements": None if rt.meter is None else rt.meter.result(),
     }

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from workers.engine.clock import Clock
 from workers.engine.findings import Finding
+from workers.engine.measure import StepMeter
 from workers.engine.memory import MemoryModel
 from workers.engine.net import NetSim
 from workers.engine.rng import Rng
@@ -64,8 +65,10 @@ class Runtime:
         self.events: list[Event] = []
         self.findings: list[Finding] = []
         self.replay: DecisionSource | None = None
+        self.meter: StepMeter | None = None  # set by loop.execute when the run is measured
         self.executed = 0
         self.step_index = 0
+        self.failed_step: int | None = None
         self.start_v = 0
         self.start_wall = time.monotonic()
         self._closers: list[Callable[[], None]] = []

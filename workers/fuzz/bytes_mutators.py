@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 _DIGITS = re.compile(rb"[0-9]{1,18}")
 INTERESTING_8 = (0, 1, 16, 32, 64, 100, 127, 128, 255)
@@ -24,6 +25,11 @@ class MutationContext:
     corpus: Sequence[bytes] = ()
     dictionary: Sequence[bytes] = ()
     max_len: int = 4096
+    #: The table of recent compares, `(seen, wanted)` operand pairs (`seen` None: a token the
+    #: input should contain), filled by an instrumented `fn:` target (workers/fuzz/probe.py).
+    compares: Collection[tuple[Any, Any]] = ()
+    #: Changes whenever `compares` does (what is derived from the table may be cached on it).
+    compares_version: int = 0
 
 
 ByteMutator = Callable[[bytes, random.Random, MutationContext], bytes]
@@ -161,6 +167,84 @@ def ascii_int(data: bytes, rng: random.Random, ctx: MutationContext) -> bytes:
     return data[:start] + str(abs(new)).encode() + data[end:]
 
 
+def _encodings(value: Any) -> dict[str, bytes]:
+    """How an operand may be written in the input, by style, so that a seen value and the
+    wanted one are swapped in the same style (decimal text, or binary of one width/order)."""
+    if isinstance(value, str):
+        return {"text": value.encode()}
+    if isinstance(value, bytes):
+        return {"text": value}
+    if not isinstance(value, int) or isinstance(value, bool):
+        return {}
+    out = {"text": str(value).encode()}
+    if 0 <= value < 1 << 64:
+        for width in (1, 2, 4, 8):
+            if value < 1 << (8 * width):
+                out[f"le{width}"] = value.to_bytes(width, "little")
+                out[f"be{width}"] = value.to_bytes(width, "big")
+    return out
+
+
+#: Candidates one compare stage may try (it runs once per input kept).
+COMPARE_STAGE_MAX = 256
+#: Words (and token boundaries) a compare stage inserts.
+COMPARE_STAGE_WORDS = 16
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == b""
+
+
+def compare_stage(data: bytes, pairs: Sequence[tuple[Any, Any]]) -> Iterator[bytes]:
+    """Input-to-state (Redqueen's idea), run once on an input just kept, over the compares
+    its own execution made: where a seen operand sits in the input, write the wanted one in
+    its place (same encoding); a wanted value compared against nothing, or a separator the
+    input lacks, is inserted at each token boundary — separator and value also joined, since
+    a missing `=` is why the field after it was empty."""
+    seen = {data}
+    made = 0
+    replacements: list[bytes] = []
+    for was, wanted in pairs:
+        new, old = _encodings(wanted), ({} if was is None else _encodings(was))
+        for style, o in old.items():
+            if o and style in new and o in data:
+                i = data.find(o)
+                replacements.append(data[:i] + new[style] + data[i + len(o):])
+    seps = [_encodings(w).get("text", b"") for was, w in pairs if was is None]
+    values = [_encodings(w).get("text", b"") for was, w in pairs if _empty(was) and was is not None]
+    words = [w for w in (*seps, *values, *(a + b for a in seps for b in values)) if w]
+    inserts = (data[:i] + w + data[i:] for w in words[:COMPARE_STAGE_WORDS]
+               for i in boundaries(data)[:COMPARE_STAGE_WORDS])
+    for out in (*replacements, *inserts):
+        if made >= COMPARE_STAGE_MAX:
+            return
+        if out not in seen:
+            seen.add(out)
+            made += 1
+            yield out
+
+
+def compare_replace(data: bytes, rng: random.Random, ctx: MutationContext) -> bytes:
+    """libFuzzer's table of recent compares: where the input holds an operand the target
+    compared, write the operand it was compared with; otherwise put the wanted value in."""
+    if not ctx.compares:
+        return dict_overwrite(data, rng, ctx)
+    seen, wanted = rng.choice(list(ctx.compares))
+    new = _encodings(wanted)
+    if not new:
+        return data
+    old = _encodings(seen)
+    styles = [s for s in old if s in new and old[s] and old[s] in data]
+    if styles:
+        style = rng.choice(styles)
+        at = [i for i in range(len(data)) if data.startswith(old[style], i)]
+        i = rng.choice(at)
+        return data[:i] + new[style] + data[i + len(old[style]):]
+    word = rng.choice(list(new.values()))
+    i = _position(data, rng, len(data))
+    return data[:i] + word + data[i + (len(word) if rng.random() < 0.5 else 0):]
+
+
 BYTE_MUTATORS: dict[str, ByteMutator] = {
     "bit_flip": bit_flip,
     "byte_flip": byte_flip,
@@ -173,6 +257,7 @@ BYTE_MUTATORS: dict[str, ByteMutator] = {
     "dict_insert": dict_insert,
     "dict_overwrite": dict_overwrite,
     "ascii_int": ascii_int,
+    "cmp": compare_replace,
 }
 
 

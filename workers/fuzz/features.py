@@ -5,7 +5,9 @@ salted `hash`) of one observation: which kind of step ran with which outcome and
 observable branch (events emitted, HTTP status, process exit code and output lines, delivery
 vs drop, allocation failure reason), how often each (kind, branch) happened (log2 bucket),
 and log2-bucketed end state (KV size, network queue, memory in use). Positions are left out
-on purpose: duplicating a step would otherwise make every shifted step look new.
+on purpose: duplicating a step would otherwise make every shifted step look new. A real
+system's answers (output lines, response bodies) fall into a bounded number of buckets, so
+that a program echoing its input cannot make every mutant new.
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ from typing import Any
 from workers.engine.runtime import Runtime
 
 _BRANCH_FIELDS = ("status", "exit_code", "dropped", "failed_reason", "existed", "op", "backend")
+#: distinct answers of a real system (output lines, response bodies) of one length class
+#: (log2) count as this many features per kind at most: a program that echoes its input
+#: would otherwise make every mutant "new" and grow the corpus by one entry per execution
+ANSWER_BUCKETS = 32
 
 
 def _branch(event: dict[str, Any]) -> str:
@@ -25,6 +31,11 @@ def _branch(event: dict[str, Any]) -> str:
         if key in fields:
             parts.append(f"{key}={fields[key]}")
     return ",".join(parts)
+
+
+def _answer(kind: str, text: str) -> str:
+    bucket = zlib.crc32(text.encode()) % ANSWER_BUCKETS
+    return f"{kind}|{len(text).bit_length()}|{bucket}"
 
 
 def scenario_features(rt: Runtime, result: dict[str, Any]) -> set[int]:
@@ -46,14 +57,14 @@ def scenario_features(rt: Runtime, result: dict[str, Any]) -> set[int]:
             branch.append(_branch(ev))
             if name == "proc_spawn":
                 for line in str(f.get("stdout", "")).splitlines()[:64]:
-                    texts.append(f"stdout|{line[:200]}")
+                    texts.append(_answer("stdout", line[:200]))
     for key, n in counts.items():
         texts.append(key)
         texts.append(f"{key}#{n.bit_length()}")
     for d in result["decisions"]:
         # Host observations: what a real service or program answered is its coverage.
         if d["kind"] == "http_request":
-            texts.append(f"http|{d.get('status_code')}|{str(d.get('body', ''))[:200]}")
+            texts.append(_answer(f"http|{d.get('status_code')}", str(d.get("body", ""))[:200]))
         elif d["kind"] in ("http_request_timeout", "proc_spawn_timeout"):
             texts.append(f"timeout|{d['kind']}")
     for finding in result["findings"]:

@@ -1,14 +1,15 @@
-"""`fn:<module>:<callable>` targets: a Python callable taking `bytes`, with line-arc coverage
-of the target's own source files.
+"""`fn:<module>:<callable>` targets: a Python callable taking `bytes`, with block coverage,
+comparison operands and value-profile features of the target's own source files.
 
-Tracing is limited to the files of the target (its module file, or every file of its
-top-level package): the tracer declines every other frame, so the standard library and
-fozzy itself are never traced and cost nothing.
+Only the files of the target (its module file, or every file of its top-level package) are
+instrumented, by rewriting them at import (workers/fuzz/instrument.py); the standard library
+and fozzy itself run untouched and cost nothing.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import importlib.util
 import os
 import signal
@@ -16,9 +17,12 @@ import sys
 import traceback
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import FrameType
 from typing import Any
+
+from workers.fuzz.instrument import Instrumented, InstrumentingLoader, install
+from workers.fuzz.probe import PROBE
 
 
 class TargetError(Exception):
@@ -31,47 +35,77 @@ class FnTarget:
     func: Callable[[bytes], object]
     files: frozenset[str]
     root: str
-    _arc_ids: dict[tuple[str, int, int], int] = field(default_factory=dict)
-    traced: dict[str, bool] = field(default_factory=dict)  # co_filename → is a target file
     dictionary: tuple[bytes, ...] = ()
-
-    def arc_id(self, arc: tuple[str, int, int]) -> int:
-        """Stable id of an arc (same in every worker): CRC-32 of `relpath:from:to`."""
-        cached = self._arc_ids.get(arc)
-        if cached is None:
-            rel = os.path.relpath(arc[0], self.root)
-            cached = zlib.crc32(f"{rel}:{arc[1]}:{arc[2]}".encode())
-            self._arc_ids[arc] = cached
-        return cached
+    #: Whether the target's own code decodes JSON (`json.loads` & co.): its inputs are then
+    #: worth mutating as JSON documents even before the corpus holds one.
+    reads_json: bool = False
 
 
-def _import(module: str, cwd: str) -> Any:
+def _target_files(module: str, cwd: str) -> tuple[str, frozenset[str]]:
+    """The files to instrument, found before anything is imported: the module file, or
+    every file of its top-level package."""
     if module.endswith(".py") or os.sep in module:
-        path = os.path.abspath(os.path.join(cwd, module))
+        path = os.path.realpath(os.path.join(cwd, module))
         if not os.path.isfile(path):
             raise TargetError(f"fn target module file not found: {module}")
+        return os.path.dirname(path), frozenset({path})
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)
+    top = module.split(".")[0]
+    spec = importlib.machinery.PathFinder.find_spec(top)
+    if spec is None:
+        existing = sys.modules.get(top)
+        origin = getattr(existing, "__file__", None)
+        if origin is None:
+            raise TargetError(f"cannot import fn target module {module}: no module named {top!r}")
+        locations = [os.path.dirname(origin)] if origin.endswith("__init__.py") else None
+    else:
+        origin, locations = spec.origin, spec.submodule_search_locations
+    if locations:
+        root = os.path.realpath(next(iter(locations)))
+        files = frozenset(
+            os.path.realpath(os.path.join(d, f))
+            for d, _, fs in os.walk(root) for f in fs if f.endswith(".py")
+        )
+        return root, files
+    if origin is None or not origin.endswith(".py"):
+        # A compiled or built-in module: nothing to instrument, so nothing to cover.
+        return os.path.realpath(cwd), frozenset()
+    path = os.path.realpath(origin)
+    return os.path.dirname(path), frozenset({path})
+
+
+def _import(module: str, cwd: str, root: str, files: frozenset[str], seen: Instrumented) -> Any:
+    install(files, root, seen)
+    if module.endswith(".py") or os.sep in module:
+        path = os.path.realpath(os.path.join(cwd, module))
         name = "fozzy_fn_" + str(zlib.crc32(path.encode()))
-        spec = importlib.util.spec_from_file_location(name, path)
-        if spec is None or spec.loader is None:
+        loader = InstrumentingLoader(name, path, root, seen)
+        spec = importlib.util.spec_from_file_location(name, path, loader=loader)
+        if spec is None:
             raise TargetError(f"cannot import fn target module {module}")
         mod = importlib.util.module_from_spec(spec)
         sys.modules[name] = mod
-        spec.loader.exec_module(mod)
+        try:
+            loader.exec_module(mod)
+        except SyntaxError as e:
+            raise TargetError(f"cannot import fn target module {module}: {e}") from None
         return mod
-    if cwd not in sys.path:
-        sys.path.insert(0, cwd)
     try:
         return importlib.import_module(module)
-    except ImportError as e:
+    except (ImportError, SyntaxError) as e:
         raise TargetError(f"cannot import fn target module {module}: {e}") from None
 
 
 def load_target(spec: str, cwd: str) -> FnTarget:
-    """Resolve `module:callable` (dotted module or a .py path relative to `cwd`)."""
+    """Resolve `module:callable` (dotted module or a .py path relative to `cwd`), importing
+    the target's own files instrumented (workers/fuzz/instrument.py)."""
     module, sep, attr = spec.rpartition(":")
     if not sep or not module or not attr:
         raise TargetError(f"fn target must be fn:<module>:<callable>, got fn:{spec}")
-    mod = _import(module, cwd)
+    root, files = _target_files(module, cwd)
+    seen = Instrumented()
+    mod = _import(module, cwd, root, files, seen)
     obj: Any = mod
     for part in attr.split("."):
         obj = getattr(obj, part, None)
@@ -79,19 +113,8 @@ def load_target(spec: str, cwd: str) -> FnTarget:
             raise TargetError(f"fn target {spec}: {module} has no attribute {attr}")
     if not callable(obj):
         raise TargetError(f"fn target {spec} is not callable")
-    mod_file = os.path.realpath(getattr(mod, "__file__", "") or "")
-    top = sys.modules.get(mod.__name__.split(".")[0])
-    top_file = getattr(top, "__file__", None)
-    if top is not mod and top_file and os.path.basename(top_file) == "__init__.py":
-        root = os.path.dirname(os.path.realpath(top_file))
-        files = frozenset(
-            os.path.realpath(os.path.join(d, f))
-            for d, _, fs in os.walk(root) for f in fs if f.endswith(".py")
-        )
-    else:
-        root = os.path.dirname(mod_file)
-        files = frozenset({mod_file})
-    return FnTarget(spec, obj, files, root, dictionary=harvest_constants(files))
+    return FnTarget(spec, obj, files, root, dictionary=harvest_constants(files),
+                    reads_json=seen.reads_json)
 
 
 def _const_bytes(value: object) -> list[bytes]:
@@ -132,6 +155,7 @@ def harvest_constants(files: frozenset[str]) -> tuple[bytes, ...]:
 
 @dataclass
 class FnOutcome:
+    #: Blocks reached and value-profile features (ids stable across workers).
     arcs: set[int]
     error: dict[str, Any] | None
 
@@ -146,38 +170,20 @@ def _alarm(signum: int, frame: FrameType | None) -> None:
 
 
 def run_fn(
-    target: FnTarget, data: bytes, coverage: bool = True, timeout_s: float | None = None
+    target: FnTarget,
+    data: bytes,
+    coverage: bool = True,
+    timeout_s: float | None = None,
+    value_profile: bool = True,
 ) -> FnOutcome:
-    """Call the target once; an exception is the finding, arcs are the coverage. With
+    """Call the target once; an exception is the finding, the probes' features are the
+    coverage (with how close each comparison came, unless `value_profile` is off). With
     `timeout_s`, a call still running then is interrupted and reported as a hang."""
-    arcs: set[tuple[str, int, int]] = set()
-    traced = target.traced
-
-    def global_trace(frame: FrameType, event: str, arg: Any) -> Any:
-        filename = frame.f_code.co_filename
-        wanted = traced.get(filename)
-        if wanted is None:
-            wanted = traced[filename] = os.path.realpath(filename) in target.files
-        if not wanted:
-            return None
-        prev = 0
-
-        def local(frame: FrameType, event: str, arg: Any) -> Any:
-            nonlocal prev
-            if event == "line":
-                arcs.add((filename, prev, frame.f_lineno))
-                prev = frame.f_lineno
-            return local
-
-        return local
-
     error: dict[str, Any] | None = None
-    old = sys.gettrace()
     if timeout_s is not None:
         signal.signal(signal.SIGALRM, _alarm)
         signal.setitimer(signal.ITIMER_REAL, timeout_s)
-    if coverage:
-        sys.settrace(global_trace)
+    PROBE.start()
     try:
         target.func(data)
     except ExecTimeout:
@@ -187,11 +193,10 @@ def run_fn(
     except Exception as e:
         error = _describe(e, target.files)
     finally:
-        if coverage:
-            sys.settrace(old)
         if timeout_s is not None:
             signal.setitimer(signal.ITIMER_REAL, 0)
-    return FnOutcome({target.arc_id(a) for a in arcs}, error)
+    features = PROBE.take_features(value_profile)
+    return FnOutcome(features if coverage else set(), error)
 
 
 def _describe(e: BaseException, files: frozenset[str]) -> dict[str, Any]:

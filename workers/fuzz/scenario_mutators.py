@@ -1,10 +1,12 @@
 """Structure-aware mutation of a steps scenario's inputs — never its oracles.
 
 Only fields the registry marks `Role.INPUT` change (request bodies, paths, headers, proc args,
-payloads, fs data, KV values, alloc sizes), plus the run seed and the duplication or
-reordering of pure input steps. Expectations stay as written, so any failure a mutant finds is
-a real disagreement between the system under test and the scenario. Mutants are re-checked
-with the registry's validation rules and discarded if invalid, so they stay runnable.
+fs data), plus the run seed and the duplication or reordering of pure input steps, and only
+for the step types an input's `reach` names: those whose inputs reach a real system
+(workers.fuzz.mocks; under scripted backends the mock is the system, so only the seed
+varies). Expectations stay as written, so any failure a mutant finds is a real disagreement
+between the system under test and the scenario. Mutants are re-checked with the registry's
+validation rules and discarded if invalid, so they stay runnable.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from workers.fuzz.bytes_mutators import MutationContext, mutate_bytes
 from workers.fuzz.bytes_mutators import dictionary_stage as bytes_dictionary_stage
+from workers.fuzz.mocks import Reach
 from workers.steps.paths import Path, copy_path, step_at
 from workers.steps.registry import INT_RANGES, CheckError, Field, Role, Step, StepDef, T, registry
 
@@ -36,6 +39,8 @@ class ScenarioInput:
 
     seed: int
     steps: list[Step]
+    #: the step types that may change (workers.fuzz.mocks.real_step_types); None: every type
+    reach: Reach | None = field(default=None, compare=False)
     _slots: list[tuple[Path, Field]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
@@ -44,10 +49,14 @@ class ScenarioInput:
     def to_json(self) -> dict[str, Any]:
         return {"seed": self.seed, "steps": self.steps}
 
+    def derive(self, seed: int, steps: list[Step]) -> ScenarioInput:
+        """A mutant: new seed and steps, the same reach."""
+        return ScenarioInput(seed, steps, self.reach)
+
     def input_slots(self) -> list[tuple[Path, Field]]:
-        """Every (path to a step, INPUT field) of the steps, nested ones included."""
+        """Every (path to a step, INPUT field) of the steps in reach, nested ones included."""
         if self._slots is None:
-            self._slots = list(_input_slots(self.steps))
+            self._slots = list(_input_slots(self.steps, self.reach))
         return self._slots
 
     def movable_steps(self) -> list[int]:
@@ -55,7 +64,9 @@ class ScenarioInput:
         if self._movable is None:
             reg = registry()
             self._movable = [
-                i for i, s in enumerate(self.steps) if _is_input_step(reg[s["type"]], s)
+                i for i, s in enumerate(self.steps)
+                if (self.reach is None or s["type"] in self.reach)
+                and _is_input_step(reg[s["type"]], s)
             ]
         return self._movable
 
@@ -81,14 +92,17 @@ def literals(value: Any, out: set[bytes] | None = None) -> set[bytes]:
     return acc
 
 
-def _input_slots(steps: list[Step], prefix: Path = ()) -> Iterator[tuple[Path, Field]]:
-    """(path to a step, INPUT field) pairs; a path indexes nested `steps` lists."""
+def _input_slots(steps: list[Step], reach: Reach | None = None, prefix: Path = ()
+                 ) -> Iterator[tuple[Path, Field]]:
+    """(path to a step, INPUT field) pairs of the step types in `reach` (None: all); a path
+    indexes nested `steps` lists."""
     reg = registry()
     for i, s in enumerate(steps):
+        in_reach = reach is None or s["type"] in reach
         for f in reg[s["type"]].fields:
             if f.type is T.STEPS:
-                yield from _input_slots(s[f.name], (*prefix, i))
-            elif f.role is Role.INPUT:
+                yield from _input_slots(s[f.name], reach, (*prefix, i))
+            elif f.role is Role.INPUT and in_reach:
                 yield (*prefix, i), f
 
 
@@ -209,6 +223,23 @@ def _valid(steps: list[Step]) -> bool:
     return True
 
 
+def _applies(base: ScenarioInput, op: str) -> bool:
+    movable = base.movable_steps()
+    if op == "field":
+        return bool(base.input_slots())
+    if op == "duplicate_step":
+        return bool(movable)
+    if op == "swap_steps":
+        return any(i + 1 in movable for i in movable)
+    return op == "seed"
+
+
+def applies(base: ScenarioInput, mutators: Sequence[str]) -> bool:
+    """Whether any of the scenario mutators can make a mutant of `base` (the seed always
+    can; under scripted backends nothing else can, see workers.fuzz.mocks)."""
+    return any(_applies(base, op) for op in mutators)
+
+
 def mutate_scenario(
     base: ScenarioInput,
     rng: random.Random,
@@ -218,10 +249,11 @@ def mutate_scenario(
     attempts: int = 8,
 ) -> tuple[ScenarioInput, str] | None:
     """One valid mutant and the name of the mutator that made it, or None if none applies."""
-    for _ in range(attempts):
-        op = rng.choice(mutators)
+    ops = [op for op in mutators if _applies(base, op)]
+    for _ in range(attempts if ops else 0):
+        op = rng.choice(ops)
         if op == "seed":
-            return ScenarioInput(rng.getrandbits(64), base.steps), op
+            return base.derive(rng.getrandbits(64), base.steps), op
         if op == "field":
             slots = base.input_slots()
             if not slots:
@@ -231,7 +263,7 @@ def mutate_scenario(
             _mutate_field(target, f, rng, ctx, byte_mutators)
             if not _valid([target]):
                 continue
-            return ScenarioInput(base.seed, steps), op
+            return base.derive(base.seed, steps), op
         idx = base.movable_steps()
         if not idx:
             continue
@@ -247,7 +279,7 @@ def mutate_scenario(
                 continue
             steps[i], steps[j] = steps[j], steps[i]
         # Moving or repeating whole valid steps keeps every per-step rule satisfied.
-        return ScenarioInput(base.seed, steps), op
+        return base.derive(base.seed, steps), op
     return None
 
 
@@ -263,14 +295,14 @@ def dictionary_stage(base: ScenarioInput, tokens: Sequence[bytes]) -> Iterator[S
                 steps, target = copy_path(base.steps, path)
                 target[f.name] = variant
                 if _valid([target]):
-                    yield ScenarioInput(base.seed, steps)
+                    yield base.derive(base.seed, steps)
         elif f.type is T.STR_MAP and isinstance(value, dict):
             for key in sorted(value):
                 for variant in _string_variants(value[key], tokens):
                     steps, target = copy_path(base.steps, path)
                     target[f.name] = {**value, key: variant}
                     if _valid([target]):
-                        yield ScenarioInput(base.seed, steps)
+                        yield base.derive(base.seed, steps)
 
 
 def _string_variants(value: str, tokens: Sequence[bytes]) -> Iterator[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from workers.engine.findings import StepFailed, assertion, checker
 from workers.engine.quote import q
 from workers.engine.runtime import Runtime
-from workers.steps.registry import CheckError, Step, T, opt, registry, req, step
+from workers.steps.registry import CheckError, Role, Step, T, opt, registry, req, step
 from workers.steps.time import check_durations, duration_ms
 
 
@@ -65,7 +65,7 @@ def _check_poll(s: Step) -> None:
 
 _POLL_FIELDS = (
     req("key", T.STR),
-    req("equals", T.STR),
+    req("equals", T.STR, Role.ORACLE),
     req("within", T.DURATION),
     req("poll", T.DURATION),
     opt("msg", T.STR),

@@ -18,7 +18,7 @@ from typing import Any
 from workers.engine.findings import StepFailed, assertion, checker
 from workers.engine.quote import q
 from workers.engine.runtime import Runtime
-from workers.steps.registry import Role, Step, T, opt, req, step
+from workers.steps.registry import CheckError, Role, Step, T, opt, req, step
 from workers.steps.time import check_durations
 
 ProcRule = dict[str, Any]
@@ -149,6 +149,20 @@ def _spawn(rt: Runtime, s: Step) -> ProcResult:
     return spawner(rt, s)
 
 
+_check_timeout = check_durations("timeout")
+
+
+def _check_spawn(s: Step) -> None:
+    """exec cannot pass a NUL inside the command or an argument, so such a step could never
+    run: invalid (and a fuzz mutant that makes one is never executed)."""
+    _check_timeout(s)
+    for i, arg in enumerate([s["cmd"], *(s.get("args") or ())]):
+        if "\0" in arg:
+            field = "cmd" if i == 0 else f"args/{i - 1}"
+            raise CheckError(field, "contains a NUL byte, which no process argument can hold",
+                             category="invalid argument")
+
+
 @step(
     "proc_spawn",
     req("cmd", T.STR),
@@ -158,7 +172,7 @@ def _spawn(rt: Runtime, s: Step) -> ProcResult:
     opt("expect_stderr", T.STR, Role.ORACLE),
     opt("save_stdout_as", T.STR),
     opt("timeout", T.DURATION),
-    check=check_durations("timeout"),
+    check=_check_spawn,
     example={
         "type": "proc_spawn", "cmd": "git", "args": ["rev-parse", "HEAD"], "expect_exit": 0,
         "save_stdout_as": "sha",

@@ -1,0 +1,28 @@
+"""The `fozzy` console script: a signal during start-up ends the command quietly.
+
+Importing the CLI takes tens of milliseconds; a Ctrl-C or SIGTERM that lands then would
+otherwise print a `KeyboardInterrupt` traceback from the middle of an import. Until the
+application installs its own handlers (`fozzy.cli.signals.install`), these signals exit
+`128 + signal` without output, as nothing has started that needs cleaning up.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from types import FrameType
+
+_EARLY = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _quiet_exit(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
+def main() -> None:
+    for signum in _EARLY:
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, _quiet_exit)
+    from fozzy.cli.app import main as app_main
+
+    app_main(sys.argv[1:])

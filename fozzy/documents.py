@@ -1,0 +1,246 @@
+"""The shapes of the JSON documents fozzy prints, and their `schemaVersion` ids, in one place.
+
+The CLI modules that stamp a `schemaVersion` take the id from here, the Python SDK's methods
+return these types, and `python -m fozzy.documents_ts` renders them as TypeScript for
+`sdk-ts/src/documents.ts` (a test fails when that file drifts), so neither SDK can silently
+disagree with the CLI. TypedDicts rather than classes: the documents stay the plain dicts
+`json.loads` returns. Keys not every document carries are `NotRequired`. No
+`from __future__ import annotations` here: on Python 3.11 it hides `NotRequired` from a
+TypedDict's `__required_keys__`, which the generator reads.
+"""
+
+from typing import Any, Literal, NotRequired, TypedDict
+
+SCHEMA_DOC = "fozzy.schema_doc.v4"
+CI_REPORT = "fozzy.ci_report.v1"
+FLAKY_REPORT = "fozzy.flaky_report.v1"
+BUNDLE_REPORT = "fozzy.bundle_report.v1"
+RUN_ALIAS_INDEX = "fozzy.run_alias_index.v1"
+RUN_MANIFEST = "fozzy.run_manifest.v1"
+#: Written by workers/engine/memory.py, which cannot import fozzy; a test keeps them equal.
+MEMORY_REPORT = "fozzy.memory_report.v1"
+
+#: Every schemaVersion id fozzy writes, by the document it names.
+SCHEMA_VERSIONS: dict[str, str] = {
+    "SchemaDoc": SCHEMA_DOC,
+    "CiReport": CI_REPORT,
+    "FlakyReport": FLAKY_REPORT,
+    "BundleReport": BUNDLE_REPORT,
+    "RunAliasIndex": RUN_ALIAS_INDEX,
+    "RunManifest": RUN_MANIFEST,
+    "MemoryReport": MEMORY_REPORT,
+}
+
+Document = dict[str, Any]
+Status = Literal["pass", "fail", "error", "timeout", "crash"]
+ScenarioStatus = Literal["pass", "fail", "error", "timeout", "crash", "skipped"]
+Mode = Literal["test", "run", "fuzz", "explore", "replay"]
+FindingKind = Literal[
+    "assertion", "panic", "hang", "invariant", "checker", "input_invalid", "target_behavior"
+]
+
+
+class ErrorEnvelope(TypedDict):
+    """What every command prints under `--json` when it exits 2."""
+
+    status: Literal["error"]
+    code: str
+    message: str
+
+
+class Location(TypedDict, total=False):
+    file: str
+    line: int
+    col: int
+    details: str
+
+
+class Finding(TypedDict):
+    kind: FindingKind
+    title: str
+    message: str
+    location: NotRequired[Location]
+
+
+class Identity(TypedDict):
+    runId: str
+    seed: int
+    tracePath: NotRequired[str]
+    reportPath: NotRequired[str]
+    artifactsDir: NotRequired[str]
+
+
+class MemorySummary(TypedDict):
+    allocCount: int
+    freeCount: int
+    failedAllocCount: int
+    inUseBytes: int
+    peakBytes: int
+    leakedBytes: int
+    leakedAllocs: int
+
+
+class TestCounts(TypedDict):
+    passed: int
+    failed: int
+    skipped: int
+
+
+class ScenarioResult(TypedDict):
+    path: str
+    name: str
+    seed: int
+    status: ScenarioStatus
+    durationMs: int
+    virtualMs: NotRequired[int]
+    findings: list[Finding]
+    reproduce: NotRequired[str]
+
+
+class RunSummary(TypedDict):
+    """run, test, fuzz, explore and replay (and `report.json`)."""
+
+    status: Status
+    mode: Mode
+    identity: Identity
+    startedAt: str
+    finishedAt: str
+    durationMs: int
+    durationNs: int
+    virtualMs: NotRequired[int]
+    tests: NotRequired[TestCounts]
+    scenarios: NotRequired[list[ScenarioResult]]
+    memory: NotRequired[MemorySummary]
+    findings: NotRequired[list[Finding]]
+    fuzz: NotRequired[dict[str, Any]]
+    explore: NotRequired[dict[str, Any]]
+    #: The command line that reruns a failure (issue 12 item 6 adds it beyond `test` rows).
+    reproduce: NotRequired[str]
+
+
+class VersionDoc(TypedDict):
+    version: str
+
+
+class UsageItem(TypedDict):
+    command: str
+    when: str
+    how: str
+
+
+class UsageDoc(TypedDict):
+    title: str
+    items: list[UsageItem]
+
+
+class SchemaDoc(TypedDict):
+    schemaVersion: str
+    fileVariants: list[dict[str, Any]]
+    durationSyntax: str
+    commonFields: dict[str, Any]
+    stepTypes: list[str]
+    distributedStepTypes: list[str]
+    distributedInvariantTypes: list[str]
+    stepSchemas: dict[str, Any]
+    distributedStepSchemas: dict[str, Any]
+    distributedInvariantSchemas: dict[str, Any]
+
+
+class ValidateReport(TypedDict):
+    ok: bool
+    scenario: str
+    variant: NotRequired[Literal["steps", "distributed", "suites"]]
+    name: NotRequired[str]
+    steps: NotRequired[int]
+    invariants: NotRequired[int]
+    error: NotRequired[str]
+    pointer: NotRequired[str]
+
+
+class TraceVerify(TypedDict):
+    ok: bool
+    path: str
+    version: int
+    checksumPresent: bool
+    checksumValid: bool
+    warnings: NotRequired[list[str]]
+
+
+class Check(TypedDict):
+    name: str
+    ok: bool
+    detail: str
+
+
+class CiReport(TypedDict):
+    schemaVersion: str
+    ok: bool
+    checks: list[Check]
+
+
+class DoctorReport(TypedDict):
+    ok: bool
+    checks: list[Check]
+    issues: list[Any]
+    nondeterminismSignals: list[Any]
+    determinismAudit: NotRequired[dict[str, Any]]
+
+
+class CorpusEntry(TypedDict):
+    path: str
+    sizeBytes: int
+
+
+class CorpusList(TypedDict):
+    dir: str
+    inputs: list[CorpusEntry]
+
+
+class ArtifactEntry(TypedDict):
+    kind: str
+    path: str
+    sizeBytes: int
+
+
+class ArtifactsList(TypedDict):
+    type: Literal["list"]
+    entries: list[ArtifactEntry]
+
+
+class ArtifactsDiff(TypedDict):
+    type: Literal["diff"]
+    diff: dict[str, Any]
+
+
+class ExportDoc(TypedDict):
+    type: str
+    out: str
+    files: list[str]
+
+
+class ReportShow(TypedDict):
+    format: str
+    content: Any
+
+
+class FlakyReport(TypedDict):
+    schemaVersion: str
+    runCount: int
+    statusCounts: dict[str, int]
+    findingTitleSets: list[list[str]]
+    isFlaky: bool
+    flakeRatePct: float
+
+
+#: Named unions, emitted as TypeScript type aliases and referred to by name.
+ALIASES: dict[str, Any] = {
+    "Status": Status, "ScenarioStatus": ScenarioStatus, "Mode": Mode, "FindingKind": FindingKind,
+}
+
+#: The documents the TypeScript SDK's types are generated from, in output order.
+DOCUMENT_TYPES: tuple[type, ...] = (
+    ErrorEnvelope, Location, Finding, Identity, MemorySummary, TestCounts, ScenarioResult,
+    RunSummary, VersionDoc, UsageItem, UsageDoc, SchemaDoc, ValidateReport, TraceVerify, Check,
+    CiReport, DoctorReport, CorpusEntry, CorpusList, ArtifactEntry, ArtifactsList,
+    ArtifactsDiff, ExportDoc, ReportShow, FlakyReport,
+)

@@ -1,0 +1,207 @@
+"""Structure-aware mutation of JSON inputs: edit the document, not its bytes.
+
+A byte flip in a JSON document almost always makes it invalid, so a target that parses JSON
+first spends the campaign on its parse error. These mutators decode the parent, change one
+member — insert, delete, retype, rename a key, nudge a number, splice a value from another
+corpus entry, or substitute a value from the table of recent compares (so `doc.get("role") ==
+"admin"` hands over both the key and the value it wants) — and serialise back, so every
+mutant is valid JSON. Byte-level mutators keep their share of the budget (workers/fuzz/
+campaign.py decides the split).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from workers.fuzz.bytes_mutators import INTERESTING_32, MutationContext
+
+#: The name `--mutator` selects these by.
+JSON_MUTATOR = "json"
+#: Containers visited when picking where to mutate (a huge document is not walked whole).
+MAX_NODES = 256
+
+Json = Any
+Slot = tuple[Any, Any]  # (container, key or index)
+
+
+def decode(data: bytes) -> Json | None:
+    """The document when `data` is a JSON object or array, else None (a bare number or
+    string parses as JSON too, but says nothing about the input being a document)."""
+    if data[:1] not in (b"{", b"["):
+        return None
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    return doc if isinstance(doc, dict | list) else None
+
+
+#: Mutations that may reuse the pool derived from an older table before it is rebuilt
+#: (the table changes on most executions early in a campaign; rebuilding costs a table walk).
+POOL_REUSE = 64
+
+
+class _PoolMemo:
+    def __init__(self) -> None:
+        self.key: tuple[int, int] = (0, -1)
+        self.version = -1
+        self.uses = 0
+        self.pool: tuple[list[str], list[Json]] = ([], [])
+
+
+_memo = _PoolMemo()
+
+
+def reset_pool() -> None:
+    """Forget the pool: called with the table's reset at the start of every batch, so that
+    nothing derived from an earlier batch reaches this one."""
+    global _memo
+    _memo = _PoolMemo()
+
+
+def _pool(ctx: MutationContext) -> tuple[list[str], list[Json]]:
+    """Keys and values worth writing: keys the target looked up, both operands of every
+    recorded compare, and the printable dictionary tokens. Rebuilt when the table changed
+    and the last build has served POOL_REUSE mutations (or the table or dictionary is a
+    different one): a pure function of the mutation sequence, so batches stay
+    reproducible."""
+    key = (id(ctx.compares), id(ctx.dictionary))
+    stale = _memo.version != ctx.compares_version and _memo.uses >= POOL_REUSE
+    if key != _memo.key or stale:
+        _memo.key, _memo.version, _memo.uses = key, ctx.compares_version, 0
+        _memo.pool = _build_pool(ctx)
+    _memo.uses += 1
+    return _memo.pool
+
+
+def _build_pool(ctx: MutationContext) -> tuple[list[str], list[Json]]:
+    keys: list[str] = []
+    values: list[Json] = []
+    for a, b in ctx.compares:
+        for side in (a, b):
+            if isinstance(side, bytes):
+                try:
+                    side = side.decode()
+                except UnicodeDecodeError:
+                    continue
+            if isinstance(side, str):
+                values.append(side)
+                if a is None:
+                    keys.append(side)
+            elif isinstance(side, int) and not isinstance(side, bool) and abs(side) < 1 << 63:
+                values.append(side)
+    for token in ctx.dictionary:
+        if token.isascii() and token.decode().isprintable():
+            values.append(token.decode())
+    return keys or [v for v in values if isinstance(v, str)], values
+
+
+def _slots(doc: Json) -> tuple[list[Slot], list[Any]]:
+    """Every (container, key) below the root and every container, breadth first, bounded."""
+    slots: list[Slot] = []
+    containers: list[Any] = []
+    queue = deque([doc])
+    while queue and len(containers) < MAX_NODES:
+        node = queue.popleft()
+        if isinstance(node, dict):
+            containers.append(node)
+            for k, v in node.items():
+                slots.append((node, k))
+                queue.append(v)
+        elif isinstance(node, list):
+            containers.append(node)
+            for i, v in enumerate(node):
+                slots.append((node, i))
+                queue.append(v)
+    return slots, containers
+
+
+def _scalar(rng: random.Random, values: Sequence[Json]) -> Json:
+    if values and rng.random() < 0.7:
+        return rng.choice(values)
+    return rng.choice((0, 1, -1, rng.randrange(1 << 16), rng.choice(INTERESTING_32), "",
+                       "a", True, False, None, 0.5, [], {}))
+
+
+def _counterpart(value: Json, rng: random.Random, ctx: MutationContext) -> Json | None:
+    """What the target compared this value against, if it did (libFuzzer's TORC step: the
+    operand seen replaced by the one it was compared with)."""
+    matches = [b for a, b in ctx.compares
+               if a is not None and type(a) is type(value) and a == value]
+    return rng.choice(matches) if matches else None
+
+
+def _number(value: float, rng: random.Random, values: Sequence[Json]) -> Json:
+    ints = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+    if ints and rng.random() < 0.5:
+        return rng.choice(ints)
+    base = int(value)
+    return rng.choice((base + 1, base - 1, base * 2, -base, 0, rng.choice(INTERESTING_32)))
+
+
+def _insert(containers: list[Any], rng: random.Random, keys: list[str],
+            values: list[Json]) -> None:
+    target = rng.choice(containers)
+    value = _scalar(rng, values)
+    if isinstance(target, dict):
+        key = rng.choice(keys) if keys and rng.random() < 0.8 else f"k{rng.randrange(100)}"
+        target[key] = value
+    else:
+        target.insert(rng.randrange(len(target) + 1), value)
+
+
+def _other_value(ctx: MutationContext, rng: random.Random) -> Json | None:
+    others = [d for d in (decode(c) for c in ctx.corpus[-16:]) if d is not None]
+    if not others:
+        return None
+    slots, _ = _slots(rng.choice(others))
+    if not slots:
+        return None
+    container, key = rng.choice(slots)
+    return container[key]
+
+
+def _edit_slot(op: str, slot: Slot, rng: random.Random, ctx: MutationContext,
+               keys: list[str], values: list[Json]) -> None:
+    container, key = slot
+    current = container[key]
+    if op == "delete":
+        del container[key]
+    elif op == "table":
+        found = _counterpart(current, rng, ctx)
+        container[key] = found if found is not None else _scalar(rng, values)
+    elif op == "number" and isinstance(current, int | float) and not isinstance(current, bool):
+        container[key] = _number(current, rng, values)
+    elif op == "rename" and isinstance(container, dict) and keys:
+        container[rng.choice(keys)] = container.pop(key)
+    elif op == "splice":
+        other = _other_value(ctx, rng)
+        container[key] = other if other is not None else _scalar(rng, values)
+    else:  # retype, or an op that does not fit this slot
+        container[key] = _scalar(rng, values)
+
+
+_OPS = ("insert", "insert", "delete", "retype", "table", "table", "number", "rename", "splice")
+
+
+def mutate_json(data: bytes, doc: Json, rng: random.Random, ctx: MutationContext) -> bytes:
+    """One structural edit of `doc` (decoded from `data`, and consumed), serialised
+    compactly; a document that would outgrow the input limit leaves `data` as it was."""
+    keys, values = _pool(ctx)
+    root = doc if isinstance(doc, dict | list) else {}
+    slots, containers = _slots(root)
+    op = rng.choice(_OPS) if slots else "insert"
+    if op == "insert":
+        _insert(containers or [root], rng, keys, values)
+    else:
+        _edit_slot(op, rng.choice(slots), rng, ctx, keys, values)
+    try:
+        out = orjson.dumps(root)
+    except TypeError:  # an int beyond 64 bits, which orjson does not write
+        return data
+    return out if len(out) <= ctx.max_len else data

@@ -1,0 +1,127 @@
+"""One sandbox worker process as its supervisor sees it: how it starts, what it holds, and
+the results synthesized for items it never answered (see `workers.supervise`)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+from dataclasses import dataclass, field
+from typing import Any
+
+from workers import serve
+from workers.proctree import MARK_ENV
+
+#: What a spawned worker sends once it is ready to serve.
+READY = b"ready"
+
+
+def item_timeout_ms(item: dict[str, Any]) -> int | None:
+    """Scenario items carry their own `timeout_ms` (the `--timeout` flag)."""
+    value = item.get("timeout_ms")
+    return None if value is None else int(value)
+
+
+def item_label(item: dict[str, Any]) -> str:
+    """How findings name an item: its scenario path, else its scenario name."""
+    path = item.get("scenario_path")
+    if path:
+        return str(path)
+    scenario = item.get("scenario")
+    if isinstance(scenario, dict) and scenario.get("name"):
+        return f"scenario {scenario['name']!r}"
+    return "job item"
+
+
+def synthetic_result(status: str, found: dict[str, Any], wall_ns: int) -> dict[str, Any]:
+    """A RunResult for an item the worker never answered (it hung or died)."""
+    return {
+        "status": status,
+        "findings": [found],
+        "decisions": [],
+        "events": [],
+        "memory": None,
+        "virtualMs": 0,
+        "executed": 0,
+        "wallNs": wall_ns,
+        "measurements": None,
+    }
+
+
+def readable_now(fd: int) -> bool:
+    return bool(select.select([fd], [], [], 0)[0])
+
+
+def worker_entry(conn: Any, inherited: list[Any], coordinator: int, preload: str | None,
+                 mark: str = "") -> None:
+    """Runs in the new worker process: drop the pipe ends of sibling workers (so every pipe's EOF
+    means what it says), tie the worker's life and its process tree to the coordinator,
+    then serve; whatever the worker still has running when it stops is killed. A spawned
+    worker first imports what `preload` needs and says it is ready, so that its start-up is
+    not charged to the first item's deadline. `mark` goes into the environment every host
+    process inherits (`proctree.kill_marked` finds them if this worker is killed)."""
+    if mark:
+        os.environ[MARK_ENV] = mark
+    for other in inherited:
+        with contextlib.suppress(OSError):
+            other.close()
+    from workers.containment import contain_worker, kill_descendants
+
+    contain_worker(coordinator, int(conn.fileno()))
+    from workers.serve import main
+
+    if preload is not None:
+        serve.preload(preload)
+        conn.send_bytes(READY)
+
+    main(conn)
+    kill_descendants()
+
+
+@dataclass
+class WorkerSlot:
+    proc: Any
+    conn: Any
+    fd: int  # the coordinator's end of the pipe
+    sentinel: int  # readable once the process has exited
+    job: list[int] = field(default_factory=list)  # global indices of the job in flight
+    done: int = 0  # items of `job` already answered
+    started: float = 0.0  # monotonic start of the item being run
+    deadline: float | None = None
+    budget_ms: int | None = None  # the current item's deadline budget, for messages
+    eof: bool = False  # the pipe closed: the worker is gone or going
+    hold: bool = False  # its next job was too big to queue behind the running one
+    shared_seq: int = -1  # the shared fields it holds (see WorkerPool.run's `shared`)
+    mark: str = ""  # its MARK_ENV value, inherited by everything it starts
+    inbox: bytearray = field(default_factory=bytearray)  # bytes read, not yet a whole frame
+
+    @property
+    def busy(self) -> bool:
+        return self.done < len(self.job)
+
+    def frames(self) -> list[bytes]:
+        """Take the complete messages out of `inbox`, in the framing of multiprocess
+        `send_bytes` (4-byte big-endian length, or -1 then an 8-byte length)."""
+        buf = self.inbox
+        pos, end = 0, len(buf)
+        out: list[bytes] = []
+        while end - pos >= 4:
+            size = int.from_bytes(buf[pos : pos + 4], "big", signed=True)
+            head = 4
+            if size == -1:
+                if end - pos < 12:
+                    break
+                size = int.from_bytes(buf[pos + 4 : pos + 12], "big")
+                head = 12
+            if end - pos - head < size:
+                break
+            out.append(bytes(buf[pos + head : pos + head + size]))
+            pos += head + size
+        del buf[:pos]
+        return out
+
+    @property
+    def pid(self) -> int:
+        return int(self.proc.pid)
+
+

@@ -1,0 +1,480 @@
+"""Sandbox worker supervision: long-lived worker processes, per-item deadlines, kill and respawn.
+
+It lives in `workers` so that both executors use it: the coordinator's local pool
+(`fozzy.executor.pool`, which forks) and the Dask task (`workers.remote`, which spawns, since
+a Dask worker is multi-threaded) supervise sandboxes the same way without importing `fozzy`.
+
+The coordinator stays single-threaded. It sends each idle worker a job (a batch of items, as
+orjson bytes) and then waits on every busy worker's result pipe and process sentinel at once,
+with a timeout equal to the nearest per-item deadline. A worker reports each item as it
+finishes, so at any moment the pool knows which item a worker holds: a late item gets its
+worker's whole process tree killed and becomes `timeout`; a worker that dies turns the item it
+held into `crash`. Either way the not-yet-run items of that job go back to the front of the
+queue and a fresh worker takes over, within a restart budget.
+
+Per-message cost is what limits a suite of tiny scenarios, so the receiving side avoids it:
+one persistent `poll` set covers every worker's pipe and sentinel, and each wake-up reads all
+bytes a worker has written in one `os.read`, splitting them into frames itself. With
+`depth=2` a worker gets its next job while it still runs the last batch of the current one,
+so it never idles waiting for the coordinator (only for jobs small enough that the send can
+never block on a worker that is busy writing results).
+
+The API mirrors `concurrent.futures.Executor.map` with results in completion order
+(`run` yields `(index, result)`), which is what `fozzy.executor.seam.Executor` asks for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import time
+from collections import deque
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any, Self
+
+from workers import protocol, serve
+from workers.engine.findings import HANG, PANIC, finding
+from workers.proctree import (
+    STOP_JOIN_SECONDS,
+    children,
+    describe_exit,
+    kill_marked,
+    kill_tree,
+    tree_rss,
+)
+from workers.sandbox import (
+    READY,
+    WorkerSlot,
+    item_label,
+    item_timeout_ms,
+    readable_now,
+    synthetic_result,
+    worker_entry,
+)
+
+if TYPE_CHECKING:
+    import psutil
+
+#: Milliseconds past an item's own deadline before its worker is killed.
+DEFAULT_GRACE_MS = 500
+#: Bytes taken from a worker's pipe per read.
+READ_BYTES = 1 << 20
+#: How often (ms) worker memory is sampled when a limit is set.
+MEM_POLL_MS = 100
+#: A second job is only queued behind a running one when it fits well inside a socket buffer,
+# so that sending it can never wait on a worker that is itself waiting to send results.
+PREFETCH_MAX_BYTES = 64 * 1024
+#: Seconds a spawned worker may take to import the engine and report ready.
+SPAWN_READY_SECONDS = 60.0
+_POLL_IN = select.POLLIN | select.POLLHUP | select.POLLERR
+
+# An item's wall-clock budget before the coordinator steps in; None means no deadline.
+DeadlineFn = Callable[[dict[str, Any]], int | None]
+
+
+class SupervisorError(RuntimeError):
+    """The workers cannot make progress (restart budget exhausted, worker failed to start)."""
+
+
+class Supervisor:
+    """`jobs` long-lived worker processes; use as a context manager so nothing outlives it.
+
+    `start_method` is how workers start: `fork` where the supervising process is
+    single-threaded (the coordinator), `spawn` inside a multi-threaded host (a Dask worker).
+    Subclasses choose the exception raised when no progress is possible (`error`) and where
+    start-up notes go (`debug`).
+    """
+
+    error: type[Exception] = SupervisorError
+
+    def __init__(
+        self,
+        jobs: int,
+        *,
+        grace_ms: int = DEFAULT_GRACE_MS,
+        restart_budget: int | None = None,
+        mem_limit_mb: int | None = None,
+        start_method: str = "fork",
+    ) -> None:
+        if jobs < 1:
+            raise ValueError("a pool needs at least one worker")
+        self.jobs = jobs
+        self.mem_limit_mb = mem_limit_mb
+        self.grace_ms = grace_ms
+        self.restart_budget = 4 * jobs if restart_budget is None else restart_budget
+        self.restarts = 0
+        import multiprocess  # the project's process library (issues 2 and 4); loaded on use
+
+        self._ctx = multiprocess.get_context(start_method)
+        self._forks = start_method == "fork"
+        self._op = "run"  # what spawned workers preload
+        self._workers: list[WorkerSlot] = []
+        self._closed = False
+        self._poller = select.poll()
+        self._by_fd: dict[int, tuple[WorkerSlot, bool]] = {}  # fd → (worker, is its pipe)
+        self._shared: dict[str, Any] | None = None
+        self._shared_bytes: Any = None
+        self._shared_seq = 0
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def debug(self, message: Callable[[], str]) -> None:
+        """A note about worker start-up; silent here, the coordinator's pool logs it."""
+
+    # -- workers -------------------------------------------------------------------------
+    def worker_pids(self) -> list[int]:
+        return [w.pid for w in self._workers]
+
+    def _spawn(self) -> WorkerSlot:
+        import secrets
+
+        mark = f"{os.getpid()}-{secrets.token_hex(8)}"
+        parent, child = self._ctx.Pipe(duplex=True)
+        # A forked child holds copies of every pipe end; a spawned one only what it is given.
+        inherited = [w.conn for w in self._workers] + [parent] if self._forks else []
+        proc = self._ctx.Process(
+            target=worker_entry,
+            args=(child, inherited, os.getpid(), None if self._forks else self._op, mark),
+            name="fozzy-worker",
+            daemon=True,
+        )
+        try:
+            proc.start()
+        except OSError as e:
+            raise self.error(f"failed to start a worker process: {e}") from None
+        child.close()
+        if not self._forks:
+            self._await_ready(proc, parent)
+        self.debug(lambda: f"pool: started worker pid {proc.pid}")
+        worker = WorkerSlot(proc, parent, int(parent.fileno()), int(proc.sentinel), mark=mark)
+        self._workers.append(worker)
+        for fd, is_pipe in ((worker.fd, True), (worker.sentinel, False)):
+            self._poller.register(fd, _POLL_IN)
+            self._by_fd[fd] = (worker, is_pipe)
+        return worker
+
+    def _await_ready(self, proc: Any, conn: Any) -> None:
+        ready = False
+        with contextlib.suppress(OSError, EOFError):
+            ready = conn.poll(SPAWN_READY_SECONDS) and conn.recv_bytes() == READY
+        if not ready:
+            kill_tree(int(proc.pid))
+            proc.join(STOP_JOIN_SECONDS)
+            conn.close()
+            how = describe_exit(proc.exitcode)
+            raise self.error(f"a spawned worker process did not start (it {how})")
+
+    def _forget(self, worker: WorkerSlot) -> None:
+        for fd in (worker.fd, worker.sentinel):
+            if self._by_fd.get(fd, (None,))[0] is worker:
+                self._poller.unregister(fd)
+                del self._by_fd[fd]
+
+    def _retire(self, worker: WorkerSlot) -> None:
+        """Kill a worker's process tree — and what it started that is no longer in its tree
+        (a worker killed from outside leaves its host processes to init) — and forget it."""
+        kill_tree(worker.pid)
+        worker.proc.join(STOP_JOIN_SECONDS)
+        kill_marked(worker.mark)
+        self._forget(worker)
+        with contextlib.suppress(OSError):
+            worker.conn.close()
+        self._workers.remove(worker)
+
+    def _replace(self, worker: WorkerSlot) -> None:
+        self._retire(worker)
+        self.restarts += 1
+        if self.restarts > self.restart_budget:
+            raise self.error(
+                f"worker restart budget exhausted ({self.restart_budget} restarts): workers keep"
+                " dying or hanging; see the crash/timeout findings of the scenarios involved"
+            )
+        self._spawn()
+
+    # -- running -------------------------------------------------------------------------
+    def run(
+        self,
+        items: list[dict[str, Any]],
+        *,
+        batch_size: int = 1,
+        op: str = "run",
+        deadline_ms: DeadlineFn = item_timeout_ms,
+        depth: int = 1,
+        shared: dict[str, Any] | None = None,
+    ) -> Generator[tuple[int, dict[str, Any]], None, None]:
+        """Run every item once and yield `(index, result)` as results arrive.
+
+        An item's deadline is `deadline_ms(item)` plus the grace, from the moment its worker
+        starts it. Results for hung or dead workers are synthesized (`timeout` / `crash`).
+        `depth` is how many jobs a worker may hold (2 = the next one waits in its pipe).
+        `shared` holds fields common to every item: each worker is sent them once (again only
+        when a different object is passed) and merges them under each item itself.
+        Stopping the iteration early kills whatever is still in flight.
+        """
+        if self._closed:
+            raise RuntimeError("pool is closed")
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        if depth not in (1, 2):
+            raise ValueError("depth must be 1 or 2")
+        if shared is not None and shared is not self._shared:
+            self._shared, self._shared_seq = shared, self._shared_seq + 1
+            self._shared_bytes = protocol.preencoded(shared)  # encoded once for every worker
+        self._op = op
+        queue: deque[int] = deque(range(len(items)))
+        pending = len(items)
+        if len(self._workers) < min(self.jobs, pending):
+            serve.preload(op)
+        while len(self._workers) < min(self.jobs, pending):
+            self._spawn()
+        try:
+            while pending:
+                self._dispatch(queue, items, batch_size, op, deadline_ms, depth,
+                               shared is not None)
+                for index, result in self._collect(queue, items, deadline_ms):
+                    pending -= 1
+                    yield index, result
+        finally:
+            for w in [w for w in self._workers if w.busy]:
+                self._retire(w)
+
+    def _dispatch(
+        self,
+        queue: deque[int],
+        items: list[dict[str, Any]],
+        batch_size: int,
+        op: str,
+        deadline_ms: DeadlineFn,
+        depth: int,
+        with_shared: bool,
+    ) -> None:
+        for w in [w for w in self._workers if not w.busy and not w.proc.is_alive()]:
+            self._replace(w)  # died while idle: no item to blame, but it costs a restart
+        for w in self._workers:
+            if not queue:
+                return
+            outstanding = len(w.job) - w.done
+            if outstanding and (depth == 1 or w.hold or outstanding > batch_size):
+                continue
+            job = [queue.popleft() for _ in range(min(batch_size, len(queue)))]
+            message: dict[str, Any] = {"op": op, "items": [items[i] for i in job]}
+            if with_shared:
+                message["shared_seq"] = self._shared_seq
+                if w.shared_seq != self._shared_seq:
+                    message["shared"] = self._shared_bytes
+            data = protocol.encode(message)
+            if outstanding and len(data) > PREFETCH_MAX_BYTES:
+                queue.extendleft(reversed(job))
+                w.hold = True
+                continue
+            if with_shared:
+                w.shared_seq = self._shared_seq
+            if outstanding:
+                w.job, w.done = w.job[w.done :] + job, 0
+            else:
+                w.job, w.done, w.hold = job, 0, False
+                self._start_item(w, items, deadline_ms)
+            try:
+                w.conn.send_bytes(data)
+            except OSError:
+                # The worker is already gone; the sentinel reports it on the next wait.
+                continue
+
+    def _start_item(
+        self, w: WorkerSlot, items: list[dict[str, Any]], deadline_ms: DeadlineFn
+    ) -> None:
+        w.started = time.monotonic()
+        w.budget_ms = deadline_ms(items[w.job[w.done]]) if w.busy else None
+        w.deadline = (
+            None if w.budget_ms is None else w.started + (w.budget_ms + self.grace_ms) / 1000.0
+        )
+
+    def _collect(
+        self, queue: deque[int], items: list[dict[str, Any]], deadline_ms: DeadlineFn
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """Wait for the next events on busy workers and turn them into results."""
+        busy = [w for w in self._workers if w.busy]
+        deadlines = [w.deadline for w in busy if w.deadline is not None]
+        timeout = None
+        if deadlines:
+            timeout = max(0, int((min(deadlines) - time.monotonic()) * 1000) + 1)
+        if self.mem_limit_mb is not None:
+            timeout = MEM_POLL_MS if timeout is None else min(timeout, MEM_POLL_MS)
+        # Resolve fds to workers before handling anything: handling may replace a worker,
+        # and its successor can be given the very same fd numbers.
+        ready: dict[int, tuple[WorkerSlot, bool]] = {}
+        for fd, _ in self._poller.poll(timeout):
+            entry = self._by_fd.get(fd)
+            if entry is None or not entry[0].busy:
+                continue
+            w, is_pipe = entry
+            ready[id(w)] = (w, ready.get(id(w), (w, False))[1] or is_pipe)
+        out: list[tuple[int, dict[str, Any]]] = []
+        for w, pipe_ready in ready.values():
+            if w not in self._workers:
+                continue
+            self._drain(w, items, deadline_ms, pipe_ready, out)
+            if w.busy and (w.eof or not w.proc.is_alive()):
+                out.append(self._crashed(w, queue, items))
+        now = time.monotonic()
+        for w in busy:
+            if id(w) not in ready and w.busy and w.deadline is not None and now >= w.deadline:
+                out.append(self._hung(w, queue, items))
+        if self.mem_limit_mb is not None:
+            for w in busy:
+                if w in self._workers and w.busy:
+                    rss = tree_rss(w.pid)
+                    if rss > self.mem_limit_mb * 1024 * 1024:
+                        out.append(self._over_memory(w, queue, items, rss))
+        return out
+
+    def _drain(
+        self,
+        w: WorkerSlot,
+        items: list[dict[str, Any]],
+        deadline_ms: DeadlineFn,
+        readable: bool,
+        out: list[tuple[int, dict[str, Any]]],
+    ) -> None:
+        """Every message the worker has already sent (there may be many, or a final EOF).
+
+        One `os.read` takes whatever is in the pipe when it was reported readable; when only
+        the sentinel fired (the process exited), the pipe is read until it is empty. The item
+        now at the head of the worker's job started when the last of these results was sent.
+        """
+        while True:
+            if not readable and not readable_now(w.fd):
+                break
+            try:
+                chunk = os.read(w.fd, READ_BYTES)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                w.eof = True
+            w.inbox += chunk
+            if readable or w.eof:
+                break
+        frames = w.frames()
+        if not frames:
+            return
+        job = w.job
+        for frame in frames:
+            if w.done >= len(job):
+                break
+            message = protocol.decode(frame)
+            index = job[w.done]
+            w.done += 1
+            if "error" in message:
+                out.append((index, synthetic_result(
+                    "crash",
+                    finding(
+                        PANIC,
+                        "worker_error",
+                        f"the worker could not run {item_label(items[index])}:"
+                        f" {message['error']}",
+                    ),
+                    0,
+                )))
+            else:
+                out.append((index, message["result"]))
+        self._start_item(w, items, deadline_ms)
+
+    def _requeue_rest(self, w: WorkerSlot, queue: deque[int]) -> None:
+        queue.extendleft(reversed(w.job[w.done + 1 :]))
+        w.job, w.done = [], 0
+
+    def _crashed(
+        self, w: WorkerSlot, queue: deque[int], items: list[dict[str, Any]]
+    ) -> tuple[int, dict[str, Any]]:
+        index, elapsed = w.job[w.done], time.monotonic() - w.started
+        w.proc.join(STOP_JOIN_SECONDS)
+        if w.proc.is_alive():  # closed its pipe but lingers: finish it off
+            kill_tree(w.pid)
+            w.proc.join(STOP_JOIN_SECONDS)
+        how = describe_exit(w.proc.exitcode)
+        found = finding(
+            PANIC,
+            "worker_crash",
+            f"worker process {w.pid} running {item_label(items[index])} {how}",
+        )
+        return self._give_up(w, queue, index, "crash", found, elapsed)
+
+    def _hung(
+        self, w: WorkerSlot, queue: deque[int], items: list[dict[str, Any]]
+    ) -> tuple[int, dict[str, Any]]:
+        index, elapsed = w.job[w.done], time.monotonic() - w.started
+        found = finding(
+            HANG,
+            "timeout",
+            f"{item_label(items[index])} did not finish within {w.budget_ms} ms (+{self.grace_ms}"
+            f" ms grace; killed after {int(elapsed * 1000)} ms with its worker process tree)",
+        )
+        return self._give_up(w, queue, index, "timeout", found, elapsed)
+
+    def _over_memory(
+        self, w: WorkerSlot, queue: deque[int], items: list[dict[str, Any]], rss: int
+    ) -> tuple[int, dict[str, Any]]:
+        index, elapsed = w.job[w.done], time.monotonic() - w.started
+        found = finding(
+            PANIC,
+            "worker_memory_limit",
+            f"worker process {w.pid} running {item_label(items[index])} used"
+            f" {rss // (1024 * 1024)} MiB, over the {self.mem_limit_mb} MiB worker limit;"
+            " killed with its process tree",
+        )
+        return self._give_up(w, queue, index, "crash", found, elapsed)
+
+    def _give_up(
+        self,
+        w: WorkerSlot,
+        queue: deque[int],
+        index: int,
+        status: str,
+        found: dict[str, Any],
+        elapsed: float,
+    ) -> tuple[int, dict[str, Any]]:
+        """The item `w` held ends as `status` with `found`; the rest of its job goes back to
+        the front of the queue and a fresh worker takes its place."""
+        self._requeue_rest(w, queue)
+        self._replace(w)
+        return index, synthetic_result(status, found, int(elapsed * 1e9))
+
+    # -- shutdown ------------------------------------------------------------------------
+    def close(self) -> None:
+        """Stop every worker; whatever does not stop in time is killed with its tree."""
+        if self._closed:
+            return
+        self._closed = True
+        trees: dict[int, list[psutil.Process]] = {}
+        for w in self._workers:
+            if children(w.pid) != []:
+                import psutil
+
+                with contextlib.suppress(psutil.Error):
+                    trees[w.pid] = psutil.Process(w.pid).children(recursive=True)
+            if w.busy:
+                continue
+            with contextlib.suppress(OSError):
+                w.conn.send_bytes(protocol.encode({"op": "stop"}))
+        deadline = time.monotonic() + STOP_JOIN_SECONDS
+        for w in list(self._workers):
+            if not w.busy:
+                w.proc.join(max(0.0, deadline - time.monotonic()))
+            if w.proc.is_alive():
+                kill_tree(w.pid)
+                w.proc.join(STOP_JOIN_SECONDS)
+            leftovers = trees.get(w.pid)
+            if leftovers:
+                import psutil
+
+                for child in leftovers:
+                    with contextlib.suppress(psutil.Error):
+                        child.kill()
+            with contextlib.suppress(OSError):
+                w.conn.close()
+        self._workers.clear()
