@@ -134,6 +134,10 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         Figure("trace verify CPU throughput", lambda d: d["verifyCpuMBps"],
                lambda m, _d: m.VERIFY_TARGET_MBPS, at_least=True, unit="MB/s"),
     )),
+    Benchmark("pytest_plugin.py", ("--repeat", "3"), (
+        Figure("pytest --fozzy / pytest no-op tests", lambda d: d["ratio_fozzy_vs_plain"],
+               lambda m, _d: m.TARGET_VS_PLAIN, at_least=False, unit="x"),
+    )),
     Benchmark("host_limits.py", (), (
         _host("kill_latency", "p99_ms", "target_p99_ms", "ms"),
         _host("memory", "peak_rss_growth_bytes", "target_bytes", "MiB", scale=1 << 20),

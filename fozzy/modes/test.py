@@ -40,6 +40,8 @@ SPEC_OVERHEAD_BYTES = 300  # a run spec's bytes besides its scenario (paths, see
 
 @dataclass
 class TestRequest:
+    __test__ = False  # not a pytest test class, though test modules import it
+
     patterns: list[str]
     seed: int
     det: bool = False

@@ -1,0 +1,1 @@
+"""The pytest plugin's machinery, loaded only when the plugin is on (`fozzy.pytest_plugin`)."""
