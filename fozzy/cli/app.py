@@ -71,8 +71,7 @@ class _FozzyGroup(_Group):
         """An unknown name loads every command first: the "did you mean" suggestion is
         drawn from the loaded commands."""
         if args and args[0] not in COMMANDS:
-            for module in dict.fromkeys(COMMANDS.values()):
-                _load_module(self, module)
+            _load_all(self)
         return super().resolve_command(ctx, args)
 
     def format_options(self, ctx: Context, formatter: HelpFormatter) -> None:
@@ -290,6 +289,13 @@ def _load_module(group: TyperGroup, module: str) -> None:
         group.add_command(command, name)
 
 
+def _load_all(group: TyperGroup) -> None:
+    """Every module whose commands the group does not hold yet (each module once)."""
+    for module in dict.fromkeys(COMMANDS.values()):
+        if any(name not in group.commands for name, m in COMMANDS.items() if m == module):
+            _load_module(group, module)
+
+
 def root_command() -> TyperGroup:
     """The root click group (its subcommands load on demand)."""
     command = typer.main.get_command(app)
@@ -300,8 +306,7 @@ def root_command() -> TyperGroup:
 def full_command_tree() -> TyperGroup:
     """The root group with every command loaded: for listings and tests that walk the tree."""
     group = root_command()
-    for module in dict.fromkeys(COMMANDS.values()):
-        _load_module(group, module)
+    _load_all(group)
     return group
 
 

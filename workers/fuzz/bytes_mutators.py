@@ -191,10 +191,6 @@ COMPARE_STAGE_MAX = 256
 COMPARE_STAGE_WORDS = 16
 
 
-def _empty(value: Any) -> bool:
-    return value is None or value == "" or value == b""
-
-
 def compare_stage(data: bytes, pairs: Sequence[tuple[Any, Any]]) -> Iterator[bytes]:
     """Input-to-state (Redqueen's idea), run once on an input just kept, over the compares
     its own execution made: where a seen operand sits in the input, write the wanted one in
@@ -211,7 +207,7 @@ def compare_stage(data: bytes, pairs: Sequence[tuple[Any, Any]]) -> Iterator[byt
                 i = data.find(o)
                 replacements.append(data[:i] + new[style] + data[i + len(o):])
     seps = [_encodings(w).get("text", b"") for was, w in pairs if was is None]
-    values = [_encodings(w).get("text", b"") for was, w in pairs if _empty(was) and was is not None]
+    values = [_encodings(w).get("text", b"") for was, w in pairs if was in ("", b"")]
     words = [w for w in (*seps, *values, *(a + b for a in seps for b in values)) if w]
     inserts = (data[:i] + w + data[i:] for w in words[:COMPARE_STAGE_WORDS]
                for i in boundaries(data)[:COMPARE_STAGE_WORDS])
