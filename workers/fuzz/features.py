@@ -18,10 +18,12 @@ from typing import Any
 from workers.engine.runtime import Runtime
 
 _BRANCH_FIELDS = ("status", "exit_code", "dropped", "failed_reason", "existed", "op", "backend")
-#: distinct answers of a real system (output lines, response bodies) of one length class
-#: (log2) count as this many features per kind at most: a program that echoes its input
-#: would otherwise make every mutant "new" and grow the corpus by one entry per execution
-ANSWER_BUCKETS = 32
+#: distinct answers of a real system (output lines, response bodies) count as this many
+#: content features per kind at most, whatever their length, plus one feature per log2
+#: length class: a program that echoes its input would otherwise make every mutant "new"
+#: and grow the corpus by one entry per execution (32 buckets per length class let a
+#: 3-second campaign on `echo` keep 181 entries)
+ANSWER_BUCKETS = 16
 
 
 def _branch(event: dict[str, Any]) -> str:
@@ -33,9 +35,9 @@ def _branch(event: dict[str, Any]) -> str:
     return ",".join(parts)
 
 
-def _answer(kind: str, text: str) -> str:
-    bucket = zlib.crc32(text.encode()) % ANSWER_BUCKETS
-    return f"{kind}|{len(text).bit_length()}|{bucket}"
+def _answer(texts: list[str], kind: str, text: str) -> None:
+    texts.append(f"{kind}|len|{len(text).bit_length()}")
+    texts.append(f"{kind}|{zlib.crc32(text.encode()) % ANSWER_BUCKETS}")
 
 
 def scenario_features(rt: Runtime, result: dict[str, Any]) -> set[int]:
@@ -57,14 +59,14 @@ def scenario_features(rt: Runtime, result: dict[str, Any]) -> set[int]:
             branch.append(_branch(ev))
             if name == "proc_spawn":
                 for line in str(f.get("stdout", "")).splitlines()[:64]:
-                    texts.append(_answer("stdout", line[:200]))
+                    _answer(texts, "stdout", line[:200])
     for key, n in counts.items():
         texts.append(key)
         texts.append(f"{key}#{n.bit_length()}")
     for d in result["decisions"]:
         # Host observations: what a real service or program answered is its coverage.
         if d["kind"] == "http_request":
-            texts.append(_answer(f"http|{d.get('status_code')}", str(d.get("body", ""))[:200]))
+            _answer(texts, f"http|{d.get('status_code')}", str(d.get("body", ""))[:200])
         elif d["kind"] in ("http_request_timeout", "proc_spawn_timeout"):
             texts.append(f"timeout|{d['kind']}")
     for finding in result["findings"]:
