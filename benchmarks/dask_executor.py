@@ -28,6 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bytecode import ensure_compiled
 from suite_throughput import heavy, tiny, write_scenarios
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,6 +108,7 @@ def report(out: dict[str, Any]) -> None:
 
 
 def main() -> int:
+    ensure_compiled()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tiny", type=int, default=20000)
     ap.add_argument("--heavy", type=int, default=200)

@@ -32,6 +32,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bytecode import ensure_compiled
+
 TARGET_MEASURE_PCT = 3.0
 TARGET_SAMPLER_PCT = 10.0
 FN_SOURCE = '''
@@ -130,6 +132,7 @@ def sampler_overhead(execs: int, rounds: int) -> dict[str, float]:
 
 
 def main() -> None:
+    ensure_compiled()
     ap = argparse.ArgumentParser()
     ap.add_argument("--scenarios", type=int, default=4000)
     ap.add_argument("--rounds", type=int, default=7)

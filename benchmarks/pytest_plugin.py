@@ -32,6 +32,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bytecode import ensure_compiled
+
 PER_DIR = 100
 #: `pytest --fozzy` over the scenarios may take at most this many times plain pytest over as
 #: many no-op tests: a fozzy item should cost about a pytest item (measured ~1.6x, the extra
@@ -140,6 +142,7 @@ def report(out: dict[str, Any]) -> None:
 
 
 def main() -> int:
+    ensure_compiled()
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", type=int, default=2000)
     ap.add_argument("--repeat", type=int, default=3)

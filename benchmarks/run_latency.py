@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bytecode import ensure_compiled
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EXAMPLE = ROOT / "examples" / "plain-assertions-and-seeded-rng.fozzy.json"
 TARGETS = {"version": 4.0, "help": 6.0, "run": 7.0}
@@ -73,6 +75,7 @@ def measure(runs: int, example: Path) -> dict[str, dict[str, float]]:
 
 
 def main() -> int:
+    ensure_compiled()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=10, help="samples per command (median taken)")
     ap.add_argument("--example", type=Path, default=DEFAULT_EXAMPLE, help="scenario to run")

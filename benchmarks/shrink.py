@@ -33,6 +33,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bytecode import ensure_compiled
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -154,6 +156,7 @@ def misses_of(name: str, figures: dict[str, Any]) -> list[str]:
 
 
 def main() -> int:
+    ensure_compiled()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=5)

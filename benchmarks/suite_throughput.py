@@ -31,6 +31,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bytecode import ensure_compiled
+
 TARGET_RATIO = 15.0
 TARGET_PER_SCENARIO_US = 40.0
 TARGET_SPEEDUP = 1.7
@@ -212,6 +214,7 @@ def report(out: dict[str, Any]) -> None:
 
 
 def main() -> int:
+    ensure_compiled()
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", type=int, default=2000)
     ap.add_argument("--repeat", type=int, default=3)
@@ -224,6 +227,8 @@ def main() -> int:
     opts = ap.parse_args()
     if opts.count < 2 or opts.repeat < 1 or opts.heavy < 1:
         ap.error("--count must be >= 2, --repeat and --heavy >= 1")
+    if opts.baseline:
+        ensure_compiled(Path(opts.baseline))
     with tempfile.TemporaryDirectory() as tmp:
         out = measure(opts, Path(tmp))
     if opts.json:
