@@ -11,6 +11,8 @@ import sys
 
 import pytest
 
+from tests.system.signal_defaults import default_signals
+
 CODE = """
 import os, signal, sys
 
@@ -30,6 +32,7 @@ main()
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_a_signal_during_start_up_exits_quietly(signum: int) -> None:
     r = subprocess.run([sys.executable, "-c", CODE.format(signum=int(signum))],
-                       capture_output=True, text=True, timeout=60, check=False)
+                       capture_output=True, text=True, timeout=60, check=False,
+                       preexec_fn=default_signals)
     assert r.returncode == 128 + signum, r.stderr
     assert r.stdout == "" and "Traceback" not in r.stderr, r.stderr

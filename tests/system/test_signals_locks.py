@@ -18,6 +18,7 @@ import psutil
 import pytest
 
 from fozzy.trace.verify import verify_trace
+from tests.system.signal_defaults import default_signals
 
 FOZZY = str(Path(sys.executable).parent / "fozzy")
 WAIT_SECONDS = 60.0  #: bound for every poll below; passing runs take a fraction of it
@@ -38,7 +39,8 @@ def scenario(path: Path, seconds: int) -> None:
 
 def start(cwd: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen([FOZZY, "--json", "--proc-backend", "host", *args], cwd=cwd,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=default_signals)
 
 
 def sleepers(pid: int) -> list[psutil.Process]:

@@ -18,6 +18,7 @@ import psutil
 import pytest
 
 from fozzy.fuzzing.campaign import FN_BATCH_EXECS, FN_SEEDS
+from tests.system.signal_defaults import default_signals
 
 FOZZY = str(Path(sys.executable).parent / "fozzy")
 WAIT_SECONDS = 60.0  #: bound for every poll below; passing runs take a fraction of it
@@ -68,7 +69,7 @@ def interrupt(cwd: Path, args: list[str], signum: int,
               ready: Callable[[], bool] | None = None) -> tuple[int, dict[str, Any]]:
     """Start `fozzy --json ARGS`, wait until it runs (and `ready`), signal it; (exit, doc)."""
     proc = subprocess.Popen([FOZZY, "--json", *args], cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=default_signals)
     try:
         poll(lambda: bool(workers(proc)) or proc.poll() is not None, "the worker pool")
         if ready is not None:
