@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,11 +25,10 @@ class MutationContext:
     corpus: Sequence[bytes] = ()
     dictionary: Sequence[bytes] = ()
     max_len: int = 4096
-    #: The table of recent compares, `(seen, wanted)` operand pairs (`seen` None: a token the
-    #: input should contain), filled by an instrumented `fn:` target (workers/fuzz/probe.py).
-    compares: Collection[tuple[Any, Any]] = ()
-    #: Changes whenever `compares` does (what is derived from the table may be cached on it).
-    compares_version: int = 0
+    #: A snapshot of the table of recent compares, `(seen, wanted)` operand pairs (`seen`
+    #: None: a token the input should contain), filled by an instrumented `fn:` target
+    #: (workers/fuzz/probe.py). What is derived from it may be cached on its identity.
+    compares: Sequence[tuple[Any, Any]] = ()
 
 
 ByteMutator = Callable[[bytes, random.Random, MutationContext], bytes]
@@ -99,10 +98,12 @@ def duplicate_chunk(data: bytes, rng: random.Random, ctx: MutationContext) -> by
 
 def splice(data: bytes, rng: random.Random, ctx: MutationContext) -> bytes:
     """Crossover: a prefix of this input joined to a suffix of another corpus entry."""
-    others = [c for c in ctx.corpus if c != data]
-    if not others:
-        return duplicate_chunk(data, rng, ctx)
-    other = rng.choice(others)
+    other = rng.choice(ctx.corpus) if ctx.corpus else data
+    if other == data:  # rare once the corpus has grown: only then is it worth a scan
+        others = [c for c in ctx.corpus if c != data]
+        if not others:
+            return duplicate_chunk(data, rng, ctx)
+        other = rng.choice(others)
     return data[: rng.randrange(len(data) + 1)] + other[rng.randrange(len(other) + 1) :]
 
 
@@ -225,7 +226,7 @@ def compare_replace(data: bytes, rng: random.Random, ctx: MutationContext) -> by
     compared, write the operand it was compared with; otherwise put the wanted value in."""
     if not ctx.compares:
         return dict_overwrite(data, rng, ctx)
-    seen, wanted = rng.choice(list(ctx.compares))
+    seen, wanted = rng.choice(ctx.compares)
     new = _encodings(wanted)
     if not new:
         return data
