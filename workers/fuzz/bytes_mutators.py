@@ -256,6 +256,7 @@ BYTE_MUTATORS: dict[str, ByteMutator] = {
     "ascii_int": ascii_int,
     "cmp": compare_replace,
 }
+_ALL_NAMES = tuple(BYTE_MUTATORS)
 
 
 def mutate_bytes(
@@ -266,12 +267,12 @@ def mutate_bytes(
     stack: int = 0,
 ) -> tuple[bytes, list[str]]:
     """Apply a small random stack of mutators; returns the mutant and the mutators used."""
-    pool = list(names) if names else list(BYTE_MUTATORS)
+    pool = names or _ALL_NAMES
     depth = stack or 1 << rng.randrange(3)
     used: list[str] = []
     out = data
     for _ in range(depth):
-        name = rng.choice(pool)
+        name = pool[int(rng.random() * len(pool))]  # rng.choice's cost, a third of it
         out = BYTE_MUTATORS[name](out, rng, ctx)
         used.append(name)
     return out[: ctx.max_len], used

@@ -42,7 +42,7 @@ JSON_SHARE = 0.5
 #: table is copied again: early in a campaign the table changes on most executions, and
 #: copying it (and rebuilding the JSON pool from it) each time cost more than the target;
 #: an operand just seen still reaches the next inputs at once through the compare stage.
-TABLE_REFRESH = 64
+TABLE_REFRESH = 256
 
 _FN_CACHE: dict[tuple[str, str], FnTarget] = {}
 

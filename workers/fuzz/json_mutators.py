@@ -82,8 +82,9 @@ class _Pool:
         self.decoded: dict[bytes, Json | None] = {}
 
     def splice_source(self, ctx: MutationContext, rng: random.Random) -> Json | None:
-        others = [d for d in map(self._decoded, ctx.corpus[-16:]) if d is not None]
-        return rng.choice(others) if others else None
+        """One of the 16 newest corpus entries, decoded (None when it is not a document)."""
+        recent = ctx.corpus[-16:]
+        return self._decoded(rng.choice(recent)) if recent else None
 
     def _decoded(self, data: bytes) -> Json | None:
         if data not in self.decoded:
