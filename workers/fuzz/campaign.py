@@ -23,6 +23,7 @@ import orjson
 from workers.fuzz.batch import (
     BatchState,
     CurrentInput,
+    FuzzRandom,
     Outcome,
     Stages,
     consider,
@@ -99,7 +100,7 @@ def evaluate_inputs(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def fuzz_batch(job: dict[str, Any]) -> dict[str, Any]:
-    rng = random.Random(int(job["seed"]))
+    rng = FuzzRandom(int(job["seed"]))
     coverage = job.get("mode", "coverage") == "coverage"
     deadline = time.monotonic() + int(job.get("time_ms") or 0) / 1000.0
     budget = int(job["execs"])

@@ -4,8 +4,8 @@ batch allows, in the worker's own interpreter.
 Every exec costs a mutation and a call of the target, and at atheris's pace (~10 µs an exec
 on a small target) anything else done per exec shows: so the loop's fixed parts are set up
 once a batch — the alarm's handler, the mutation context, the snapshot of the table of
-recent compares (copied again only after TABLE_REFRESH mutations, and only if the table
-changed) — and an exec allocates nothing beyond its mutant and its features.
+recent compares (copied again only when it changed, after mutations in proportion to its
+size) — and an exec allocates nothing beyond its mutant and its features.
 """
 
 from __future__ import annotations
@@ -38,11 +38,12 @@ from workers.fuzz.sampler import StackSampler
 #: Share of `fn:` mutations made on the JSON structure when the input is (or, for a target
 #: that parses JSON, should be) a JSON document; byte mutators keep the rest.
 JSON_SHARE = 0.5
-#: Mutations that draw on one snapshot of the table of recent compares before a changed
-#: table is copied again: early in a campaign the table changes on most executions, and
-#: copying it (and rebuilding the JSON pool from it) each time cost more than the target;
-#: an operand just seen still reaches the next inputs at once through the compare stage.
-TABLE_REFRESH = 256
+#: A changed table of recent compares is copied again (and the JSON pool rebuilt from it)
+#: once the mutations since the last copy number TABLE_REFRESH times its size: the table
+#: changes on most executions, and a copy per mutation of a full table (512 pairs) cost more
+#: than the target, while a small table — the start of every batch, where each new operand
+#: is the next step — stays current at little cost (~0.5 µs a mutation, amortised).
+TABLE_REFRESH = 0.5
 
 _FN_CACHE: dict[tuple[str, str], FnTarget] = {}
 
@@ -137,7 +138,7 @@ def fn_loop(
     timeout_s = _timeout_s(job)
     pool = state.corpus if coverage else seeds
     ctx = MutationContext(pool, dictionary, int(job.get("max_input") or 4096))
-    snapshot_version, uses = PROBE.version, TABLE_REFRESH
+    snapshot_version, uses = PROBE.version, 0
     current = CurrentInput(job.get("cur_input"))
     sampler = StackSampler(fn.files) if job.get("profile_cpu") else None
     if sampler is not None:
@@ -147,7 +148,9 @@ def fn_loop(
             while going(job, state, budget, deadline):
                 data = stages.next() if stages else None
                 if data is None:
-                    if feedback and uses >= TABLE_REFRESH and PROBE.version != snapshot_version:
+                    if feedback and PROBE.version != snapshot_version and (
+                        uses >= len(PROBE.table) * TABLE_REFRESH
+                    ):
                         ctx = MutationContext(pool, dictionary, ctx.max_len, tuple(PROBE.table))
                         snapshot_version, uses = PROBE.version, 0
                     uses += 1

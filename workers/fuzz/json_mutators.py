@@ -104,8 +104,8 @@ def reset_pool() -> None:
 
 def _pool(ctx: MutationContext) -> _Pool:
     """The pool of `ctx`'s table and dictionary, rebuilt when either is another object (the
-    `fn:` loop hands over a new table snapshot at most every TABLE_REFRESH mutations): a pure
-    function of the mutation sequence, so batches stay reproducible."""
+    `fn:` loop hands over a new table snapshot only after mutations in proportion to its
+    size): a pure function of the mutation sequence, so batches stay reproducible."""
     global _pool_memo
     memo = _pool_memo
     if memo is None or memo.compares is not ctx.compares or memo.dictionary is not ctx.dictionary:
