@@ -6,9 +6,10 @@ reproducible. Names are stable: `--mutator NAME` selects them.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,10 +52,13 @@ def byte_flip(data: bytes, rng: random.Random, ctx: MutationContext) -> bytes:
     return bytes(b)
 
 
+#: Each width with its boundary values (one draw picks both).
+_INTERESTING = ((1, INTERESTING_8), (2, INTERESTING_16), (4, INTERESTING_32))
+
+
 def interesting(data: bytes, rng: random.Random, ctx: MutationContext) -> bytes:
-    width = rng.choice((1, 2, 4))
-    table = {1: INTERESTING_8, 2: INTERESTING_16, 4: INTERESTING_32}[width]
-    value = rng.choice(table).to_bytes(width, rng.choice(("little", "big")))
+    width, table = rng.choice(_INTERESTING)
+    value = rng.choice(table).to_bytes(width, "little" if rng.random() < 0.5 else "big")
     if len(data) < width:
         return value
     b = bytearray(data)
@@ -168,9 +172,11 @@ def ascii_int(data: bytes, rng: random.Random, ctx: MutationContext) -> bytes:
     return data[:start] + str(abs(new)).encode() + data[end:]
 
 
-def _encodings(value: Any) -> dict[str, bytes]:
+@functools.lru_cache(maxsize=4096, typed=True)
+def _encodings(value: Any) -> Mapping[str, bytes]:
     """How an operand may be written in the input, by style, so that a seen value and the
-    wanted one are swapped in the same style (decimal text, or binary of one width/order)."""
+    wanted one are swapped in the same style (decimal text, or binary of one width/order).
+    Cached (typed, so 1 and True differ): the table's operands recur on every mutation."""
     if isinstance(value, str):
         return {"text": value.encode()}
     if isinstance(value, bytes):
@@ -234,7 +240,9 @@ def compare_replace(data: bytes, rng: random.Random, ctx: MutationContext) -> by
     styles = [s for s in old if s in new and old[s] and old[s] in data]
     if styles:
         style = rng.choice(styles)
-        at = [i for i in range(len(data)) if data.startswith(old[style], i)]
+        at = [data.find(old[style])]
+        while (nxt := data.find(old[style], at[-1] + 1)) >= 0:
+            at.append(nxt)
         i = rng.choice(at)
         return data[:i] + new[style] + data[i + len(old[style]):]
     word = rng.choice(list(new.values()))
