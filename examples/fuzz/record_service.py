@@ -7,8 +7,9 @@ they are. Version 2 records honour the `x-rec-flags` header; with `compress`, a 
 starts with the compressed-frame magic `FZ!7` goes to the decompressor — which has the bug.
 The frame after the magic starts with a 4-hex-digit size, and the decompressor trusts it
 without checking — any other frame crashes it. So the failure needs two earlier conditions
-(version 2, the `compress` flag) and a specific 4-byte value in a specific place. Each condition answers differently, which is what lets a
-coverage-guided campaign build on partial progress.
+(version 2, the `compress` flag) and a specific 4-byte value in a specific place. Each
+condition answers differently, which is what lets a coverage-guided campaign build on partial
+progress.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import random
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -236,3 +237,18 @@ def test_current_input_file_holds_exactly_the_last_input(tmp_path: Path) -> None
             assert path.read_bytes() == data
     finally:
         current.close()
+
+
+def test_the_batch_generator_is_seeded_and_stays_in_range() -> None:
+    from workers.fuzz.batch import FuzzRandom
+
+    a, b = FuzzRandom(7), FuzzRandom(7)
+    draws = [(a.randrange(10), a.randrange(3, 9), a.choice("xyz")) for _ in range(2000)]
+    assert draws == [(b.randrange(10), b.randrange(3, 9), b.choice("xyz")) for _ in range(2000)]
+    assert {d[0] for d in draws} == set(range(10))
+    assert {d[1] for d in draws} == set(range(3, 9))
+    assert {d[2] for d in draws} == set("xyz")
+    assert all(0 <= a.randrange(1 << 40) < 1 << 40 for _ in range(100))  # the exact path
+    assert a.randrange(0, 10, 5) in (0, 5)
+    with pytest.raises(IndexError):
+        a.choice([])

@@ -26,6 +26,8 @@ JSON_MUTATOR = "json"
 MAX_NODES = 256
 
 Json = Any
+#: Integers orjson writes (beyond 64 bits it refuses the document).
+_INT_BOUND = 1 << 63
 Slot = tuple[Any, Any]  # (container, key or index)
 
 
@@ -41,64 +43,74 @@ def decode(data: bytes) -> Json | None:
     return doc if isinstance(doc, dict | list) else None
 
 
-#: Mutations that may reuse the pool derived from an older table before it is rebuilt
-#: (the table changes on most executions early in a campaign; rebuilding costs a table walk).
-POOL_REUSE = 64
+class _Pool:
+    """What the JSON mutators draw from, derived once per (table snapshot, dictionary): keys
+    the target looked up, both operands of every recorded compare, the printable dictionary
+    tokens, and each seen operand's counterparts (what it was compared with)."""
+
+    def __init__(self, ctx: MutationContext) -> None:
+        self.compares = ctx.compares
+        self.dictionary = ctx.dictionary
+        keys: list[str] = []
+        values: list[Json] = []
+        self.counterparts: dict[tuple[type, Any], list[Any]] = {}
+        # Exact types: the probe records operands of exactly int, str and bytes (never a
+        # bool), and this runs on every table snapshot, so it avoids isinstance.
+        for a, b in ctx.compares:
+            if a is not None:
+                self.counterparts.setdefault((type(a), a), []).append(b)
+            for side in (a, b):
+                kind = type(side)
+                if kind is bytes:
+                    try:
+                        side, kind = side.decode(), str
+                    except UnicodeDecodeError:
+                        continue
+                if kind is str:
+                    values.append(side)
+                    if a is None:
+                        keys.append(side)
+                elif kind is int and -_INT_BOUND < side < _INT_BOUND:
+                    values.append(side)
+        for token in ctx.dictionary:
+            if token.isascii() and token.decode().isprintable():
+                values.append(token.decode())
+        self.keys = keys or [v for v in values if isinstance(v, str)]
+        self.values = values
+        #: Corpus entries decoded for splicing (read only: a spliced value is inserted into a
+        #: freshly decoded document that is serialised at once).
+        self.decoded: dict[bytes, Json | None] = {}
+
+    def splice_source(self, ctx: MutationContext, rng: random.Random) -> Json | None:
+        """One of the 16 newest corpus entries, decoded (None when it is not a document)."""
+        recent = ctx.corpus[-16:]
+        return self._decoded(rng.choice(recent)) if recent else None
+
+    def _decoded(self, data: bytes) -> Json | None:
+        if data not in self.decoded:
+            self.decoded[data] = decode(data)
+        return self.decoded[data]
 
 
-class _PoolMemo:
-    def __init__(self) -> None:
-        self.key: tuple[int, int] = (0, -1)
-        self.version = -1
-        self.uses = 0
-        self.pool: tuple[list[str], list[Json]] = ([], [])
-
-
-_memo = _PoolMemo()
+_pool_memo: _Pool | None = None
 
 
 def reset_pool() -> None:
     """Forget the pool: called with the table's reset at the start of every batch, so that
     nothing derived from an earlier batch reaches this one."""
-    global _memo
-    _memo = _PoolMemo()
+    global _pool_memo
+    _pool_memo = None
 
 
-def _pool(ctx: MutationContext) -> tuple[list[str], list[Json]]:
-    """Keys and values worth writing: keys the target looked up, both operands of every
-    recorded compare, and the printable dictionary tokens. Rebuilt when the table changed
-    and the last build has served POOL_REUSE mutations (or the table or dictionary is a
-    different one): a pure function of the mutation sequence, so batches stay
-    reproducible."""
-    key = (id(ctx.compares), id(ctx.dictionary))
-    stale = _memo.version != ctx.compares_version and _memo.uses >= POOL_REUSE
-    if key != _memo.key or stale:
-        _memo.key, _memo.version, _memo.uses = key, ctx.compares_version, 0
-        _memo.pool = _build_pool(ctx)
-    _memo.uses += 1
-    return _memo.pool
-
-
-def _build_pool(ctx: MutationContext) -> tuple[list[str], list[Json]]:
-    keys: list[str] = []
-    values: list[Json] = []
-    for a, b in ctx.compares:
-        for side in (a, b):
-            if isinstance(side, bytes):
-                try:
-                    side = side.decode()
-                except UnicodeDecodeError:
-                    continue
-            if isinstance(side, str):
-                values.append(side)
-                if a is None:
-                    keys.append(side)
-            elif isinstance(side, int) and not isinstance(side, bool) and abs(side) < 1 << 63:
-                values.append(side)
-    for token in ctx.dictionary:
-        if token.isascii() and token.decode().isprintable():
-            values.append(token.decode())
-    return keys or [v for v in values if isinstance(v, str)], values
+def _pool(ctx: MutationContext) -> _Pool:
+    """The pool of `ctx`'s table and dictionary, rebuilt when either is another object (the
+    `fn:` loop hands over a new table snapshot only after mutations in proportion to its
+    size): a pure function of the mutation sequence, so batches stay reproducible."""
+    global _pool_memo
+    memo = _pool_memo
+    if memo is None or memo.compares is not ctx.compares or memo.dictionary is not ctx.dictionary:
+        memo = _pool_memo = _Pool(ctx)
+    return memo
 
 
 def _slots(doc: Json) -> tuple[list[Slot], list[Any]]:
@@ -128,11 +140,13 @@ def _scalar(rng: random.Random, values: Sequence[Json]) -> Json:
                        "a", True, False, None, 0.5, [], {}))
 
 
-def _counterpart(value: Json, rng: random.Random, ctx: MutationContext) -> Json | None:
+def _counterpart(value: Json, rng: random.Random, pool: _Pool) -> Json | None:
     """What the target compared this value against, if it did (libFuzzer's TORC step: the
     operand seen replaced by the one it was compared with)."""
-    matches = [b for a, b in ctx.compares
-               if a is not None and type(a) is type(value) and a == value]
+    try:
+        matches = pool.counterparts.get((type(value), value))
+    except TypeError:  # a list or object: never an operand
+        return None
     return rng.choice(matches) if matches else None
 
 
@@ -155,11 +169,11 @@ def _insert(containers: list[Any], rng: random.Random, keys: list[str],
         target.insert(rng.randrange(len(target) + 1), value)
 
 
-def _other_value(ctx: MutationContext, rng: random.Random) -> Json | None:
-    others = [d for d in (decode(c) for c in ctx.corpus[-16:]) if d is not None]
-    if not others:
+def _other_value(ctx: MutationContext, rng: random.Random, pool: _Pool) -> Json | None:
+    other = pool.splice_source(ctx, rng)
+    if other is None:
         return None
-    slots, _ = _slots(rng.choice(others))
+    slots, _ = _slots(other)
     if not slots:
         return None
     container, key = rng.choice(slots)
@@ -167,23 +181,23 @@ def _other_value(ctx: MutationContext, rng: random.Random) -> Json | None:
 
 
 def _edit_slot(op: str, slot: Slot, rng: random.Random, ctx: MutationContext,
-               keys: list[str], values: list[Json]) -> None:
+               pool: _Pool) -> None:
     container, key = slot
     current = container[key]
     if op == "delete":
         del container[key]
     elif op == "table":
-        found = _counterpart(current, rng, ctx)
-        container[key] = found if found is not None else _scalar(rng, values)
+        found = _counterpart(current, rng, pool)
+        container[key] = found if found is not None else _scalar(rng, pool.values)
     elif op == "number" and isinstance(current, int | float) and not isinstance(current, bool):
-        container[key] = _number(current, rng, values)
-    elif op == "rename" and isinstance(container, dict) and keys:
-        container[rng.choice(keys)] = container.pop(key)
+        container[key] = _number(current, rng, pool.values)
+    elif op == "rename" and isinstance(container, dict) and pool.keys:
+        container[rng.choice(pool.keys)] = container.pop(key)
     elif op == "splice":
-        other = _other_value(ctx, rng)
-        container[key] = other if other is not None else _scalar(rng, values)
+        other = _other_value(ctx, rng, pool)
+        container[key] = other if other is not None else _scalar(rng, pool.values)
     else:  # retype, or an op that does not fit this slot
-        container[key] = _scalar(rng, values)
+        container[key] = _scalar(rng, pool.values)
 
 
 _OPS = ("insert", "insert", "delete", "retype", "table", "table", "number", "rename", "splice")
@@ -192,14 +206,14 @@ _OPS = ("insert", "insert", "delete", "retype", "table", "table", "number", "ren
 def mutate_json(data: bytes, doc: Json, rng: random.Random, ctx: MutationContext) -> bytes:
     """One structural edit of `doc` (decoded from `data`, and consumed), serialised
     compactly; a document that would outgrow the input limit leaves `data` as it was."""
-    keys, values = _pool(ctx)
+    pool = _pool(ctx)
     root = doc if isinstance(doc, dict | list) else {}
     slots, containers = _slots(root)
     op = rng.choice(_OPS) if slots else "insert"
     if op == "insert":
-        _insert(containers or [root], rng, keys, values)
+        _insert(containers or [root], rng, pool.keys, pool.values)
     else:
-        _edit_slot(op, rng.choice(slots), rng, ctx, keys, values)
+        _edit_slot(op, rng.choice(slots), rng, ctx, pool)
     try:
         out = orjson.dumps(root)
     except TypeError:  # an int beyond 64 bits, which orjson does not write

@@ -8,15 +8,16 @@ and fozzy itself run untouched and cost nothing.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import importlib
 import importlib.machinery
 import importlib.util
 import os
 import signal
 import sys
-import traceback
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
@@ -169,6 +170,17 @@ def _alarm(signum: int, frame: FrameType | None) -> None:
     raise ExecTimeout
 
 
+@contextlib.contextmanager
+def exec_alarm() -> Iterator[None]:
+    """The per-execution alarm's handler, installed once around a batch of `run_fn` calls
+    with a timeout (installing it per call cost as much as running a small target)."""
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
 def run_fn(
     target: FnTarget,
     data: bytes,
@@ -178,10 +190,10 @@ def run_fn(
 ) -> FnOutcome:
     """Call the target once; an exception is the finding, the probes' features are the
     coverage (with how close each comparison came, unless `value_profile` is off). With
-    `timeout_s`, a call still running then is interrupted and reported as a hang."""
+    `timeout_s` (inside `exec_alarm()`), a call still running then is interrupted and
+    reported as a hang."""
     error: dict[str, Any] | None = None
     if timeout_s is not None:
-        signal.signal(signal.SIGALRM, _alarm)
         signal.setitimer(signal.ITIMER_REAL, timeout_s)
     PROBE.start()
     try:
@@ -199,13 +211,28 @@ def run_fn(
     return FnOutcome(features if coverage else set(), error)
 
 
+@functools.lru_cache(maxsize=1024)
+def _real(filename: str) -> str:
+    """A code object's file name resolved (a crash of a known kind repeats thousands of
+    times a batch, and resolving every frame's path each time cost more than the call)."""
+    return os.path.realpath(filename)
+
+
 def _describe(e: BaseException, files: frozenset[str]) -> dict[str, Any]:
-    frames = traceback.extract_tb(e.__traceback__)
-    here = [f for f in frames if os.path.realpath(f.filename) in files] or frames
-    location: dict[str, Any] = {}
-    if here:
-        last = here[-1]
-        location = {"file": last.filename, "line": last.lineno}
+    """The exception's title and where it was raised: the innermost frame in the target's
+    own files, else the innermost frame. Read off the traceback's frames directly (what
+    `traceback.extract_tb` gives, without building its summaries and reading source)."""
+    last: tuple[str, int] | None = None
+    own: tuple[str, int] | None = None
+    tb = e.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        last = (filename, tb.tb_lineno)
+        if _real(filename) in files:
+            own = last
+        tb = tb.tb_next
+    here = own or last
+    location: dict[str, Any] = {} if here is None else {"file": here[0], "line": here[1]}
     return {
         "kind": "panic",
         "title": type(e).__name__,
