@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bytecode import ensure_compiled
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SCENARIO_PER_CORE = 20_000
 TARGET_SPEEDUP = 1.8
@@ -74,6 +76,7 @@ def time_to_find(cwd: Path, mode: str, seed: int, budget: int) -> float:
 
 
 def main() -> int:
+    ensure_compiled()
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--seconds", type=int, default=5)

@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bytecode import ensure_compiled
+
 TARGET_JSON_RATIO = 0.5
 TARGET_FIND_S = 60.0
 
@@ -208,6 +210,7 @@ def report(out: dict[str, Any]) -> None:
 
 
 def main() -> int:
+    ensure_compiled()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--budget", type=float, default=60.0, help="seconds per find attempt")
