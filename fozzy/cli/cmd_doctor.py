@@ -52,7 +52,10 @@ def register(app: typer.Typer) -> None:
             config_path=G.config_path,
             dask=resolve_dask(dask, G.config),
         )
-        report = execute_doctor(request)
+        from fozzy.cli.dask_display import dask_display
+
+        with dask_display(request.dask):
+            report = execute_doctor(request)
         if report["ok"] or not G.strict:
             emit(report)
             return 0

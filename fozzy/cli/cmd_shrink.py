@@ -81,7 +81,10 @@ def register(app: typer.Typer) -> None:
             invocation=c.invocation(),
             dask=resolve_dask(dask, G.config),
         )
-        done = execute_shrink(request)
+        from fozzy.cli.dask_display import dask_display
+
+        with dask_display(request.dask):
+            done = execute_shrink(request)
         if was_interrupted(done.summary):
             return _interrupted(done.document())
         if G.json:
