@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from fozzy.cli.dask_flag import Dask
+
 Deep = Annotated[
     bool, typer.Option("--deep", help="Run --scenario several times and compare the runs.")
 ]
@@ -28,9 +30,11 @@ def register(app: typer.Typer) -> None:
         scenario: Scenario = None,
         runs: Runs = None,
         seed: Seed = None,
+        dask: Dask = None,
     ) -> int:
         from fozzy.cli import common as c
         from fozzy.cli.context import G
+        from fozzy.cli.dask_flag import resolve_dask
         from fozzy.cli.output import emit, emit_error
         from fozzy.modes.doctor import DEFAULT_RUNS, DEFAULT_SEED, DoctorRequest, execute_doctor
 
@@ -46,8 +50,12 @@ def register(app: typer.Typer) -> None:
             limits=c.host_limits(G.config),
             base_dir=G.config.base_dir,
             config_path=G.config_path,
+            dask=resolve_dask(dask, G.config),
         )
-        report = execute_doctor(request)
+        from fozzy.cli.dask_display import dask_display
+
+        with dask_display(request.dask):
+            report = execute_doctor(request)
         if report["ok"] or not G.strict:
             emit(report)
             return 0

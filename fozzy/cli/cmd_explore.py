@@ -129,7 +129,10 @@ def register(app: typer.Typer) -> None:
         )
         if request.jobs < 1:
             raise ArgumentError(f"--jobs must be at least 1, got {request.jobs}")
-        done, report = execute_explore(request)
+        from fozzy.cli.dask_display import dask_display
+
+        with dask_display(request.dask):
+            done, report = execute_explore(request)
         code = c.conclude(done.summary, rep)
         if not G.json:
             sys.stdout.write(_explore_lines(report))

@@ -180,14 +180,17 @@ def register(app: typer.Typer) -> None:
         )
         if request.jobs < 1:
             raise ArgumentError(f"--jobs must be at least 1, got {request.jobs}")
+        from fozzy.cli.dask_display import dask_display
+
         if G.json:
             done = execute_fuzz(request)
         elif sys.stderr.isatty() and not G.no_color:
             show, live = _live()
-            with live:
+            with live, dask_display(request.dask, other_live=True):
                 done = execute_fuzz(request, show)
         else:
-            done = execute_fuzz(request, _plain())
+            with dask_display(request.dask):
+                done = execute_fuzz(request, _plain())
         code = c.conclude(done.summary, rep)
         if not G.json:
             f = done.summary["fuzz"]

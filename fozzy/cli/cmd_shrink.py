@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from fozzy.cli import common as c
+from fozzy.cli.dask_flag import Dask
 
 Out = Annotated[
     str | None,
@@ -54,11 +55,13 @@ def register(app: typer.Typer) -> None:
         minimize: Minimize = "all",
         trust_target: c.TrustTarget = False,
         jobs: Jobs = None,
+        dask: Dask = None,
     ) -> int:
         import sys
 
         from fozzy.artifacts.render import pretty_text
         from fozzy.cli.context import G
+        from fozzy.cli.dask_flag import resolve_dask
         from fozzy.cli.output import print_json
         from fozzy.executor.cpus import usable_cpus
         from fozzy.executor.interrupted import was_interrupted
@@ -76,8 +79,12 @@ def register(app: typer.Typer) -> None:
             limits=c.host_limits(G.config),
             trust_target=trust_target,
             invocation=c.invocation(),
+            dask=resolve_dask(dask, G.config),
         )
-        done = execute_shrink(request)
+        from fozzy.cli.dask_display import dask_display
+
+        with dask_display(request.dask):
+            done = execute_shrink(request)
         if was_interrupted(done.summary):
             return _interrupted(done.document())
         if G.json:

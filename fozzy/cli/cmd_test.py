@@ -66,10 +66,10 @@ def _live_progress() -> tuple[Progress, Any]:
         TextColumn("[bold]test"), BarColumn(), MofNCompleteColumn(),
         TextColumn("[green]{task.fields[passed]} pass"),
         TextColumn("[red]{task.fields[failed]} fail"), TimeElapsedColumn(),
-        TextColumn("[dim]{task.fields[last]}"),
+        TextColumn("[cyan]{task.fields[workers]}"), TextColumn("[dim]{task.fields[last]}"),
         console=Console(stderr=True), transient=True,
     )
-    task = bar.add_task("test", total=None, passed=0, failed=0, last="")
+    task = bar.add_task("test", total=None, passed=0, failed=0, workers="", last="")
     counts = {"pass": 0, "fail": 0}
 
     def on_start(total: int) -> None:
@@ -145,14 +145,17 @@ def register(app: typer.Typer) -> None:
             worker_mem_mb=c.worker_mem_mb(worker_mem_mb),
             invocation=c.invocation(),
         )
+        from fozzy.cli.dask_display import dask_display
+
         if G.json:
             done, interrupted = execute_test(request)
         elif sys.stderr.isatty() and not G.no_color:
             progress, bar = _live_progress()
-            with bar:
+            with bar, dask_display(request.dask, bar):
                 done, interrupted = execute_test(request, progress)
         else:
-            done, interrupted = execute_test(request, _plain_progress())
+            with dask_display(request.dask):
+                done, interrupted = execute_test(request, _plain_progress())
         code = c.conclude(done.summary, flags.reporter)
         if interrupted:
             from fozzy.cli.signals import interrupt_exit_code

@@ -1,4 +1,5 @@
-"""`--dask ADDRESS` for the commands that run many items (test, fuzz, explore).
+"""`--dask ADDRESS` for the commands that run many items (test, fuzz, explore, and shrink's
+candidates and doctor --deep's audit runs).
 
 The flag wins over `FOZZY_DASK`, which wins over the config key `dask`. The address is
 checked here, before any work, so a malformed one is an exit-2 error even when

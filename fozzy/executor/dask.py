@@ -85,10 +85,11 @@ class DaskExecutor:
         self._shared_future: Any = None
         import cloudpickle
 
-        from fozzy.executor import dask_boot
+        from fozzy.executor import dask_boot, dask_watch
 
         cloudpickle.register_pickle_by_value(dask_boot)
         self._entry = dask_boot.run_remote
+        self._view = dask_watch.announce(self._client)
 
     def _connect(self, text: str, target: DaskTarget, timeout: float) -> Any:
         logging.getLogger("distributed").setLevel(logging.ERROR)
@@ -174,6 +175,8 @@ class DaskExecutor:
                                               shared=shared)
             return
         shared_ref = self._scatter(shared)
+        if self._view is not None:
+            self._view.submitted(len(items))
         deadlines = [deadline_ms(item) for item in items]
 
         def submit(indices: list[int]) -> Any:
@@ -198,6 +201,7 @@ class DaskExecutor:
                     for i in indices:
                         lost[i] = lost.get(i, 0) + 1 if len(indices) == 1 else 0
                     if len(indices) == 1 and lost[indices[0]] >= SINGLE_ATTEMPTS:
+                        self._finished()
                         yield indices[0], self._killed(items[indices[0]])
                         continue
                     for i in indices:
@@ -210,6 +214,7 @@ class DaskExecutor:
                 self.restarts += int(answer["restarts"])
                 _restore_inputs(items, indices, answer.get("cur_inputs") or {})
                 for local, result in answer["results"]:
+                    self._finished()
                     yield indices[local], result
                 if self.restarts > self.restart_budget:
                     raise PoolError(
@@ -219,6 +224,10 @@ class DaskExecutor:
         finally:
             if tasks:
                 self._client.cancel(list(tasks))
+
+    def _finished(self) -> None:
+        if self._view is not None:
+            self._view.finished()
 
     def _local_pool(self) -> WorkerPool:
         if self._local is None:

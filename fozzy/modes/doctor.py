@@ -45,6 +45,7 @@ class DoctorRequest:
     limits: dict[str, int] = field(default_factory=dict)
     base_dir: str = ".fozzy"
     config_path: str = "fozzy.toml"
+    dask: str | None = None  # run the audit's repetitions on this Dask cluster (`--dask`)
 
 
 def check_request(req: DoctorRequest) -> None:
@@ -172,7 +173,7 @@ def audit(req: DoctorRequest) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         "limits": req.limits, "cwd": os.getcwd(), "replay": None,
     }
     items = [dict(spec) for _ in range(req.runs)]
-    with make_executor(min(req.runs, 2)) as pool:
+    with make_executor(min(req.runs, 2), dask=req.dask) as pool:
         results = dict(pool.run(items, deadline_ms=lambda _: AUDIT_DEADLINE_MS))
     ordered = [results[i] for i in range(req.runs)]
     issues: list[dict[str, Any]] = []

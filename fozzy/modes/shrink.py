@@ -60,6 +60,7 @@ class ShrinkRequest:
     limits: dict[str, int] = field(default_factory=dict)
     trust_target: bool = False  # run an fn: target even when it is not a project file
     invocation: Invocation = field(default_factory=Invocation)
+    dask: str | None = None  # run candidates on this Dask cluster (`--dask`)
 
 
 @dataclass
@@ -141,7 +142,7 @@ def execute_shrink(req: ShrinkRequest) -> ShrinkOutcome:
         return time.monotonic() < deadline
 
     try:
-        with make_executor(req.jobs, restart_budget=RESTART_BUDGET) as pool:
+        with make_executor(req.jobs, dask=req.dask, restart_budget=RESTART_BUDGET) as pool:
             if kind == "steps":
                 shrunk = _shrink_steps(req, doc, wanted, pool, stats, budget_left)
             elif kind == "fuzz":

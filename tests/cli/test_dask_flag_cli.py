@@ -1,6 +1,6 @@
-"""`--dask` / FOZZY_DASK / config `dask` on test, fuzz and explore: malformed addresses and a
-missing `distributed` are one-line exit-2 errors before any work; without --dask the normal
-path never imports distributed."""
+"""`--dask` / FOZZY_DASK / config `dask` on test, fuzz, explore, shrink and doctor: malformed
+addresses and a missing `distributed` are one-line exit-2 errors before any work; without
+--dask the normal path never imports distributed."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ COMMANDS = [
     ["test"],
     ["fuzz", "fn:nowhere.py:target", "--runs", "1"],
     ["explore", "nowhere.fozzy.json"],
+    ["shrink", "nowhere.fozzy"],
+    ["doctor", "--deep", "--scenario", "nowhere.fozzy.json"],
 ]
 
 
