@@ -134,6 +134,7 @@ class Commands:
         mem_pressure_wave: str | None = None,
         fail_on_leak: bool = False,
         leak_budget: int | None = None,
+        dask: str | None = None,
     ) -> RunSummary:
         return self.command(  # type: ignore[no-any-return]
             ["test", *patterns, *flags(
@@ -143,7 +144,7 @@ class Commands:
                 worker_mem_mb=worker_mem_mb, mem_track=mem_track, mem_limit_mb=mem_limit_mb,
                 mem_fail_after=mem_fail_after, mem_fragmentation_seed=mem_fragmentation_seed,
                 mem_pressure_wave=mem_pressure_wave, fail_on_leak=fail_on_leak,
-                leak_budget=leak_budget)]
+                leak_budget=leak_budget, dask=dask)]
         )
 
     def fuzz(
@@ -172,6 +173,7 @@ class Commands:
         mem_fail_after: int | None = None,
         fail_on_leak: bool = False,
         leak_budget: int | None = None,
+        dask: str | None = None,
     ) -> RunSummary:
         return self.command(  # type: ignore[no-any-return]
             ["fuzz", target, *flags(
@@ -181,7 +183,7 @@ class Commands:
                 crash_only=crash_only, minimize=minimize, record=record,
                 record_collision=record_collision, timeout=timeout, reporter=reporter,
                 mem_track=mem_track, mem_limit_mb=mem_limit_mb, mem_fail_after=mem_fail_after,
-                fail_on_leak=fail_on_leak, leak_budget=leak_budget)]
+                fail_on_leak=fail_on_leak, leak_budget=leak_budget, dask=dask)]
         )
 
     def explore(
@@ -202,13 +204,14 @@ class Commands:
         record: str | None = None,
         record_collision: str | None = None,
         reporter: str | None = None,
+        dask: str | None = None,
     ) -> RunSummary:
         return self.command(  # type: ignore[no-any-return]
             ["explore", scenario, *flags(
                 schedule=schedule, schedules=schedules, seed=seed, steps=steps, time=time,
                 nodes=nodes, faults=_csv(faults), checker=_csv(checker), pct_depth=pct_depth,
                 jobs=jobs, shrink=shrink, record=record, record_collision=record_collision,
-                reporter=reporter)]
+                reporter=reporter, dask=dask)]
         )
 
     def replay(
@@ -235,10 +238,11 @@ class Commands:
         minimize: str | None = None,
         trust_target: bool = False,
         jobs: int | None = None,
+        dask: str | None = None,
     ) -> Document:
         return self.command(  # type: ignore[no-any-return]
             ["shrink", trace, *flags(out=out, budget=budget, minimize=minimize,
-                                     trust_target=trust_target, jobs=jobs)]
+                                     trust_target=trust_target, jobs=jobs, dask=dask)]
         )
 
     # Checks and gates
@@ -249,9 +253,10 @@ class Commands:
         scenario: str | None = None,
         runs: int | None = None,
         seed: int | None = None,
+        dask: str | None = None,
     ) -> DoctorReport:
         return self.command(  # type: ignore[no-any-return]
-            ["doctor", *flags(deep=deep, scenario=scenario, runs=runs, seed=seed)]
+            ["doctor", *flags(deep=deep, scenario=scenario, runs=runs, seed=seed, dask=dask)]
         )
 
     def ci(

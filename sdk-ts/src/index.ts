@@ -88,6 +88,8 @@ export interface TestOptions extends MemoryOptions {
   workerMemMb?: number;
   memFragmentationSeed?: number;
   memPressureWave?: string;
+  /** A Dask scheduler address, or `local` / `local:N` (`--dask`; docs/cluster.md). */
+  dask?: string;
 }
 
 export interface FuzzOptions extends MemoryOptions {
@@ -108,6 +110,8 @@ export interface FuzzOptions extends MemoryOptions {
   recordCollision?: RecordCollision;
   timeout?: Duration;
   reporter?: Reporter;
+  /** A Dask scheduler address, or `local` / `local:N` (`--dask`; docs/cluster.md). */
+  dask?: string;
 }
 
 export interface ExploreOptions {
@@ -125,6 +129,8 @@ export interface ExploreOptions {
   record?: string;
   recordCollision?: RecordCollision;
   reporter?: Reporter;
+  /** A Dask scheduler address, or `local` / `local:N` (`--dask`; docs/cluster.md). */
+  dask?: string;
 }
 
 export interface ReplayOptions {
@@ -141,6 +147,8 @@ export interface ShrinkOptions {
   minimize?: "input" | "schedule" | "faults" | "all";
   trustTarget?: boolean;
   jobs?: number;
+  /** A Dask scheduler address, or `local` / `local:N` (`--dask`; docs/cluster.md). */
+  dask?: string;
 }
 
 export interface DoctorOptions {
@@ -148,6 +156,8 @@ export interface DoctorOptions {
   scenario?: string;
   runs?: number;
   seed?: number | string;
+  /** A Dask scheduler address, or `local` / `local:N` (`--dask`; docs/cluster.md). */
+  dask?: string;
 }
 
 export interface CiOptions {

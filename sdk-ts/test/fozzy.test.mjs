@@ -49,6 +49,22 @@ test("exit 2 throws CommandError with the parsed envelope", async () => {
   });
 });
 
+test("dask reaches the commands that run many items: a malformed address is exit 2", async () => {
+  const { fz } = setup();
+  for (const call of [
+    () => fz.test({ dask: "nope nope" }),
+    () => fz.shrink("t.fozzy", { dask: "nope nope" }),
+    () => fz.doctor({ deep: true, dask: "nope nope" }),
+  ]) {
+    await assert.rejects(call(), (err) => {
+      assert.ok(err instanceof CommandError);
+      assert.equal(err.exitCode, 2);
+      assert.match(err.detail, /--dask 'nope nope'/);
+      return true;
+    });
+  }
+});
+
 test("builders round-trip through fozzy validate; invalid ones write nothing", async () => {
   const { cwd, fz } = setup();
   const steps = new ScenarioBuilder("built", "from the TS SDK")

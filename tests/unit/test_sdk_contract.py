@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import pytest
 
 from fozzy.sdk import CommandError, ExecResult
@@ -47,3 +50,23 @@ def test_validate_document_maps_to_invalid() -> None:
 
 def test_documents_splits_concatenated_json() -> None:
     assert documents(' {"a": 1}\n[2]\n"x"') == [{"a": 1}, [2], "x"]
+
+
+def test_commands_that_run_many_items_pass_dask() -> None:
+    from fozzy.sdk import Fozzy
+
+    class Recording(Fozzy):
+        def command(self, args: Sequence[str]) -> Any:
+            calls.append(list(args))
+            return {}
+
+    calls: list[list[str]] = []
+    fz = Recording()
+    fz.test(["a.fozzy.json"], dask="local:2")
+    fz.fuzz("fn:t:f", dask="local:2")
+    fz.explore("d.fozzy.json", dask="local:2")
+    fz.shrink("t.fozzy", dask="local:2")
+    fz.doctor(deep=True, dask="local:2")
+    fz.test(["a.fozzy.json"])
+    assert [c[c.index("--dask") + 1] for c in calls[:5]] == ["local:2"] * 5
+    assert "--dask" not in calls[5]
