@@ -36,3 +36,22 @@ def scenario(tmp_path: Path, name: str, steps: list[dict[str, Any]]) -> str:
     path = tmp_path / f"{name}.fozzy.json"
     path.write_bytes(orjson.dumps({"version": 1, "name": name, "steps": steps}))
     return path.name
+
+
+#: A real process printing the wall clock in nanoseconds: the planted nondeterminism of the
+#: determinism-audit tests (`doctor --deep`).
+WALL_CLOCK_STEPS: list[dict[str, Any]] = [
+    {"type": "trace_event", "name": "before"},
+    {"type": "proc_spawn", "cmd": "date", "args": ["+%s%N"], "expect_exit": 0},
+]
+
+
+def fozzy_minimal_env(cwd: Path, *args: str, env: dict[str, str] | None = None
+                      ) -> subprocess.CompletedProcess[str]:
+    """`fozzy` with only PATH and HOME (the temp dir) plus `env`, so that what a command
+    reports about its environment (doctor) owes nothing to the runner's own variables."""
+    return subprocess.run(
+        [sys.executable, "-m", "fozzy", *args], cwd=cwd, capture_output=True, text=True,
+        timeout=180, check=False,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(cwd), **(env or {})},
+    )

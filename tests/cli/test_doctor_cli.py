@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-FOZZY = [sys.executable, "-m", "fozzy"]
+from tests.cli.clikit import WALL_CLOCK_STEPS as CLOCK
+from tests.cli.clikit import fozzy_minimal_env as fozzy
+from tests.cli.clikit import scenario
 
 DETERMINISTIC: list[dict[str, Any]] = [
     {"type": "rand_u64", "key": "r"},
@@ -20,24 +20,6 @@ DETERMINISTIC: list[dict[str, Any]] = [
     {"type": "proc_spawn", "cmd": "git", "args": ["rev-parse", "HEAD"], "expect_exit": 0},
     {"type": "memory_free", "key": "buf"},
 ]
-# The planted nondeterminism: a real process printing the wall clock in nanoseconds.
-CLOCK: list[dict[str, Any]] = [
-    {"type": "trace_event", "name": "before"},
-    {"type": "proc_spawn", "cmd": "date", "args": ["+%s%N"], "expect_exit": 0},
-]
-
-
-def fozzy(tmp: Path, *args: str, env: dict[str, str] | None = None
-          ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*FOZZY, *args], cwd=tmp, capture_output=True, text=True,
-                          timeout=180,
-                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp), **(env or {})})
-
-
-def scenario(tmp: Path, name: str, steps: list[dict[str, Any]]) -> str:
-    (tmp / f"{name}.fozzy.json").write_text(
-        json.dumps({"version": 1, "name": name, "steps": steps}))
-    return f"{name}.fozzy.json"
 
 
 def test_environment_report_is_camel_case_and_passes(tmp_path: Path) -> None:

@@ -6,32 +6,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.cli.clikit import WALL_CLOCK_STEPS as CLOCK
+from tests.cli.clikit import fozzy_minimal_env as fozzy
+from tests.cli.clikit import scenario
+
 pytest.importorskip("distributed")
-
-FOZZY = [sys.executable, "-m", "fozzy"]
-CLOCK: list[dict[str, Any]] = [
-    {"type": "trace_event", "name": "before"},
-    {"type": "proc_spawn", "cmd": "date", "args": ["+%s%N"], "expect_exit": 0},
-]
-
-
-def fozzy(tmp: Path, *args: str, env: dict[str, str] | None = None
-          ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*FOZZY, *args], cwd=tmp, capture_output=True, text=True,
-                          timeout=300,
-                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp), **(env or {})})
-
-
-def write(tmp: Path, name: str, steps: list[dict[str, Any]]) -> str:
-    (tmp / f"{name}.fozzy.json").write_text(
-        json.dumps({"version": 1, "name": name, "steps": steps}))
-    return f"{name}.fozzy.json"
 
 
 def failing_trace(tmp: Path) -> Path:
@@ -41,7 +25,7 @@ def failing_trace(tmp: Path) -> Path:
     steps[4] = {"type": "proc_when", "cmd": "tool", "args": ["--check"], "exit_code": 3,
                 "stdout": "not ready\n"}
     steps[15] = {"type": "proc_spawn", "cmd": "tool", "args": ["--check"], "expect_exit": 0}
-    path = write(tmp, "fails", steps)
+    path = scenario(tmp, "fails", steps)
     out = tmp / "fails.fozzy"
     proc = fozzy(tmp, "test", path, "--det", "--seed", "5", "--record", str(out))
     assert out.is_file(), proc.stdout + proc.stderr
@@ -87,7 +71,7 @@ def audit_of(proc: subprocess.CompletedProcess[str]) -> dict[str, Any]:
 ], ids=["deterministic", "wall-clock"])
 def test_doctor_audit_on_local_2_reports_what_the_local_pool_reports(
         tmp_path: Path, steps: list[dict[str, Any]], consistent: bool) -> None:
-    path = write(tmp_path, "audit", steps)
+    path = scenario(tmp_path, "audit", steps)
     args = ["--json", "--proc-backend", "host", "doctor", "--deep", "--scenario", path,
             "--runs", "3"]
     local = audit_of(fozzy(tmp_path, *args))
