@@ -6,14 +6,19 @@ from __future__ import annotations
 import contextlib
 import os
 import select
+import signal
 from dataclasses import dataclass, field
 from typing import Any
 
 from workers import serve
-from workers.proctree import MARK_ENV
+from workers.proctree import MARK_ENV, STOP_JOIN_SECONDS, describe_exit, kill_tree
 
 #: What a spawned worker sends once it is ready to serve.
 READY = b"ready"
+#: Seconds a spawned worker may take to import the engine and report ready.
+SPAWN_READY_SECONDS = 60.0
+#: Signals a worker takes over from whatever its parent had installed.
+_RESET_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def item_timeout_ms(item: dict[str, Any]) -> int | None:
@@ -59,7 +64,15 @@ def worker_entry(conn: Any, inherited: list[Any], coordinator: int, preload: str
     then serve; whatever the worker still has running when it stops is killed. A spawned
     worker first imports what `preload` needs and says it is ready, so that its start-up is
     not charged to the first item's deadline. `mark` goes into the environment every host
-    process inherits (`proctree.kill_marked` finds them if this worker is killed)."""
+    process inherits (`proctree.kill_marked` finds them if this worker is killed).
+
+    Ctrl-C is the coordinator's to handle, so SIGINT is ignored before anything else runs, and
+    SIGTERM/SIGHUP get their default meaning back; `start_worker` forks with those signals
+    blocked, so none lands before this (a no-op for a worker started otherwise)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for signum in _RESET_SIGNALS[1:]:
+        signal.signal(signum, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _RESET_SIGNALS)
     if mark:
         os.environ[MARK_ENV] = mark
     for other in inherited:
@@ -76,6 +89,68 @@ def worker_entry(conn: Any, inherited: list[Any], coordinator: int, preload: str
 
     main(conn)
     kill_descendants()
+
+
+@dataclass
+class Started:
+    """A worker process just started: its handle, the supervisor's end of its pipe, and the
+    mark its process tree inherits."""
+
+    proc: Any
+    conn: Any
+    mark: str
+
+
+def process_context(start_method: str) -> Any:
+    """The process library for `start_method`. A fork pickles nothing, so it uses the standard
+    library's `multiprocessing`; `multiprocess` is that library plus `dill`, whose import
+    (15-25 ms) would sit on every command's start-up for nothing. Spawning pickles the worker's
+    entry and pipe, which is where `multiprocess` (the project's process library) is used."""
+    if start_method == "fork":
+        import multiprocessing
+
+        return multiprocessing.get_context("fork")
+    import multiprocess
+
+    return multiprocess.get_context(start_method)
+
+
+def start_worker(ctx: Any, inherited: list[Any], preload: str | None) -> Started:
+    """Start one sandbox worker running `worker_entry`. Under fork, `inherited` are pipe ends of
+    other workers that the child must close. Raises OSError when the process cannot start."""
+    mark = f"{os.getpid()}-{os.urandom(8).hex()}"
+    parent, child = ctx.Pipe(duplex=True)
+    forks = ctx.get_start_method() == "fork"
+    proc = ctx.Process(
+        target=worker_entry,
+        args=(child, [*inherited, parent] if forks else [], os.getpid(), preload, mark),
+        name="fozzy-worker",
+        daemon=True,
+    )
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _RESET_SIGNALS)
+    try:
+        proc.start()
+    except OSError:
+        parent.close()
+        raise
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        child.close()
+    return Started(proc, parent, mark)
+
+
+def await_ready(started: Started) -> str | None:
+    """Wait for a worker started with a preload to say it is ready; None once it has, else how
+    it ended (it is then killed and its pipe closed)."""
+    ready = False
+    with contextlib.suppress(OSError, EOFError):
+        ready = started.conn.poll(SPAWN_READY_SECONDS) and started.conn.recv_bytes() == READY
+    if ready:
+        return None
+    kill_tree(int(started.proc.pid))
+    started.proc.join(STOP_JOIN_SECONDS)
+    started.conn.close()
+    return describe_exit(started.proc.exitcode)
 
 
 @dataclass

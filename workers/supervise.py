@@ -44,13 +44,14 @@ from workers.proctree import (
     tree_rss,
 )
 from workers.sandbox import (
-    READY,
     WorkerSlot,
+    await_ready,
     item_label,
     item_timeout_ms,
+    process_context,
     readable_now,
+    start_worker,
     synthetic_result,
-    worker_entry,
 )
 
 if TYPE_CHECKING:
@@ -65,8 +66,6 @@ MEM_POLL_MS = 100
 #: A second job is only queued behind a running one when it fits well inside a socket buffer,
 # so that sending it can never wait on a worker that is itself waiting to send results.
 PREFETCH_MAX_BYTES = 64 * 1024
-#: Seconds a spawned worker may take to import the engine and report ready.
-SPAWN_READY_SECONDS = 60.0
 _POLL_IN = select.POLLIN | select.POLLHUP | select.POLLERR
 
 # An item's wall-clock budget before the coordinator steps in; None means no deadline.
@@ -104,9 +103,7 @@ class Supervisor:
         self.grace_ms = grace_ms
         self.restart_budget = 4 * jobs if restart_budget is None else restart_budget
         self.restarts = 0
-        import multiprocess  # the project's process library (issues 2 and 4); loaded on use
-
-        self._ctx = multiprocess.get_context(start_method)
+        self._ctx = process_context(start_method)
         self._forks = start_method == "fork"
         self._op = "run"  # what spawned workers preload
         self._workers: list[WorkerSlot] = []
@@ -131,43 +128,24 @@ class Supervisor:
         return [w.pid for w in self._workers]
 
     def _spawn(self) -> WorkerSlot:
-        import secrets
-
-        mark = f"{os.getpid()}-{secrets.token_hex(8)}"
-        parent, child = self._ctx.Pipe(duplex=True)
         # A forked child holds copies of every pipe end; a spawned one only what it is given.
-        inherited = [w.conn for w in self._workers] + [parent] if self._forks else []
-        proc = self._ctx.Process(
-            target=worker_entry,
-            args=(child, inherited, os.getpid(), None if self._forks else self._op, mark),
-            name="fozzy-worker",
-            daemon=True,
-        )
+        inherited = [w.conn for w in self._workers] if self._forks else []
         try:
-            proc.start()
+            started = start_worker(self._ctx, inherited, None if self._forks else self._op)
         except OSError as e:
             raise self.error(f"failed to start a worker process: {e}") from None
-        child.close()
-        if not self._forks:
-            self._await_ready(proc, parent)
+        # A forked worker has the preload already; a spawned one says when it is done.
+        if not self._forks and (how := await_ready(started)) is not None:
+            raise self.error(f"a spawned worker process did not start (it {how})")
+        proc, parent = started.proc, started.conn
         self.debug(lambda: f"pool: started worker pid {proc.pid}")
-        worker = WorkerSlot(proc, parent, int(parent.fileno()), int(proc.sentinel), mark=mark)
+        worker = WorkerSlot(proc, parent, int(parent.fileno()), int(proc.sentinel),
+                            mark=started.mark)
         self._workers.append(worker)
         for fd, is_pipe in ((worker.fd, True), (worker.sentinel, False)):
             self._poller.register(fd, _POLL_IN)
             self._by_fd[fd] = (worker, is_pipe)
         return worker
-
-    def _await_ready(self, proc: Any, conn: Any) -> None:
-        ready = False
-        with contextlib.suppress(OSError, EOFError):
-            ready = conn.poll(SPAWN_READY_SECONDS) and conn.recv_bytes() == READY
-        if not ready:
-            kill_tree(int(proc.pid))
-            proc.join(STOP_JOIN_SECONDS)
-            conn.close()
-            how = describe_exit(proc.exitcode)
-            raise self.error(f"a spawned worker process did not start (it {how})")
 
     def _forget(self, worker: WorkerSlot) -> None:
         for fd in (worker.fd, worker.sentinel):
@@ -228,9 +206,10 @@ class Supervisor:
         self._op = op
         queue: deque[int] = deque(range(len(items)))
         pending = len(items)
-        if len(self._workers) < min(self.jobs, pending):
+        wanted = min(self.jobs, pending)
+        if len(self._workers) < wanted:
             serve.preload(op)
-        while len(self._workers) < min(self.jobs, pending):
+        while len(self._workers) < wanted:
             self._spawn()
         try:
             while pending:
