@@ -22,15 +22,14 @@ through an existing inode (a hard link to a file outside the root keeps its cont
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
+import functools
 import os
-import platform
-import secrets
 import stat
+from typing import Any
 
 #: openat2(2) syscall number (the same on x86_64 and aarch64); None elsewhere.
-_SYS_OPENAT2 = 437 if platform.machine() in ("x86_64", "aarch64", "arm64") else None
+_SYS_OPENAT2 = 437 if os.uname().machine in ("x86_64", "aarch64", "arm64") else None
 _RESOLVE_NO_MAGICLINKS = 0x02
 _RESOLVE_BENEATH = 0x08
 #: Symlinks followed in one lookup before it is refused, as the kernel's own limit.
@@ -46,15 +45,25 @@ class Escape(Exception):
     """The path leads outside the root (through a symlink, or `..` above it)."""
 
 
-class _OpenHow(ctypes.Structure):
-    _fields_ = [("flags", ctypes.c_uint64), ("mode", ctypes.c_uint64),
-                ("resolve", ctypes.c_uint64)]
+@functools.cache
+def _libc_and_open_how() -> tuple[Any, Any]:
+    """libc and the `struct open_how` type, built on first use: `ctypes` takes ~2 ms to
+    import, on the start-up of every worker, and only host-fs steps need it."""
+    import ctypes
+
+    class OpenHow(ctypes.Structure):
+        _fields_ = [("flags", ctypes.c_uint64), ("mode", ctypes.c_uint64),
+                    ("resolve", ctypes.c_uint64)]
+
+    return ctypes.CDLL(None, use_errno=True), OpenHow
 
 
 def _openat2(dirfd: int, path: str, flags: int) -> int:
     """The raw syscall; raises OSError with the kernel's errno."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    how = _OpenHow(flags, 0, _RESOLVE_BENEATH | _RESOLVE_NO_MAGICLINKS)
+    import ctypes
+
+    libc, open_how = _libc_and_open_how()
+    how = open_how(flags, 0, _RESOLVE_BENEATH | _RESOLVE_NO_MAGICLINKS)
     fd = int(libc.syscall(_SYS_OPENAT2, dirfd, os.fsencode(path), ctypes.byref(how),
                           ctypes.sizeof(how)))
     if fd < 0:
@@ -266,7 +275,7 @@ def write_in(parent: int, name: str, data: bytes) -> None:
             mode = stat.S_IMODE(st.st_mode)
         except FileNotFoundError:
             pass
-        tmp = f".fozzy-{os.getpid()}-{secrets.token_hex(6)}.tmp"
+        tmp = f".fozzy-{os.getpid()}-{os.urandom(6).hex()}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
                      0o666, dir_fd=parent)
         try:
