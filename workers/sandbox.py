@@ -7,11 +7,13 @@ import contextlib
 import os
 import select
 import signal
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from workers import serve
-from workers.proctree import MARK_ENV, STOP_JOIN_SECONDS, describe_exit, kill_tree
+from workers import protocol, serve
+from workers.engine.findings import HANG, PANIC, finding
+from workers.proctree import MARK_ENV, STOP_JOIN_SECONDS, children, describe_exit, kill_tree
 
 #: What a spawned worker sends once it is ready to serve.
 READY = b"ready"
@@ -51,6 +53,27 @@ def synthetic_result(status: str, found: dict[str, Any], wall_ns: int) -> dict[s
         "wallNs": wall_ns,
         "measurements": None,
     }
+
+
+def crash_finding(pid: int, label: str, how: str) -> dict[str, Any]:
+    return finding(PANIC, "worker_crash", f"worker process {pid} running {label} {how}")
+
+
+def timeout_finding(label: str, budget_ms: int | None, grace_ms: int,
+                    elapsed: float) -> dict[str, Any]:
+    return finding(HANG, "timeout",
+                   f"{label} did not finish within {budget_ms} ms (+{grace_ms} ms grace; killed"
+                   f" after {int(elapsed * 1000)} ms with its worker process tree)")
+
+
+def memory_finding(pid: int, label: str, rss: int, limit_mb: int | None) -> dict[str, Any]:
+    return finding(PANIC, "worker_memory_limit",
+                   f"worker process {pid} running {label} used {rss // (1024 * 1024)} MiB,"
+                   f" over the {limit_mb} MiB worker limit; killed with its process tree")
+
+
+def worker_error_finding(label: str, error: object) -> dict[str, Any]:
+    return finding(PANIC, "worker_error", f"the worker could not run {label}: {error}")
 
 
 def readable_now(fd: int) -> bool:
@@ -200,3 +223,36 @@ class WorkerSlot:
         return int(self.proc.pid)
 
 
+
+
+def stop_workers(workers: list[WorkerSlot]) -> None:
+    """Stop every worker; whatever does not stop in time is killed with its tree, and so is
+    what it had running when asked to stop (noted first: a stopping worker's own cleanup may
+    not reach a child that has left its process group)."""
+    trees: dict[int, list[Any]] = {}
+    for w in workers:
+        if children(w.pid) != []:
+            import psutil
+
+            with contextlib.suppress(psutil.Error):
+                trees[w.pid] = psutil.Process(w.pid).children(recursive=True)
+        if w.busy:
+            continue
+        with contextlib.suppress(OSError):
+            w.conn.send_bytes(protocol.encode({"op": "stop"}))
+    deadline = time.monotonic() + STOP_JOIN_SECONDS
+    for w in list(workers):
+        if not w.busy:
+            w.proc.join(max(0.0, deadline - time.monotonic()))
+        if w.proc.is_alive():
+            kill_tree(w.pid)
+            w.proc.join(STOP_JOIN_SECONDS)
+        leftovers = trees.get(w.pid)
+        if leftovers:
+            import psutil
+
+            for child in leftovers:
+                with contextlib.suppress(psutil.Error):
+                    child.kill()
+        with contextlib.suppress(OSError):
+            w.conn.close()

@@ -31,31 +31,25 @@ import select
 import time
 from collections import deque
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 
 from workers import protocol, serve
-from workers.engine.findings import HANG, PANIC, finding
-from workers.proctree import (
-    STOP_JOIN_SECONDS,
-    children,
-    describe_exit,
-    kill_marked,
-    kill_tree,
-    tree_rss,
-)
+from workers.proctree import STOP_JOIN_SECONDS, describe_exit, kill_marked, kill_tree, tree_rss
 from workers.sandbox import (
     WorkerSlot,
     await_ready,
+    crash_finding,
     item_label,
     item_timeout_ms,
+    memory_finding,
     process_context,
     readable_now,
     start_worker,
+    stop_workers,
     synthetic_result,
+    timeout_finding,
+    worker_error_finding,
 )
-
-if TYPE_CHECKING:
-    import psutil
 
 #: Milliseconds past an item's own deadline before its worker is killed.
 DEFAULT_GRACE_MS = 500
@@ -349,16 +343,8 @@ class Supervisor:
             index = job[w.done]
             w.done += 1
             if "error" in message:
-                out.append((index, synthetic_result(
-                    "crash",
-                    finding(
-                        PANIC,
-                        "worker_error",
-                        f"the worker could not run {item_label(items[index])}:"
-                        f" {message['error']}",
-                    ),
-                    0,
-                )))
+                found = worker_error_finding(item_label(items[index]), message["error"])
+                out.append((index, synthetic_result("crash", found, 0)))
             else:
                 out.append((index, message["result"]))
         self._start_item(w, items, deadline_ms)
@@ -375,37 +361,21 @@ class Supervisor:
         if w.proc.is_alive():  # closed its pipe but lingers: finish it off
             kill_tree(w.pid)
             w.proc.join(STOP_JOIN_SECONDS)
-        how = describe_exit(w.proc.exitcode)
-        found = finding(
-            PANIC,
-            "worker_crash",
-            f"worker process {w.pid} running {item_label(items[index])} {how}",
-        )
+        found = crash_finding(w.pid, item_label(items[index]), describe_exit(w.proc.exitcode))
         return self._give_up(w, queue, index, "crash", found, elapsed)
 
     def _hung(
         self, w: WorkerSlot, queue: deque[int], items: list[dict[str, Any]]
     ) -> tuple[int, dict[str, Any]]:
         index, elapsed = w.job[w.done], time.monotonic() - w.started
-        found = finding(
-            HANG,
-            "timeout",
-            f"{item_label(items[index])} did not finish within {w.budget_ms} ms (+{self.grace_ms}"
-            f" ms grace; killed after {int(elapsed * 1000)} ms with its worker process tree)",
-        )
+        found = timeout_finding(item_label(items[index]), w.budget_ms, self.grace_ms, elapsed)
         return self._give_up(w, queue, index, "timeout", found, elapsed)
 
     def _over_memory(
         self, w: WorkerSlot, queue: deque[int], items: list[dict[str, Any]], rss: int
     ) -> tuple[int, dict[str, Any]]:
         index, elapsed = w.job[w.done], time.monotonic() - w.started
-        found = finding(
-            PANIC,
-            "worker_memory_limit",
-            f"worker process {w.pid} running {item_label(items[index])} used"
-            f" {rss // (1024 * 1024)} MiB, over the {self.mem_limit_mb} MiB worker limit;"
-            " killed with its process tree",
-        )
+        found = memory_finding(w.pid, item_label(items[index]), rss, self.mem_limit_mb)
         return self._give_up(w, queue, index, "crash", found, elapsed)
 
     def _give_up(
@@ -429,31 +399,5 @@ class Supervisor:
         if self._closed:
             return
         self._closed = True
-        trees: dict[int, list[psutil.Process]] = {}
-        for w in self._workers:
-            if children(w.pid) != []:
-                import psutil
-
-                with contextlib.suppress(psutil.Error):
-                    trees[w.pid] = psutil.Process(w.pid).children(recursive=True)
-            if w.busy:
-                continue
-            with contextlib.suppress(OSError):
-                w.conn.send_bytes(protocol.encode({"op": "stop"}))
-        deadline = time.monotonic() + STOP_JOIN_SECONDS
-        for w in list(self._workers):
-            if not w.busy:
-                w.proc.join(max(0.0, deadline - time.monotonic()))
-            if w.proc.is_alive():
-                kill_tree(w.pid)
-                w.proc.join(STOP_JOIN_SECONDS)
-            leftovers = trees.get(w.pid)
-            if leftovers:
-                import psutil
-
-                for child in leftovers:
-                    with contextlib.suppress(psutil.Error):
-                        child.kill()
-            with contextlib.suppress(OSError):
-                w.conn.close()
+        stop_workers(self._workers)
         self._workers.clear()
