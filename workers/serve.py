@@ -26,9 +26,6 @@ def serve(conn: Connection) -> None:
     every process it spawned. SIGINT is ignored: Ctrl-C is the coordinator's to handle.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from workers.steps.registry import registry
-
-    registry()
     shared: dict[str, Any] = {}
     shared_seq: object = None
     while True:
@@ -96,19 +93,24 @@ OPS = {
 }
 
 
+#: Ops whose every item runs scenario steps. The fuzz ops are not among them: an `fn:`
+#: campaign never touches a step, and a scenario campaign builds the registry on first use.
+STEP_OPS = frozenset({"run", "run_refs", "load", "explore", "explore_replay"})
+
 _RESOLVED: dict[str, Handler] = {}
 
 
 def preload(op: str) -> None:
     """Import what serving `op` needs, in the process that is about to fork workers.
 
-    Building the step registry imports every step family and capability backend (~40 ms);
+    Building the step registry imports every step family and capability backend (~20 ms);
     done once before the fork, each worker (and each replacement for a crashed or hung one)
     starts with it already in memory, shared copy-on-write, instead of paying it again.
     """
-    from workers.steps.registry import registry
+    if op in STEP_OPS:
+        from workers.steps.registry import registry
 
-    registry()
+        registry()
     if op in OPS:  # an unknown op is reported per item by the worker, as without a preload
         _handler(op)
 

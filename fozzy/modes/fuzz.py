@@ -110,17 +110,24 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")[:80] or "target"
 
 
-def resolve_target(req: FuzzRequest) -> Target:
+def _check_mutator_names(names: list[str]) -> None:
+    """Loaded only when `--mutator` is given: the scenario mutators import the step registry,
+    which an `fn:` campaign otherwise never needs."""
     from workers.fuzz.bytes_mutators import BYTE_MUTATORS
     from workers.fuzz.json_mutators import JSON_MUTATOR
     from workers.fuzz.scenario_mutators import SCENARIO_MUTATORS
 
     known = set(BYTE_MUTATORS) | set(SCENARIO_MUTATORS) | {JSON_MUTATOR}
-    unknown = [m for m in req.mutators if m not in known]
+    unknown = [m for m in names if m not in known]
     if unknown:
         raise ArgumentError(
             f"unknown --mutator {', '.join(unknown)}; choose from {', '.join(sorted(known))}"
         )
+
+
+def resolve_target(req: FuzzRequest) -> Target:
+    if req.mutators:
+        _check_mutator_names(req.mutators)
     text = req.target.strip()
     if text.startswith("fn:"):
         spec = text[3:].strip()

@@ -12,6 +12,7 @@ once when that process is gone (or the pid now belongs to another process).
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import time
@@ -87,13 +88,38 @@ def _lock_info(lock: Path) -> tuple[int | None, float | None, float]:
 
 
 def _start_time(pid: int) -> float | None:
-    """When process `pid` started (psutil's create_time), None if there is no such process."""
+    """When process `pid` started, None if there is no such process: on Linux read from
+    /proc the way psutil's `create_time` computes it (boot time + start ticks / CLK_TCK, so
+    locks written either way compare equal), sparing every recording command psutil's import
+    (~8 ms); elsewhere psutil's own answer."""
+    boot = _boot_time()
+    if boot is not None:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                stat = fh.read()
+        except FileNotFoundError:
+            return None
+        except OSError:
+            stat = b""
+        with contextlib.suppress(ValueError, IndexError):
+            ticks = float(stat[stat.rindex(b")") + 2 :].split()[19])
+            return ticks / os.sysconf("SC_CLK_TCK") + boot
     import psutil
 
     try:
         return float(psutil.Process(pid).create_time())
     except psutil.Error:
         return None
+
+
+@functools.cache
+def _boot_time() -> float | None:
+    """The boot time /proc/stat gives (None without a Linux /proc)."""
+    with contextlib.suppress(OSError, ValueError, IndexError), open("/proc/stat", "rb") as fh:
+        for line in fh:
+            if line.startswith(b"btime "):
+                return float(line.split()[1])
+    return None
 
 
 def _owner_alive(pid: int | None, started: float | None, created: float) -> bool:

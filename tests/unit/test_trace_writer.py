@@ -212,3 +212,19 @@ def test_pretty_env_writes_indented_json_that_verifies(
     assert written.read_bytes().startswith(b'{\n  "format": "fozzy-trace"')
     assert verify_trace(written, strict=True)["checksumValid"]
     assert list(orjson.loads(written.read_bytes()))[-1] == "checksum"
+
+
+def test_lock_owner_start_time_matches_psutil_and_ends_with_the_process() -> None:
+    """Locks record a start time read from /proc; it must equal psutil's create_time (locks
+    written by either compare equal) and be None once the process is gone."""
+    import subprocess
+
+    import psutil
+
+    from fozzy.trace.writer import _start_time
+
+    for pid in (os.getpid(), os.getppid(), 1):
+        assert _start_time(pid) == psutil.Process(pid).create_time()
+    child = subprocess.Popen(["sleep", "0"])
+    child.wait()
+    assert _start_time(child.pid) is None
