@@ -1,6 +1,6 @@
-"""What the commands that run scenarios or fuzz import on the way: the local pool forks, so nothing it
-sends is pickled and `dill` (15-25 ms of every start-up, pulled in by `multiprocess`) must stay
-off that path; the Dask side, which spawns, still uses `multiprocess`."""
+"""What the commands that run scenarios or fuzz import on the way: the local pool forks, so
+nothing it sends is pickled and `dill` (15-25 ms of every start-up, pulled in by
+`multiprocess`) must stay off that path; the Dask side, which spawns, still uses it."""
 
 from __future__ import annotations
 
