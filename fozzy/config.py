@@ -113,9 +113,8 @@ def _check(key: str, value: Any, path: str) -> Any:
 
 
 def load_config(path: str) -> Config:
-    """Load `path` (relative to the current directory); a missing file means defaults."""
-    import tomllib
-
+    """Load `path` (relative to the current directory); a missing file means defaults (and
+    no TOML parser is imported for it)."""
     from workers.input_limits import limits
     from workers.regular_file import read_regular
 
@@ -125,6 +124,8 @@ def load_config(path: str) -> Config:
         return Config(path=path)
     except OSError as e:
         raise ConfigError(f"failed to read config {path}: {e.strerror or e}") from None
+    import tomllib
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as e:
