@@ -133,7 +133,8 @@ def register(app: typer.Typer) -> None:
         from fozzy.executor.jobs import capped_jobs
         from fozzy.fuzzing.campaign import DEFAULT_MAX_CORPUS
         from fozzy.fuzzing.dictionary import load_dictionary
-        from fozzy.modes.fuzz import FuzzRequest, execute_fuzz
+        from fozzy.fuzzing.targets import FuzzRequest
+        from fozzy.modes.fuzz import execute_fuzz
 
         if det and (runs is None or time_limit is not None):
             raise ArgumentError("--det needs --runs and cannot be combined with --time")

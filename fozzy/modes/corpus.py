@@ -39,10 +39,10 @@ def keep_set(sizes: list[int], features: list[set[int]]) -> set[int]:
 
 
 def minimize_corpus(directory: Path, target_text: str, jobs: int, base_dir: str) -> Minimized:
-    from fozzy.modes.fuzz import (
+    from fozzy.fuzzing.evaluate import evaluate
+    from fozzy.fuzzing.targets import (
         FuzzRequest,
-        _check_scenario_input,
-        _evaluate,
+        check_scenario_input,
         exec_timeout_ms,
         resolve_target,
     )
@@ -55,13 +55,13 @@ def minimize_corpus(directory: Path, target_text: str, jobs: int, base_dir: str)
     data = [_read(p) for p in files]
     runnable = data
     if target.is_scenario:  # run in parsed form, as a campaign does
-        runnable = [_check_scenario_input(d, p) for p, d in zip(files, data, strict=True)]
+        runnable = [check_scenario_input(d, p) for p, d in zip(files, data, strict=True)]
     scratch = Path(tempfile.mkdtemp(prefix="fozzy-cmin-"))
     try:
         with make_executor(max(1, min(jobs, len(data)))) as pool:
             # Coverage proper: how close comparisons came is a campaign's guide, not a
             # reason to keep a file in the corpus.
-            outcomes = _evaluate(pool, target, runnable, pool.jobs, 600_000, scratch,
+            outcomes = evaluate(pool, target, runnable, pool.jobs, 600_000, scratch,
                                  exec_timeout_ms(FuzzRequest(target=target_text, seed=0), target),
                                  value_profile=False)
     finally:

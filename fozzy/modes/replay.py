@@ -232,7 +232,7 @@ def _status_drift(doc: dict[str, Any], status: str, file: str) -> list[dict[str,
 def _replay_fuzz(doc: dict[str, Any], path: Path, trust_target: bool) -> Execution:
     """Re-run a `fn:` fuzz target on the recorded input (scenario fuzz traces embed their
     scenario and replay as steps traces)."""
-    from fozzy.modes.fuzz import DEFAULT_FN_EXEC_TIMEOUT_MS, FuzzRequest, resolve_target
+    from fozzy.fuzzing.targets import DEFAULT_FN_EXEC_TIMEOUT_MS, FuzzRequest, resolve_target
     from fozzy.trace.trust import require_trusted
 
     fuzz = doc["fuzz"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fozzy.fuzzing.corpus import content_name, write_input
-from fozzy.modes.fuzz import FuzzRequest, Target, initial_corpus, resolve_target
+from fozzy.fuzzing.targets import FuzzRequest, Target, initial_corpus, resolve_target
 
 
 def target_in(tmp_path: Path) -> Target:
