@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from tests.unit.enginekit import run, titles
-from workers.capabilities.host_http import OK, TIMEOUT, fetch, path_and_query, rule_path_matches
+from workers.capabilities.host_http import path_and_query, rule_path_matches
+from workers.capabilities.http_client import OK, TIMEOUT, fetch
 
 HOST = {"http": "host"}
 STOP = threading.Event()

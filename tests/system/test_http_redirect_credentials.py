@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.unit.enginekit import run
-from workers.capabilities.host_http import OK, fetch
+from workers.capabilities.http_client import OK, fetch
 
 SECRETS = {"Authorization": "Bearer s3cret", "Cookie": "session=abc"}
 

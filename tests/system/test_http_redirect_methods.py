@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from workers.capabilities.host_http import OK, fetch
+from workers.capabilities.http_client import OK, fetch
 
 
 class Handler(BaseHTTPRequestHandler):
