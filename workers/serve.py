@@ -88,8 +88,8 @@ OPS = {
     "load": "workers.scenario_core:load_batch",
     "fuzz": "workers.fuzz.campaign:fuzz_batch",
     "fuzz_eval": "workers.fuzz.campaign:evaluate_inputs",
-    "explore": "workers.cluster.explore:explore_batch",
-    "explore_replay": "workers.cluster.explore:replay_item",
+    "explore": "workers.cluster.explore_ops:explore_batch",
+    "explore_replay": "workers.cluster.explore_ops:replay_item",
 }
 
 

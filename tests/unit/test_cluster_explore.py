@@ -14,13 +14,13 @@ from workers.cluster.explore import (
     choices_from_decisions,
     effective_cluster,
     explore,
-    explore_batch,
     prepare,
     replay,
     resolve_nodes,
     run_schedule,
     shrink,
 )
+from workers.cluster.explore_ops import explore_batch
 from workers.cluster.faults import parse_fault_doc
 from workers.cluster.model import ClusterError
 from workers.cluster.schedule import STEP
