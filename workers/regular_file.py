@@ -58,14 +58,17 @@ def read_regular(path: str | Path, limit: int, key: str) -> bytes:
         total = 0
         want = st.st_size + 1 if st.st_size else READ_CHUNK
         while True:
-            chunk = os.read(fd, min(want, limit + 1 - total))
-            want = READ_CHUNK
+            asked = min(want, limit + 1 - total)
+            chunk = os.read(fd, asked)
             if not chunk:
                 break
             chunks.append(chunk)
             total += len(chunk)
             if total > limit:
                 raise too_large(limit, key)
+            if want == st.st_size + 1 and len(chunk) < asked:
+                break  # short of the fstat size + 1: the end, with no read just to see EOF
+            want = READ_CHUNK
     finally:
         os.close(fd)
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
