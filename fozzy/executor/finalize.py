@@ -127,7 +127,7 @@ def finalize(
         explicit = options.explicit_capture or (trace is not None and trace.requested)
         if options.single_run and rundir.heavy_wanted(execution.status, explicit):
             written += _write_heavy(rd, execution, options)
-        if options.single_run and execution.measurements is not None:
+        if execution.measurements is not None:  # a suite's too (fozzy.modes.suite_measurements)
             rundir.write_json(rd.file(rundir.MEASUREMENTS), execution.measurements)
             written.append(rd.file(rundir.MEASUREMENTS))
         reporter_file = rundir.REPORTER_FILES.get(options.reporter)
