@@ -135,7 +135,10 @@ def finalize(
             if options.reporter == "junit":
                 text = junit_xml(summary)
             else:
-                text = report_html(summary, events=execution.events or None)
+                from fozzy.analysis.profile.report_block import execution_profile
+
+                text = report_html(summary, events=execution.events or None,
+                                   profile=execution_profile(execution.measurements))
             atomic_write_text(rd.file(reporter_file), text)
             written.append(rd.file(reporter_file))
         rundir.write_json(rd.report, summary)

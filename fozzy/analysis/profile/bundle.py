@@ -115,7 +115,8 @@ def _events(sel: Selection) -> list[dict[str, Any]] | None:
     return events
 
 
-def _measurements(sel: Selection) -> tuple[dict[str, Any] | None, str | None]:
+def read_measurements(sel: Selection) -> tuple[dict[str, Any] | None, str | None]:
+    """The run's checked measurements and the file they came from, or (None, None)."""
     doc = sel.trace()
     if doc is not None and doc.get("measurements") is not None:
         where = str(sel.trace_path)
@@ -161,7 +162,7 @@ def load(sel: Selection) -> Bundle:
         name = str(doc["fuzz"].get("target", ""))
     elif isinstance(summary.get("fuzz"), dict):
         name = str(summary["fuzz"].get("target", ""))
-    measurements, where = _measurements(sel)
+    measurements, where = read_measurements(sel)
     events = _events(sel)
     memory = summary.get("memory")
     if doc is not None and isinstance(doc.get("memory"), dict):
