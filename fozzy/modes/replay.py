@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fozzy.analysis.profile.budgets import TITLES as BUDGET_TITLES
 from fozzy.analysis.profile.budgets import HeapBudgets
 from fozzy.artifacts.reproduce import Invocation, replay_command
 from fozzy.errors import ArgumentError, TraceError
@@ -140,10 +141,12 @@ def trace_checks(
         ))
     summary = doc["summary"]
     if summary["status"] == "pass" and not drifted:
-        recorded = {f["message"] for f in summary.get("findings", []) if f["kind"] == CHECKER}
+        recorded = {f["message"] for f in summary.get("findings", [])
+                    if f["kind"] == CHECKER and f["title"] not in BUDGET_TITLES}
         replayed = {
             f["message"] for f in result["findings"]
             if f["kind"] == CHECKER and not f["title"].startswith("replay_")
+            and f["title"] not in BUDGET_TITLES
         }
         if recorded != replayed:
             out.append(_finding(

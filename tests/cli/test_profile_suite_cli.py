@@ -93,3 +93,16 @@ def test_replay_of_a_run_with_budget_findings_does_not_drift(tmp_path: Path) -> 
     titles = [f["title"] for f in orjson.loads(r.stdout)["findings"]]
     assert titles == ["heap_alloc_budget"]
     assert "heap_alloc_budget" in error_of(tmp_path, "replay", "t.fozzy")
+
+
+def test_budget_findings_are_not_drift_under_other_budgets_or_in_ci(tmp_path: Path) -> None:
+    path = scenario(tmp_path, "s", ALLOC)
+    (tmp_path / "fozzy.toml").write_text("profile_heap_alloc_budget = 1000\n")
+    r = fozzy(tmp_path, "run", path, "--det", "--unsafe", "--record", "t.fozzy", "--json")
+    assert r.returncode == 0, r.stderr
+    (tmp_path / "fozzy.toml").unlink()
+    replayed = ok_json(tmp_path, "replay", "t.fozzy")
+    assert replayed["status"] == "pass" and "findings" not in replayed
+    ci = fozzy(tmp_path, "ci", "t.fozzy", "--unsafe", "--json")
+    checks = {c["name"]: c for c in orjson.loads(ci.stdout)["checks"]}
+    assert checks["replay_outcome"]["ok"], checks
