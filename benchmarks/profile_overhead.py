@@ -11,8 +11,9 @@ Prints, in one run:
   `measure=True` and `measure=False`, rounds interleaved, best round of `--rounds`; the
   engine-only overhead is the relative increase of that per-scenario cost; the suite figure
   sets the added µs against the per-scenario wall cost of `fozzy test --jobs 1 --record` over
-  `--recorded` such scenarios (the suite whose scenarios are measured). `fozzy test` without
-  `--record` keeps nothing of a scenario and does not measure: its throughput is unchanged.
+  `--recorded` such scenarios (the suite whose scenarios are measured, as with
+  `--profile-capture full`). `fozzy test` without either keeps nothing of a scenario and does
+  not measure: its throughput is unchanged.
 - `fn:` execs per CPU second of `fozzy fuzz` (coordinator and workers, from RUSAGE_CHILDREN)
   on a CPU-bound target with and without `--profile-cpu` (`--execs` executions, `--det`,
   best of `--fuzz-rounds`); CPU time, because the machine's other load skews wall rates.

@@ -35,7 +35,8 @@ class Config:
     max_output_bytes: int = DEFAULT_LIMIT_BYTES
     max_http_body_bytes: int = DEFAULT_LIMIT_BYTES
     dask: str | None = None
-    #: Heap budgets (bytes) for `run`: exceeding one adds a checker finding (docs/profiling.md).
+    #: Heap budgets (bytes) for `run`, `replay` and `test`: exceeding one adds a checker
+    #: finding (docs/profiling.md).
     profile_heap_alloc_budget: int | None = None
     profile_heap_in_use_budget: int | None = None
     #: Input size limits (`[limits]` table); only the keys the file sets, the rest default.

@@ -97,6 +97,44 @@ class ScenarioResult(TypedDict):
     reproduce: NotRequired[str]
 
 
+class ProfileTotals(TypedDict):
+    steps: int
+    wallMs: float
+    cpuMs: float  # worker + host processes
+    workerCpuMs: float
+    hostCpuMs: float
+    hostProcesses: int
+    hostPeakRssBytes: int
+
+
+class ProfileStep(TypedDict):
+    scenario: NotRequired[str]  # a suite's steps name their scenario
+    step: int
+    type: str
+    cpuMs: float
+    workerCpuMs: float
+    hostCpuMs: float
+    wallMs: float
+
+
+class ProfileHostProcess(TypedDict):
+    scenario: NotRequired[str]
+    step: int
+    type: str
+    cmd: str
+    cpuMs: float
+    wallMs: float
+    peakRssBytes: int
+
+
+class ProfileBlock(TypedDict):
+    """`report show`'s summary of a measured run (fozzy.analysis.profile.report_block)."""
+
+    totals: ProfileTotals
+    topSteps: list[ProfileStep]
+    hostProcesses: list[ProfileHostProcess]
+
+
 class RunSummary(TypedDict):
     """run, test, fuzz, explore and replay (and `report.json`)."""
 
@@ -116,6 +154,8 @@ class RunSummary(TypedDict):
     explore: NotRequired[dict[str, Any]]
     #: The command line that reruns a failure (issue 12 item 6 adds it beyond `test` rows).
     reproduce: NotRequired[str]
+    #: Only in `report show --format json` of a measured run; never in report.json.
+    profile: NotRequired[ProfileBlock]
 
 
 class VersionDoc(TypedDict):
@@ -240,6 +280,7 @@ ALIASES: dict[str, Any] = {
 #: The documents the TypeScript SDK's types are generated from, in output order.
 DOCUMENT_TYPES: tuple[type, ...] = (
     ErrorEnvelope, Location, Finding, Identity, MemorySummary, TestCounts, ScenarioResult,
+    ProfileTotals, ProfileStep, ProfileHostProcess, ProfileBlock,
     RunSummary, VersionDoc, UsageItem, UsageDoc, SchemaDoc, ValidateReport, TraceVerify, Check,
     CiReport, DoctorReport, CorpusEntry, CorpusList, ArtifactEntry, ArtifactsList,
     ArtifactsDiff, ExportDoc, ReportShow, FlakyReport,

@@ -329,10 +329,14 @@ def _timeline(events: list[dict[str, Any]]) -> list[str]:
     return out
 
 
-def report_html(summary: dict[str, Any], *, events: list[dict[str, Any]] | None = None) -> str:
+def report_html(summary: dict[str, Any], *, events: list[dict[str, Any]] | None = None,
+                profile: dict[str, Any] | None = None) -> str:
     """One self-contained page (inline style, no scripts, no external resources) that reads
-    top-down: verdict, facts, scenarios, findings, then the event timeline. A pure function
-    of its inputs, so a stored page can be compared with a fresh rendering."""
+    top-down: verdict, facts, scenarios, findings, the profile block's CPU per step when the
+    run was measured, then the event timeline. A pure function of its inputs, so a stored
+    page can be compared with a fresh rendering."""
+    from fozzy.artifacts import render_profile as rp
+
     e = xml_escape
     ident = summary["identity"]
     status = summary["status"]
@@ -341,7 +345,8 @@ def report_html(summary: dict[str, Any], *, events: list[dict[str, Any]] | None 
         '<html lang="en">',
         '<head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>fozzy report</title><style>{_HTML_STYLE}</style></head>",
+        "<title>fozzy report</title>"
+        f"<style>{_HTML_STYLE}{'' if profile is None else rp.PROFILE_STYLE}</style></head>",
         "<body>",
         f'<header><h1>fozzy report</h1><p id="status" class="badge {e(status)}">'
         f"status: {e(camel(status))}</p>"
@@ -369,6 +374,7 @@ def report_html(summary: dict[str, Any], *, events: list[dict[str, Any]] | None 
         *(_finding_item(f) for f in findings),
         *([] if findings else ["<li>no findings</li>"]),
         "</ul></section>",
+        *([] if profile is None else rp.profile_html(profile)),
         '<section id="timeline"><h2>timeline</h2>',
     ]
     if events:

@@ -34,6 +34,7 @@ def register(app: typer.Typer) -> None:
     ) -> int:
         import orjson
 
+        from fozzy.analysis.profile.budgets import HeapBudgets
         from fozzy.cli.context import G
         from fozzy.modes.replay import ReplayRequest, execute_replay, step_lines
 
@@ -50,6 +51,7 @@ def register(app: typer.Typer) -> None:
             limits=c.host_limits(G.config),
             base_dir=G.config.base_dir,
             trust_target=trust_target,
+            heap_budgets=HeapBudgets.from_config(G.config),
             invocation=c.invocation(),
         ))
         # Stdout carries exactly one JSON document in --json mode: the listings go aside.

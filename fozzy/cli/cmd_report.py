@@ -27,23 +27,30 @@ def register(app: typer.Typer) -> None:
             str, typer.Option("--format", metavar="pretty|json|junit|html")
         ] = "pretty",
     ) -> int:
+        from fozzy.analysis.profile.report_block import selection_profile
         from fozzy.artifacts.junit import junit_xml
         from fozzy.artifacts.render import plain_text, report_html
+        from fozzy.artifacts.render_profile import profile_text
         from fozzy.artifacts.selectors import resolve
         from fozzy.errors import ArgumentError
 
         if fmt not in FORMATS:
             raise ArgumentError(f"--format must be one of {'|'.join(FORMATS)}, got {fmt!r}")
         sel = resolve(selector, G.config.base_dir)
+        # A measured run's summary gains its `profile` block (report_block), in every format
+        # but junit, which has no place for it.
+        profile = None if fmt == "junit" else selection_profile(sel)
         if fmt == "json":
-            print_json(sel.summary)
+            print_json(sel.summary if profile is None else {**sel.summary, "profile": profile})
             return 0
         if fmt == "pretty":
             content = plain_text(sel.summary)
+            if profile is not None:
+                content += "\n" + profile_text(profile)
         elif fmt == "junit":
             content = junit_xml(sel.summary)
         else:
-            content = report_html(sel.summary, events=sel.events())
+            content = report_html(sel.summary, events=sel.events(), profile=profile)
         if G.json:
             print_json({"format": fmt, "content": content})
         else:

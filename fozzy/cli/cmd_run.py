@@ -40,6 +40,7 @@ def register(app: typer.Typer) -> None:
         ] = "append",
         profile_capture: c.ProfileCapture = "baseline",
     ) -> int:
+        from fozzy.analysis.profile.budgets import HeapBudgets
         from fozzy.cli.context import G
         from fozzy.modes.run import RunRequest, execute_run
 
@@ -71,8 +72,7 @@ def register(app: typer.Typer) -> None:
             limits=c.host_limits(G.config),
             base_dir=G.config.base_dir,
             full_capture=c.full_profile_capture(profile_capture),
-            heap_alloc_budget=G.config.profile_heap_alloc_budget,
-            heap_in_use_budget=G.config.profile_heap_in_use_budget,
+            heap_budgets=HeapBudgets.from_config(G.config),
             worker_mem_mb=c.worker_mem_mb(worker_mem_mb),
             invocation=c.invocation(),
         )

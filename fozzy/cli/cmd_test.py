@@ -107,7 +107,9 @@ def register(app: typer.Typer) -> None:
         mem_pressure_wave: c.MemPressureWave = None,
         fail_on_leak: c.FailOnLeak = False,
         leak_budget: c.LeakBudget = None,
+        profile_capture: c.ProfileCapture = "baseline",
     ) -> int:
+        from fozzy.analysis.profile.budgets import HeapBudgets
         from fozzy.cli.context import G
         from fozzy.cli.dask_flag import resolve_dask
         from fozzy.errors import ArgumentError
@@ -143,6 +145,8 @@ def register(app: typer.Typer) -> None:
             record=record,
             record_collision=record_collision,
             worker_mem_mb=c.worker_mem_mb(worker_mem_mb),
+            full_capture=c.full_profile_capture(profile_capture),
+            heap_budgets=HeapBudgets.from_config(G.config),
             invocation=c.invocation(),
         )
         from fozzy.cli.dask_display import dask_display

@@ -127,7 +127,7 @@ def finalize(
         explicit = options.explicit_capture or (trace is not None and trace.requested)
         if options.single_run and rundir.heavy_wanted(execution.status, explicit):
             written += _write_heavy(rd, execution, options)
-        if options.single_run and execution.measurements is not None:
+        if execution.measurements is not None:  # a suite's too (fozzy.modes.suite_measurements)
             rundir.write_json(rd.file(rundir.MEASUREMENTS), execution.measurements)
             written.append(rd.file(rundir.MEASUREMENTS))
         reporter_file = rundir.REPORTER_FILES.get(options.reporter)
@@ -135,7 +135,10 @@ def finalize(
             if options.reporter == "junit":
                 text = junit_xml(summary)
             else:
-                text = report_html(summary, events=execution.events or None)
+                from fozzy.analysis.profile.report_block import execution_profile
+
+                text = report_html(summary, events=execution.events or None,
+                                   profile=execution_profile(execution.measurements))
             atomic_write_text(rd.file(reporter_file), text)
             written.append(rd.file(reporter_file))
         rundir.write_json(rd.report, summary)

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fozzy.analysis.profile.budgets import TITLES as BUDGET_TITLES
+from fozzy.analysis.profile.budgets import HeapBudgets
 from fozzy.artifacts.reproduce import Invocation, replay_command
 from fozzy.errors import ArgumentError, TraceError
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
@@ -44,6 +46,8 @@ class ReplayRequest:
     limits: dict[str, int] = field(default_factory=dict)
     base_dir: str = ".fozzy"
     trust_target: bool = False  # run an fn: target even when it is not a project file
+    # Recomputed on the replayed events, as `run` computed them while recording.
+    heap_budgets: HeapBudgets = field(default_factory=HeapBudgets)
     invocation: Invocation = field(default_factory=Invocation)
 
 
@@ -137,10 +141,12 @@ def trace_checks(
         ))
     summary = doc["summary"]
     if summary["status"] == "pass" and not drifted:
-        recorded = {f["message"] for f in summary.get("findings", []) if f["kind"] == CHECKER}
+        recorded = {f["message"] for f in summary.get("findings", [])
+                    if f["kind"] == CHECKER and f["title"] not in BUDGET_TITLES}
         replayed = {
             f["message"] for f in result["findings"]
             if f["kind"] == CHECKER and not f["title"].startswith("replay_")
+            and f["title"] not in BUDGET_TITLES
         }
         if recorded != replayed:
             out.append(_finding(
@@ -210,6 +216,7 @@ def _replay_steps(doc: dict[str, Any], path: Path, req: ReplayRequest) -> Execut
         result = dict(pool.run([spec], deadline_ms=lambda item: item["replay"]["until_ms"]))[0]
     if result["status"] == "error":
         raise TraceError(f"{result.get('error', 'replay failed')} (trace {path})")
+    result["findings"] = [*result["findings"], *req.heap_budgets.check(result)]
     findings = list(result["findings"]) + trace_checks(doc, result, spec["scenario_path"])
     execution = _execution(doc, result["status"], findings, result)
     execution.scenario = spec["scenario"]

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from fozzy.analysis.profile.budgets import HeapBudgets
 from fozzy.artifacts.reproduce import Invocation, RunFlags, run_command
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, TraceWriter, finalize
 from fozzy.executor.seam import make_executor
@@ -31,8 +32,7 @@ class RunRequest:
     limits: dict[str, int] = field(default_factory=dict)
     base_dir: str = ".fozzy"
     full_capture: bool = False  # --profile-capture full: heavy artifacts even on pass
-    heap_alloc_budget: int | None = None  # config profile_heap_alloc_budget (bytes)
-    heap_in_use_budget: int | None = None  # config profile_heap_in_use_budget (bytes)
+    heap_budgets: HeapBudgets = field(default_factory=HeapBudgets)
     worker_mem_mb: int | None = None
     invocation: Invocation = field(default_factory=Invocation)
 
@@ -76,11 +76,7 @@ def execute_run(req: RunRequest, *, trace: TraceWriter | None = None) -> Finaliz
         results = dict(pool.run([spec]))
     wall_ns = time.perf_counter_ns() - t0
     result = results[0]
-    if req.heap_alloc_budget is not None or req.heap_in_use_budget is not None:
-        from fozzy.analysis.profile.budgets import budget_findings
-
-        result["findings"] = [*result["findings"], *budget_findings(
-            result["events"], req.heap_alloc_budget, req.heap_in_use_budget)]
+    result["findings"] = [*result["findings"], *req.heap_budgets.check(result)]
     execution = Execution(
         mode="run",
         seed=req.seed,

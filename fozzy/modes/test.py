@@ -14,9 +14,7 @@ so it is the same for any `--jobs`. Nothing a scenario does can stop the suite: 
 from __future__ import annotations
 
 import os
-import re
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,12 +22,15 @@ from typing import Any
 
 import orjson
 
+from fozzy.analysis.profile.budgets import HeapBudgets
 from fozzy.artifacts.reproduce import Invocation, RunFlags, run_command, suite_command
-from fozzy.artifacts.summary import build_summary, collapse_findings, memory_summary
+from fozzy.artifacts.summary import collapse_findings, memory_summary
 from fozzy.errors import FozzyError, ScenarioError, worst
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
 from fozzy.executor.pool import PREFETCH_MAX_BYTES, PoolError
 from fozzy.executor.seam import Executor, make_executor
+from fozzy.modes.suite_measurements import suite_measurements
+from fozzy.modes.suite_traces import release_unwritten, reserve_records, write_scenario_trace
 from fozzy.scenario.discover import Selected, discover, scenario_seeds
 from fozzy.scenario.validate import error_for
 from workers.scenario_core import ScenarioProblem
@@ -59,7 +60,15 @@ class TestRequest:
     record: str | None = None
     record_collision: str = "append"
     worker_mem_mb: int | None = None
+    full_capture: bool = False  # --profile-capture full: every scenario untrimmed and measured
+    heap_budgets: HeapBudgets = field(default_factory=HeapBudgets)
     invocation: Invocation = field(default_factory=Invocation)
+
+    @property
+    def untrimmed(self) -> bool:
+        """Whether every scenario's worker keeps its events and measures it: full capture
+        wants the measurements, a heap budget reads the allocation events."""
+        return self.full_capture or self.heap_budgets.active
 
 
 @dataclass
@@ -73,6 +82,7 @@ class Entry:
     skip_reason: str | None = None
     record_to: Path | None = None
     row: dict[str, Any] | None = None
+    measurements: dict[str, Any] | None = None
 
     @property
     def runnable(self) -> bool:
@@ -85,10 +95,6 @@ class Progress:
 
     on_start: Callable[[int], None] = lambda total: None
     on_result: Callable[[Entry], None] = lambda entry: None
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower()[:48] or "scenario"
 
 
 def load_batch_size(count: int, jobs: int) -> int:
@@ -153,38 +159,16 @@ def select(req: TestRequest, pool: Executor) -> list[Entry]:
     return entries
 
 
-def reserve_records(req: TestRequest, entries: list[Entry]) -> None:
-    """Resolve every trace target (collision policy included) before anything runs."""
-    if req.record is None:
-        return
-    from fozzy.trace.writer import release_target, resolve_target
-
-    runnable = [e for e in entries if e.runnable]
-    base = Path(req.record)
-    stem = base.name[: -len(".fozzy")] if base.name.endswith(".fozzy") else base.name
-    reserved: list[Path] = []
-    try:
-        for ordinal, entry in enumerate(runnable, start=1):
-            if len(runnable) == 1:
-                wanted = base
-            else:
-                wanted = base.with_name(f"{stem}.{ordinal}-{_slug(entry.name)}.fozzy")
-            entry.record_to = resolve_target(wanted, req.record_collision)
-            reserved.append(entry.record_to)
-    except FozzyError:
-        for path in reserved:
-            release_target(path)
-        raise
-
-
 def _spec(base: dict[str, Any], entry: Entry) -> dict[str, Any]:
+    """The run spec of one scenario. A `base` with `"trim": False` keeps every scenario
+    untrimmed; otherwise only the recorded ones are (their traces need the events)."""
     assert entry.doc is not None
     return {
         **base,
         "scenario": orjson.Fragment(entry.doc),
         "scenario_path": entry.selected.path,
         "seed": entry.seed,
-        "trim": entry.record_to is None,
+        "trim": bool(base.get("trim", True)) and entry.record_to is None,
     }
 
 
@@ -219,40 +203,6 @@ def suite_reproduce(req: TestRequest) -> str:
     return suite_command(req.invocation, req.patterns, req.seed, _flags(req), jobs=req.jobs,
                          filter_text=req.filter, fail_fast=req.fail_fast,
                          skip_distributed=req.skip_distributed)
-
-
-def _write_scenario_trace(
-    entry: Entry, result: dict[str, Any], started_ns: int, backends: dict[str, str]
-) -> None:
-    """Each recorded trace is standalone: its own run id, the scenario's seed, its path."""
-    from fozzy.trace.model import build_trace
-    from fozzy.trace.writer import write_trace
-
-    assert entry.record_to is not None and entry.doc is not None
-    summary = build_summary(
-        status=result["status"] if result["status"] != "error" else "fail",
-        mode="test",
-        run_id=str(uuid.uuid4()),
-        seed=entry.seed,
-        started_ns=started_ns,
-        wall_ns=int(result.get("wallNs", 0)),
-        trace_path=str(entry.record_to),
-        virtual_ms=int(result.get("virtualMs", 0)),
-        memory=_memory_of(result),
-        findings=result["findings"],
-    )
-    doc = build_trace(
-        mode="test",
-        scenario_path=entry.selected.path,
-        scenario=orjson.loads(entry.doc),
-        decisions=result["decisions"],
-        events=result["events"],
-        summary=summary,
-        memory=result["memory"],
-        backends=backends,
-        measurements=result.get("measurements"),
-    )
-    write_trace(entry.record_to, doc)
 
 
 def _memory_of(result: dict[str, Any]) -> dict[str, Any] | None:
@@ -309,6 +259,8 @@ def _execute(
     runnable = [e for e in entries if e.runnable]
     base = {"det": req.det, "timeout_ms": req.timeout_ms, "backends": req.backends,
             "memory": req.memory, "limits": req.limits, "cwd": os.getcwd(), "replay": None}
+    if req.untrimmed:
+        base["trim"] = False
     specs = [_spec(base, e) for e in runnable]
     jobs = min(pool.jobs, len(specs))
     item_bytes = SPEC_OVERHEAD_BYTES + sum(len(e.doc or "") for e in runnable) // len(runnable)
@@ -329,10 +281,12 @@ def _execute(
                 raise ScenarioError(
                     f"{entry.selected.path}: {result.get('error') or 'worker error'}"
                 )
+            result["findings"] = [*result["findings"], *req.heap_budgets.check(result)]
+            entry.measurements = result.get("measurements")
             entry.row = _row(req, entry, result)
             entry.row["_memory"] = None if result.get("memory") is None else _memory_of(result)
             if entry.record_to is not None:
-                _write_scenario_trace(entry, result, started_ns, req.backends)
+                write_scenario_trace(entry, result, started_ns, req.backends)
             if progress is not None:
                 progress.on_result(entry)
             if req.fail_fast and result["status"] != "pass":
@@ -342,18 +296,9 @@ def _execute(
     except PoolError as e:
         aborted = e.message
     finally:
-        _release_unwritten(runnable)
+        release_unwritten(runnable)
     wall_ns = time.perf_counter_ns() - t0
     return _finish(req, entries, started_ns, wall_ns, interrupted, aborted), interrupted
-
-
-def _release_unwritten(entries: list[Entry]) -> None:
-    unwritten = [e.record_to for e in entries if e.record_to is not None and e.row is None]
-    if unwritten:
-        from fozzy.trace.writer import release_target
-
-        for path in unwritten:
-            release_target(path)
 
 
 def _finish(
@@ -402,6 +347,7 @@ def _finish(
             "skipped": sum(r["status"] == "skipped" for r in rows),
         },
         scenarios=rows,
+        measurements=suite_measurements(entries),
         memory_report={"summary": memory} if memory is not None else None,
         # An interrupted suite's status came from the signal, which no command repeats.
         reproduce=None if status == "pass" or interrupted else suite_reproduce(req),

@@ -242,11 +242,11 @@ class FozzySession:
         out = search(item.request, item.cluster, self.pool())
         if out.violation is None or self.options.record_dir is None:
             return out, None
-        from fozzy.modes.test import _slug
+        from fozzy.modes.suite_traces import slug
         from fozzy.pytesting.explore_record import record_violation
         from fozzy.trace.writer import release_target, resolve_target
 
-        wanted = Path(self.options.record_dir) / f"{_slug(item.scenario_path)}.fozzy"
+        wanted = Path(self.options.record_dir) / f"{slug(item.scenario_path)}.fozzy"
         target = resolve_target(wanted, "append")
         try:
             record_violation(self.pool(), item, out, target, self.started_ns)
@@ -268,15 +268,16 @@ class FozzySession:
         --fozzy-record), so that the row's reproduce command replays it. A crash is not
         recorded: its worker died holding the decisions, and a trace that ends at the crash
         cannot be replayed (its reproduce command re-runs it instead)."""
-        from fozzy.modes.test import _row, _slug, _write_scenario_trace
+        from fozzy.modes.suite_traces import slug, write_scenario_trace
+        from fozzy.modes.test import _row
         from fozzy.trace.writer import resolve_target
 
         entry, req = item.entry, self.options.request
         recorded = result["status"] not in ("pass", "crash")
         if recorded and self.options.record_dir is not None:
-            wanted = Path(self.options.record_dir) / f"{_slug(entry.selected.path)}.fozzy"
+            wanted = Path(self.options.record_dir) / f"{slug(entry.selected.path)}.fozzy"
             entry.record_to = resolve_target(wanted, "append")
-            _write_scenario_trace(entry, result, self.started_ns, req.backends)
+            write_scenario_trace(entry, result, self.started_ns, req.backends)
         row = _row(req, entry, result)
         if entry.record_to is not None:
             from fozzy.artifacts.reproduce import replay_command

@@ -73,6 +73,43 @@ export interface ScenarioResult {
   reproduce?: string;
 }
 
+export interface ProfileTotals {
+  steps: number;
+  wallMs: number;
+  cpuMs: number;
+  workerCpuMs: number;
+  hostCpuMs: number;
+  hostProcesses: number;
+  hostPeakRssBytes: number;
+}
+
+export interface ProfileStep {
+  scenario?: string;
+  step: number;
+  type: string;
+  cpuMs: number;
+  workerCpuMs: number;
+  hostCpuMs: number;
+  wallMs: number;
+}
+
+export interface ProfileHostProcess {
+  scenario?: string;
+  step: number;
+  type: string;
+  cmd: string;
+  cpuMs: number;
+  wallMs: number;
+  peakRssBytes: number;
+}
+
+/** `report show`'s summary of a measured run (fozzy.analysis.profile.report_block). */
+export interface ProfileBlock {
+  totals: ProfileTotals;
+  topSteps: ProfileStep[];
+  hostProcesses: ProfileHostProcess[];
+}
+
 /** run, test, fuzz, explore and replay (and `report.json`). */
 export interface RunSummary {
   status: Status;
@@ -90,6 +127,7 @@ export interface RunSummary {
   fuzz?: Record<string, unknown>;
   explore?: Record<string, unknown>;
   reproduce?: string;
+  profile?: ProfileBlock;
 }
 
 export interface VersionDoc {

@@ -73,11 +73,13 @@ def test_export_to_directory_refuses_non_empty_and_never_deletes(tmp_path: Path)
     assert done["type"] == "exported" and done["out"] == str(out)
     assert (out / "mine.txt").read_text() == "keep me"
     rdir = Path(s["identity"]["artifactsDir"])
-    for name in ("trace.fozzy", "report.json", "manifest.json", "events.json", "timeline.json"):
+    for name in ("trace.fozzy", "report.json", "manifest.json", "events.json", "timeline.json",
+                 "measurements.json"):
         assert (out / name).read_bytes() == (rdir / name).read_bytes()
-    # The exported directory is itself a verifiable run directory.
+    # The exported directory is itself a verifiable run directory, its profile block included.
     shown = ok_json(tmp_path, "report", "show", "out", "--format", "json")
-    assert shown == s
+    assert shown == ok_json(tmp_path, "report", "show", s["identity"]["runId"], "--format", "json")
+    assert shown.pop("profile")["totals"]["steps"] > 0 and shown == s
 
 
 def test_export_refuses_symlinked_output(tmp_path: Path) -> None:

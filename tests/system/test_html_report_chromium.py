@@ -172,3 +172,21 @@ def test_single_run_report_renders_its_timeline(tmp_path: Path) -> None:
     assert [t for t, _, _ in ends] == ["0 ms", "25 ms", "25 ms"]
     assert "status=error" in ends[-1][2]
     assert cells.items["findings"][0].startswith("Assertion: assert_eq_int:")
+
+
+def test_measured_run_report_renders_its_cpu_bar_chart(tmp_path: Path) -> None:
+    scenario(tmp_path, "burn", [
+        {"type": "set_kv", "key": "k", "value": "v"},
+        {"type": "proc_spawn", "cmd": sys.executable,
+         "args": ["-c", "s=0\nfor i in range(2_000_000): s+=i"], "expect_exit": 0},
+    ])
+    r = fozzy(tmp_path, "--proc-backend", "host", "run", "burn.fozzy.json", "--reporter", "html",
+              "--json")
+    assert r.returncode == 0, r.stderr
+    page = Path(orjson.loads(r.stdout)["identity"]["artifactsDir"]) / "report.html"
+    dom = rendered_dom(tmp_path, page)
+    section = dom.split('<section id="profile">', 1)[1].split("</section>", 1)[0]
+    labels = [chunk.split("</span>", 1)[0]
+              for chunk in section.split('<span class="mono">')[1:]]
+    assert labels == ["step[1] proc_spawn", "step[0] set_kv"]
+    assert section.count('class="bar"') == 2

@@ -8,6 +8,7 @@ built on half-parsed data would mislead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,10 +57,14 @@ def _is_int(value: Any) -> bool:
 
 
 def check_measurements(value: Any, where: str) -> dict[str, Any]:
-    """`value` if it has the shape `workers.engine.measure` writes, else an ArtifactError."""
+    """`value` if it has the shape `workers.engine.measure` writes, else an ArtifactError. A
+    suite's document (`fozzy.modes.suite_measurements`) comes back flattened: one run whose
+    steps each name their `scenario`, so every domain's stacks start at that scenario."""
     def bad(detail: str) -> ArtifactError:
         return ArtifactError(f"malformed measurements in {where}: {detail}")
 
+    if isinstance(value, dict) and "scenarios" in value:
+        return _flatten_suite(value, where, bad)
     if not isinstance(value, dict) or not isinstance(value.get("steps"), list):
         raise bad("expected an object with a `steps` array")
     for i, step in enumerate(value["steps"]):
@@ -85,6 +90,20 @@ def check_measurements(value: Any, where: str) -> dict[str, Any]:
     return value
 
 
+def _flatten_suite(value: dict[str, Any], where: str,
+                   bad: Callable[[str], ArtifactError]) -> dict[str, Any]:
+    scenarios = value["scenarios"]
+    if not isinstance(scenarios, list):
+        raise bad("`scenarios` is not an array")
+    steps: list[dict[str, Any]] = []
+    for i, row in enumerate(scenarios):
+        if not isinstance(row, dict) or not isinstance(row.get("name"), str):
+            raise bad(f"scenarios[{i}] is not a scenario record")
+        one = check_measurements(row.get("measurements"), f"{where} (scenarios[{i}])")
+        steps += [{**step, "scenario": row["name"]} for step in one["steps"]]
+    return {"schema": value.get("schema"), "steps": steps}
+
+
 def _events(sel: Selection) -> list[dict[str, Any]] | None:
     events = sel.events()
     if events is None:
@@ -96,7 +115,8 @@ def _events(sel: Selection) -> list[dict[str, Any]] | None:
     return events
 
 
-def _measurements(sel: Selection) -> tuple[dict[str, Any] | None, str | None]:
+def read_measurements(sel: Selection) -> tuple[dict[str, Any] | None, str | None]:
+    """The run's checked measurements and the file they came from, or (None, None)."""
     doc = sel.trace()
     if doc is not None and doc.get("measurements") is not None:
         where = str(sel.trace_path)
@@ -142,7 +162,7 @@ def load(sel: Selection) -> Bundle:
         name = str(doc["fuzz"].get("target", ""))
     elif isinstance(summary.get("fuzz"), dict):
         name = str(summary["fuzz"].get("target", ""))
-    measurements, where = _measurements(sel)
+    measurements, where = read_measurements(sel)
     events = _events(sel)
     memory = summary.get("memory")
     if doc is not None and isinstance(doc.get("memory"), dict):

@@ -62,6 +62,12 @@ def step_frame(step: dict[str, Any]) -> str:
     return f"step[{step['index']}] {step['type']}"
 
 
+def scenario_frame(b: Bundle, step: dict[str, Any]) -> str:
+    """The root frame of a step's stacks: its own scenario in a suite's flattened
+    measurements, else the run's."""
+    return f"scenario {step.get('scenario', b.scenario)}"
+
+
 def cpu_rows(b: Bundle) -> list[dict[str, Any]]:
     """One row per step, most CPU first (worker plus host processes)."""
     rows = []
@@ -69,7 +75,7 @@ def cpu_rows(b: Bundle) -> list[dict[str, Any]]:
         host = s.get("host", [])
         host_ns = host_cpu_ns(s)
         rows.append({
-            "stack": ";".join([f"scenario {b.scenario}", step_frame(s)]),
+            "stack": ";".join([scenario_frame(b, s), step_frame(s)]),
             "step": s["index"], "type": s["type"],
             "cpuMs": (s["cpuNs"] + host_ns) / NS_PER_MS,
             "workerCpuMs": s["cpuNs"] / NS_PER_MS,
@@ -87,13 +93,13 @@ def cpu_stacks(b: Bundle) -> list[tuple[list[str], int]]:
     root = f"scenario {b.scenario}"
     out: list[tuple[list[str], int]] = []
     for s in b.steps:
-        frame = step_frame(s)
+        frame, step_root = step_frame(s), scenario_frame(b, s)
         if s["cpuNs"] > 0:
-            out.append(([root, frame], s["cpuNs"]))
+            out.append(([step_root, frame], s["cpuNs"]))
         for h in s.get("host", []):
             ns = h["userNs"] + h["sysNs"]
             if ns > 0:
-                out.append(([root, frame, f"host {h['cmd']}"], ns))
+                out.append(([step_root, frame, f"host {h['cmd']}"], ns))
     if b.samples is not None:
         out += sampled_folded(b.samples, [root])
     return out
