@@ -49,9 +49,7 @@ def against(left: list[Bundle], right: list[Bundle]) -> dict[str, Any]:
     if not shifted:
         return {**base, "statement": "no measurable shift", "topPath": None,
                 "likelyCauseDomain": None, "evidence": []}
-    # The largest relative shift names the cause: a CPU burn also lengthens the step's
-    # latency, but by a smaller share than it grows the CPU time itself.
-    row = max(shifted, key=lambda r: abs(r["deltaPct"]))
+    row = _cause(shifted)
     paths = [p for p in report["shiftedPaths"] if p["domain"] == row["domain"]]
     statement = (f"{row['metric']} {'rose' if row['delta'] > 0 else 'fell'} from {row['left']}"
                  f" to {row['right']} ({row['deltaPct']:+.1f}%, confidence"
@@ -62,3 +60,21 @@ def against(left: list[Bundle], right: list[Bundle]) -> dict[str, Any]:
     return {**base, "statement": statement, "topPath": paths[0]["path"] if paths else None,
             "likelyCauseDomain": row["domain"], "metric": row,
             "evidence": [b.evidence for b in (*left, *right)]}
+
+
+#: Share of a latency rise that CPU time must account for to be named its cause.
+CPU_SHARE_OF_LATENCY = 0.5
+
+
+def _cause(shifted: list[dict[str, Any]]) -> dict[str, Any]:
+    """The shifted metric that names the cause: the largest relative shift, except that a
+    latency rise mostly matched by a rise in measured CPU time is the CPU's doing. A CPU burn
+    lengthens its step's latency by about as many milliseconds as it burns, and by more when
+    the machine is busy and the process waits for a core; compared by share alone, which of
+    the two moved most would depend on the load, not on the change."""
+    row = max(shifted, key=lambda r: abs(r["deltaPct"]))
+    if row["domain"] != "latency" or row["delta"] <= 0:
+        return row
+    cpu = [r for r in shifted if r["metric"] in ("cpu_time_ms", "host_cpu_ms", "worker_cpu_ms")
+           and r["delta"] >= CPU_SHARE_OF_LATENCY * row["delta"]]
+    return max(cpu, key=lambda r: r["delta"]) if cpu else row
