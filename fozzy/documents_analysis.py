@@ -26,36 +26,42 @@ class ProfileTop(TypedDict):
 
 
 class ProfileFile(TypedDict):
-    """`profile flame|timeline|export` with `--out`: what was written where."""
+    """`profile export`: what was written where."""
 
     schemaVersion: str
     run: str
     format: str
-    domain: NotRequired[str]
+    domain: str
     out: str
     bytes: int
 
 
 class ProfileFlame(TypedDict):
-    """`profile flame` without `--out`: the flame data itself (speedscope as an object)."""
+    """`profile flame`: the flame data in `content` (speedscope as an object), or with
+    `--out` the file's `out` path and `bytes`."""
 
     schemaVersion: str
     run: str
     domain: str
     format: str
-    content: Any
+    content: NotRequired[Any]
+    out: NotRequired[str]
+    bytes: NotRequired[int]
 
 
 class ProfileTimeline(TypedDict):
-    """`profile timeline` without `--out`; html carries `content` instead of `events`."""
+    """`profile timeline`: json carries `events`, html `content`; with `--out` only what
+    was written (`out`, `bytes`)."""
 
     schemaVersion: str
     run: str
-    runId: str
     format: str
-    timeDomains: dict[str, str]
+    runId: NotRequired[str]
+    timeDomains: NotRequired[dict[str, str]]
     events: NotRequired[list[dict[str, Any]]]
     content: NotRequired[str]
+    out: NotRequired[str]
+    bytes: NotRequired[int]
 
 
 class ProfileDiffSummary(TypedDict):

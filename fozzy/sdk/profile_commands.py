@@ -1,7 +1,7 @@
 """Typed methods for `profile …`: where a recorded run's time and memory went
 (docs/profiling.md). The domain switches (`cpu`, `heap`, `latency`, `io`, `sched`) select
 what a report covers; none selects every domain. A method given `out=` writes the file and
-returns the command's summary of what it wrote (`ProfileFile`)."""
+returns the command's summary of what it wrote (`out`, `bytes`)."""
 
 from __future__ import annotations
 
@@ -43,16 +43,16 @@ class ProfileCommands:
         latency: bool = False,
         format: str | None = None,
         out: str | None = None,
-    ) -> Call[ProfileFlame | ProfileFile]:
+    ) -> Call[ProfileFlame]:
         """One domain's flame data (`format`: folded, svg, speedscope); with `out` the file
-        is written and the result is its `ProfileFile` summary."""
+        is written and the result says where (`out`, `bytes`) instead of holding it."""
         return Call(["profile", "flame", run_or_trace, *flags(
             cpu=cpu, heap=heap, latency=latency, format=format, out=out)])
 
     @command
     def profile_timeline(
         run_or_trace: str, *, format: str | None = None, out: str | None = None
-    ) -> Call[ProfileTimeline | ProfileFile]:
+    ) -> Call[ProfileTimeline]:
         return Call(["profile", "timeline", run_or_trace, *flags(format=format, out=out)])
 
     @command

@@ -224,34 +224,38 @@ export interface ProfileTop {
   nonDeterministicMetrics: string[];
 }
 
-/** `profile flame|timeline|export` with `--out`: what was written where. */
+/** `profile export`: what was written where. */
 export interface ProfileFile {
   schemaVersion: string;
   run: string;
   format: string;
-  domain?: string;
+  domain: string;
   out: string;
   bytes: number;
 }
 
-/** `profile flame` without `--out`: the flame data itself (speedscope as an object). */
+/** `profile flame`: the flame data in `content` (speedscope as an object), or with `--out` the file's `out` path and `bytes`. */
 export interface ProfileFlame {
   schemaVersion: string;
   run: string;
   domain: string;
   format: string;
-  content: unknown;
+  content?: unknown;
+  out?: string;
+  bytes?: number;
 }
 
-/** `profile timeline` without `--out`; html carries `content` instead of `events`. */
+/** `profile timeline`: json carries `events`, html `content`; with `--out` only what was written (`out`, `bytes`). */
 export interface ProfileTimeline {
   schemaVersion: string;
   run: string;
-  runId: string;
   format: string;
-  timeDomains: Record<string, string>;
+  runId?: string;
+  timeDomains?: Record<string, string>;
   events?: (Record<string, unknown>)[];
   content?: string;
+  out?: string;
+  bytes?: number;
 }
 
 export interface ProfileDiffSummary {

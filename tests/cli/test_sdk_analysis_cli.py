@@ -52,7 +52,7 @@ def test_file_writing_methods_return_the_summary(tmp_path: Path,
     assert export["out"] == str(tmp_path / "p.speedscope.json")
     assert export["bytes"] == (tmp_path / "p.speedscope.json").stat().st_size > 0
     flame = fz.profile_flame(trace, format="folded", out="f.txt")
-    assert "out" in flame and flame["out"] == str(tmp_path / "f.txt")
+    assert flame.get("out") == str(tmp_path / "f.txt")
     assert "content" not in flame
     assert "content" in fz.profile_flame(trace, format="folded")
 
