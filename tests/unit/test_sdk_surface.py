@@ -1,12 +1,14 @@
-"""The SDK's typed surface against the CLI itself: every command has a method, every method
+"""Both SDKs' typed surface against the CLI itself: every command has a method, every method
 takes exactly its command's flags (so a flag added to the CLI fails here until both SDKs
-take it), both clients share the methods, and the new methods build the right argv."""
+take it), the Python clients share the methods, and the new methods build the right argv."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import re
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -150,3 +152,72 @@ def test_async_methods_are_coroutines_of_the_same_call() -> None:
     assert asyncio.run(call) == {"argv": ["profile", "top", "latest", "--heap"]}
     assert Recording().profile_top("latest", heap=True) == asyncio.run(
         AsyncRecording().profile_top("latest", heap=True))
+
+
+# The TypeScript SDK: the same comparison, read from its sources (the options are types, so
+# only the source says which keys a method takes).
+TS = Path(__file__).resolve().parents[2] / "sdk-ts" / "src"
+#: Flags the TS SDK takes as positional parameters (the reference SDK's signatures).
+TS_POSITIONAL_FLAGS = {"corpus_export": {"--out"}, "corpus_import": {"--out"},
+                       "report_query": {"--path"}}
+#: Option keys that are not flags: `test({scenarios})` holds the positional patterns.
+TS_NOT_FLAGS = {"test": {"scenarios"}}
+TS_RENAMES = {"flakeRuns": "flake-run"}
+_METHOD = re.compile(r"^  (?:override )?(?:async )?([a-z]\w*)(?:<[^>]*>)?\((.*)\): Promise<",
+                     re.M)
+_INTERFACE = re.compile(r"^(?:export )?interface (\w+)(?: extends ([\w, ]+))? \{\n(.*?)^\}",
+                        re.M | re.S)
+_KEY = re.compile(r"(\w+)\??:")
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"[A-Z]", lambda m: "_" + m.group().lower(), name)
+
+
+def _ts_interfaces() -> dict[str, set[str]]:
+    found = {m[1]: (m[2], m[3]) for m in _INTERFACE.finditer((TS / "options.ts").read_text())}
+
+    def keys(name: str) -> set[str]:
+        bases, body = found[name]
+        own = {m[1] for line in body.splitlines() if (m := _KEY.match(line.strip()))}
+        return own.union(*(keys(b.strip()) for b in (bases or "").split(",") if b.strip()))
+
+    return {name: keys(name) for name in found}
+
+
+def _ts_option_keys(params: str, interfaces: dict[str, set[str]]) -> set[str]:
+    out: set[str] = set()
+    for inline in re.findall(r"\{([^}]*)\}", params):
+        out |= {m[1] for m in _KEY.finditer(inline)}
+    for typename in re.findall(r"\b([A-Z]\w*Options|ProfileDomains)\b", params):
+        out |= interfaces[typename]
+    return out
+
+
+def _ts_methods() -> dict[str, set[str]]:
+    """The option keys of each TS method named after a CLI command."""
+    interfaces, commands = _ts_interfaces(), _cli()
+    methods = {}
+    for source in ("index.ts", "analysis.ts"):
+        for m in _METHOD.finditer((TS / source).read_text()):
+            if (name := _snake(m[1])) in commands:
+                methods[name] = _ts_option_keys(m[2], interfaces)
+    return methods
+
+
+def test_the_typescript_sdk_has_every_command() -> None:
+    assert sorted(_ts_methods()) == sorted(_cli())
+
+
+@pytest.mark.parametrize("name", sorted(_cli()))
+def test_each_typescript_method_takes_exactly_its_commands_flags(name: str) -> None:
+    keys = _ts_methods()[name] - TS_NOT_FLAGS.get(name, set())
+    flags_ = {"--" + TS_RENAMES.get(k, _snake(k).replace("_", "-")) for k in keys}
+    flags_ |= TS_POSITIONAL_FLAGS.get(name, set())
+    spellings = [{o for o in (*p.opts, *p.secondary_opts) if o.startswith("--")}
+                 for p in _cli()[name].params
+                 if p.param_type_name == "option" and p.name != "help"]
+    unmatched = [sorted(s) for s in spellings if not s & flags_]
+    extra = sorted(f for f in flags_ - AHEAD_OF_CLI.get(name, set())
+                   if not any(f in s for s in spellings))
+    assert (unmatched, extra) == ([], []), f"{name}: CLI flags missing / TS-only options"
