@@ -15,6 +15,7 @@ command serves both clients with exact signatures — nothing is repeated for as
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, ParamSpec, TypeVar, overload
@@ -52,6 +53,17 @@ class Command(Generic[P, T]):
     def __init__(self, build: Callable[P, Call[T]]) -> None:
         self.build = build
         self.__doc__ = build.__doc__
+        # What `help()` and `inspect.signature` show on each client: the builder's parameters
+        # and the document (or, on AsyncFozzy, a coroutine of it) instead of `Call[...]`.
+        sig = inspect.signature(build)
+        doc = str(sig.return_annotation).removeprefix("Call[").removesuffix("]")
+        self.signatures = {
+            SyncRunner: sig.replace(return_annotation=doc),
+            AsyncRunner: sig.replace(return_annotation=f"Coroutine[Any, Any, {doc}]"),
+        }
+
+    def __repr__(self) -> str:
+        return f"<fozzy.sdk command {self.build.__name__}>"
 
     @overload
     def __get__(self, obj: None, owner: type) -> Command[P, T]: ...
@@ -69,7 +81,10 @@ class Command(Generic[P, T]):
         def method(*args: P.args, **kwargs: P.kwargs) -> Any:
             return obj.command(build(*args, **kwargs).argv)
 
-        return functools.update_wrapper(method, build)
+        functools.update_wrapper(method, build)
+        method.__signature__ = self.signatures[  # type: ignore[attr-defined]
+            AsyncRunner if isinstance(obj, AsyncRunner) else SyncRunner]
+        return method
 
 
 def command(build: Callable[P, Call[T]]) -> Command[P, T]:
