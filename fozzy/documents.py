@@ -11,6 +11,25 @@ TypedDict's `__required_keys__`, which the generator reads.
 
 from typing import Any, Literal, NotRequired, TypedDict
 
+from fozzy.documents_analysis import (
+    FullReport,
+    GateReport,
+    MapHotspots,
+    MapServices,
+    MapSuites,
+    ProfileDiff,
+    ProfileDiffSummary,
+    ProfileDoctor,
+    ProfileEnv,
+    ProfileExplain,
+    ProfileFile,
+    ProfileFlame,
+    ProfileShrink,
+    ProfileTimeline,
+    ProfileTop,
+    WorkflowStep,
+)
+
 SCHEMA_DOC = "fozzy.schema_doc.v4"
 CI_REPORT = "fozzy.ci_report.v1"
 FLAKY_REPORT = "fozzy.flaky_report.v1"
@@ -283,5 +302,8 @@ DOCUMENT_TYPES: tuple[type, ...] = (
     ProfileTotals, ProfileStep, ProfileHostProcess, ProfileBlock,
     RunSummary, VersionDoc, UsageItem, UsageDoc, SchemaDoc, ValidateReport, TraceVerify, Check,
     CiReport, DoctorReport, CorpusEntry, CorpusList, ArtifactEntry, ArtifactsList,
-    ArtifactsDiff, ExportDoc, ReportShow, FlakyReport,
+    ArtifactsDiff, ExportDoc, ReportShow, FlakyReport, ProfileTop, ProfileFile, ProfileFlame,
+    ProfileTimeline, ProfileDiffSummary, ProfileDiff, ProfileExplain, ProfileShrink,
+    ProfileEnv, ProfileDoctor, MapHotspots, MapServices, MapSuites, WorkflowStep, GateReport,
+    FullReport,
 )

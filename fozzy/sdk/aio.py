@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
+from fozzy.sdk.command import AsyncRunner
 from fozzy.sdk.errors import FozzyTimeout, spawn_error
 from fozzy.sdk.options import Options
 from fozzy.sdk.process import (
@@ -26,6 +27,7 @@ from fozzy.sdk.process import (
     kill_tree,
 )
 from fozzy.sdk.results import parse_result
+from fozzy.sdk.surface import Surface
 
 _EOF = None
 
@@ -145,9 +147,10 @@ class AsyncStream:
             kill_tree(proc.pid)
 
 
-class AsyncFozzy:
-    """The asyncio twin of `Fozzy` for raw calls: `exec`, `stream`, and `command` (the
-    exit-code contract applied to any argument vector)."""
+class AsyncFozzy(AsyncRunner, Surface):
+    """The asyncio twin of `Fozzy`: `exec`, `stream`, `command` (the exit-code contract
+    applied to any argument vector) and every typed method of `Fozzy` as a coroutine — the
+    same definitions (`fozzy.sdk.surface`), bound to this client's asynchronous `command`."""
 
     def __init__(
         self,

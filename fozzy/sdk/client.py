@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fozzy.sdk.commands import Commands
+from fozzy.sdk.command import SyncRunner
 from fozzy.sdk.options import Options
 from fozzy.sdk.process import ExecResult, Stream, child_env, collect
 from fozzy.sdk.results import parse_result
-from fozzy.sdk.store_commands import StoreCommands
+from fozzy.sdk.surface import Surface
 
 
-class Fozzy(Commands, StoreCommands):
+class Fozzy(SyncRunner, Surface):
     """Drives the `fozzy` executable; every call is one child process, nothing is shared.
 
     `exec` and `stream` never raise on a non-zero exit; the typed methods (always run with

@@ -243,3 +243,203 @@ export interface FlakyReport {
   isFlaky: boolean;
   flakeRatePct: number;
 }
+
+/** `profile top`: each selected domain's rows appear only when the run has data for it. */
+export interface ProfileTop {
+  schemaVersion: string;
+  run: string;
+  runId: string;
+  limit: number;
+  domains: string[];
+  cpu?: (Record<string, unknown>)[];
+  cpuSampled?: (Record<string, unknown>)[];
+  heap?: (Record<string, unknown>)[];
+  latency?: Record<string, unknown>;
+  io?: (Record<string, unknown>)[];
+  sched?: (Record<string, unknown>)[];
+  emptyDomains: (Record<string, unknown>)[];
+  metrics: Record<string, number>;
+  nonDeterministicMetrics: string[];
+}
+
+/** `profile export`: what was written where. */
+export interface ProfileFile {
+  schemaVersion: string;
+  run: string;
+  format: string;
+  domain: string;
+  out: string;
+  bytes: number;
+}
+
+/** `profile flame`: the flame data in `content` (speedscope as an object), or with `--out` the file's `out` path and `bytes`. */
+export interface ProfileFlame {
+  schemaVersion: string;
+  run: string;
+  domain: string;
+  format: string;
+  content?: unknown;
+  out?: string;
+  bytes?: number;
+}
+
+/** `profile timeline`: json carries `events`, html `content`; with `--out` only what was written (`out`, `bytes`). */
+export interface ProfileTimeline {
+  schemaVersion: string;
+  run: string;
+  format: string;
+  runId?: string;
+  timeDomains?: Record<string, string>;
+  events?: (Record<string, unknown>)[];
+  content?: string;
+  out?: string;
+  bytes?: number;
+}
+
+export interface ProfileDiffSummary {
+  verdict: "regression_detected" | "improvement" | "stable";
+  regressions: number;
+  improvements: number;
+  topRegressionMetric: string | null;
+}
+
+export interface ProfileDiff {
+  schemaVersion: string;
+  left: string[];
+  right: string[];
+  domains: string[];
+  summary: ProfileDiffSummary;
+  rows: (Record<string, unknown>)[];
+  notCompared: (Record<string, unknown>)[];
+  shiftedPaths: (Record<string, unknown>)[];
+}
+
+/** `run`/`baseline` are lists (comma groups) with `--diff-with`, else `run` is one label. */
+export interface ProfileExplain {
+  schemaVersion: string;
+  run: string | string[];
+  baseline?: string[];
+  verdict?: string;
+  statement: string;
+  topPath: string | null;
+  likelyCauseDomain: string | null;
+  evidence: unknown[];
+}
+
+export interface ProfileShrink {
+  schemaVersion: string;
+  run: string;
+  metric: string;
+  condition: Record<string, number>;
+  measured: boolean;
+  baseline: number;
+  after: number;
+  preserved: boolean;
+  stepsBefore: number;
+  stepsAfter: number;
+  candidates: number;
+  outOfBudget: boolean;
+  out: string;
+}
+
+export interface ProfileEnv {
+  schemaVersion: string;
+  host: Record<string, string>;
+  determinismContract: Record<string, unknown>;
+  domains: Record<string, unknown>;
+}
+
+export interface ProfileDoctor {
+  schemaVersion: string;
+  run: string;
+  ok: boolean;
+  checks: (Record<string, unknown>)[];
+  issues: (Record<string, unknown>)[];
+}
+
+export interface MapHotspots {
+  schemaVersion: string;
+  root: string;
+  scenarioRoot: string;
+  scannedFiles: number;
+  skippedSourceFiles?: unknown[];
+  unreadableScenarios?: unknown[];
+  invalidScenarios?: unknown[];
+  declarationOnlyScenarios?: unknown[];
+  warnings?: string[];
+  minRisk: number;
+  hotspots: (Record<string, unknown>)[];
+}
+
+export interface MapServices {
+  schemaVersion: string;
+  root: string;
+  scenarioRoot: string;
+  scannedFiles: number;
+  skippedSourceFiles?: unknown[];
+  unreadableScenarios?: unknown[];
+  invalidScenarios?: unknown[];
+  declarationOnlyScenarios?: unknown[];
+  warnings?: string[];
+  services: (Record<string, unknown>)[];
+}
+
+export interface MapSuites {
+  schemaVersion: string;
+  root: string;
+  scenarioRoot: string;
+  scannedFiles: number;
+  skippedSourceFiles?: unknown[];
+  unreadableScenarios?: unknown[];
+  invalidScenarios?: unknown[];
+  declarationOnlyScenarios?: unknown[];
+  warnings?: string[];
+  profile: string;
+  shrinkPolicy: string;
+  baseMinRisk: number;
+  effectiveMinRisk: number;
+  scenarioCount: number;
+  requiredHotspotCount: number;
+  coveredHotspotCount: number;
+  uncoveredHotspotCount: number;
+  totalSuites: number;
+  returnedSuites: number;
+  offset: number;
+  limit: number;
+  truncated: boolean;
+  suites: (Record<string, unknown>)[];
+}
+
+/** One step of `gate`/`full`; a skipped step says why and how to run it. */
+export interface WorkflowStep {
+  name: string;
+  status: "passed" | "failed" | "skipped" | "advisory";
+  detail: string;
+  durationMs: number;
+  skipReason?: string;
+  unskip?: string;
+}
+
+export interface GateReport {
+  schemaVersion: string;
+  status: "pass" | "fail";
+  profile: string;
+  strict: boolean;
+  scenarioRoot: string;
+  seed: number;
+  scopes: string[];
+  matchedScenarios: string[];
+  steps: WorkflowStep[];
+}
+
+export interface FullReport {
+  schemaVersion: string;
+  status: "pass" | "fail";
+  strict: boolean;
+  unsafe_mode: boolean;
+  scenarioRoot: string;
+  seed: number;
+  guidance: string[];
+  shrinkClassification?: unknown;
+  steps: WorkflowStep[];
+}

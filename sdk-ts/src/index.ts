@@ -8,6 +8,11 @@ import type {
   ReportShow, RunSummary, SchemaDoc, TraceVerify, UsageDoc, ValidateReport, VersionDoc,
 } from "./documents.js";
 import { toFlags } from "./flags.js";
+import type {
+  CiOptions, DoctorOptions, ExploreOptions, FuzzOptions, InitOptions, Json, LogLevel,
+  OutOptions, ReplayOptions, Reporter, RunOptions, ShrinkOptions, TestOptions,
+} from "./options.js";
+import { AnalysisCommands } from "./analysis.js";
 import { Run, type ExecResult, type SpawnSpec } from "./process.js";
 import { parseResult } from "./results.js";
 import { FozzyStream, execRun, type ExecHooks } from "./stream.js";
@@ -19,13 +24,7 @@ export * from "./builders.js";
 export { FozzyStream, type StreamEnd, type ExecHooks } from "./stream.js";
 export { killTree, type ExecResult, type StreamEvent, type Source } from "./process.js";
 export { documents as parseDocuments } from "./results.js";
-
-export type Duration = `${number}${"ms" | "s" | "m" | "h"}`;
-export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
-export type Reporter = "pretty" | "json" | "junit" | "html";
-export type RecordCollision = "error" | "overwrite" | "append";
-export type Schedule = "fifo" | "random" | "pct" | "coverage_guided" | "bfs" | "dfs";
-export type Json = Record<string, unknown>;
+export * from "./options.js";
 
 export interface FozzyOptions {
   /** Executable, resolved through PATH (default "fozzy"). */
@@ -52,141 +51,13 @@ export interface CallOptions extends ExecHooks {
   timeoutMs?: number;
 }
 
-interface MemoryOptions {
-  memTrack?: boolean;
-  memLimitMb?: number;
-  memFailAfter?: number;
-  failOnLeak?: boolean;
-  leakBudget?: number;
-}
-
-export interface RunOptions extends MemoryOptions {
-  det?: boolean;
-  seed?: number | string;
-  timeout?: Duration;
-  reporter?: Reporter;
-  memFragmentationSeed?: number;
-  memPressureWave?: string;
-  memArtifacts?: boolean;
-  record?: string;
-  recordCollision?: RecordCollision;
-}
-
-export interface TestOptions extends MemoryOptions {
-  /** Scenario files or globs (positional). */
-  scenarios?: string[];
-  det?: boolean;
-  seed?: number | string;
-  jobs?: number;
-  timeout?: Duration;
-  filter?: string;
-  reporter?: Reporter;
-  record?: string;
-  recordCollision?: RecordCollision;
-  failFast?: boolean;
-  skipDistributed?: boolean;
-  workerMemMb?: number;
-  memFragmentationSeed?: number;
-  memPressureWave?: string;
-  /** A Dask scheduler address, or `local` / `local:N` (`--dask`; docs/cluster.md). */
-  dask?: string;
-}
-
-export interface FuzzOptions extends MemoryOptions {
-  mode?: "coverage" | "property";
-  det?: boolean;
-  seed?: number | string;
-  runs?: number;
-  time?: Duration;
-  jobs?: number;
-  maxInput?: number;
-  maxCorpus?: number;
-  corpus?: string;
-  mutator?: string[];
-  dict?: string;
-  crashOnly?: boolean;
-  minimize?: boolean;
-  record?: string;
-  recordCollision?: RecordCollision;
-  timeout?: Duration;
-  reporter?: Reporter;
-  /** A Dask scheduler address, or `local` / `local:N` (`--dask`; docs/cluster.md). */
-  dask?: string;
-}
-
-export interface ExploreOptions {
-  schedule?: Schedule;
-  schedules?: number;
-  seed?: number | string;
-  steps?: number;
-  time?: Duration;
-  nodes?: number;
-  faults?: string[];
-  checker?: string[];
-  pctDepth?: number;
-  jobs?: number;
-  shrink?: boolean;
-  record?: string;
-  recordCollision?: RecordCollision;
-  reporter?: Reporter;
-  /** A Dask scheduler address, or `local` / `local:N` (`--dask`; docs/cluster.md). */
-  dask?: string;
-}
-
-export interface ReplayOptions {
-  until?: Duration;
-  step?: boolean;
-  dumpEvents?: boolean;
-  reporter?: Reporter;
-  trustTarget?: boolean;
-}
-
-export interface ShrinkOptions {
-  out?: string;
-  budget?: Duration;
-  minimize?: "input" | "schedule" | "faults" | "all";
-  trustTarget?: boolean;
-  jobs?: number;
-  /** A Dask scheduler address, or `local` / `local:N` (`--dask`; docs/cluster.md). */
-  dask?: string;
-}
-
-export interface DoctorOptions {
-  deep?: boolean;
-  scenario?: string;
-  runs?: number;
-  seed?: number | string;
-  /** A Dask scheduler address, or `local` / `local:N` (`--dask`; docs/cluster.md). */
-  dask?: string;
-}
-
-export interface CiOptions {
-  /** Repeated as --flake-run. */
-  flakeRuns?: string[];
-  flakeBudget?: number;
-  perfBaseline?: string;
-  maxP99DeltaPct?: number;
-  trustTarget?: boolean;
-}
-
-export interface InitOptions {
-  force?: boolean;
-  template?: "ts" | "rust" | "minimal";
-  with?: string[];
-  allTests?: boolean;
-}
-
-export interface OutOptions {
-  out: string;
-  force?: boolean;
-}
-
 type Resolved = Required<Omit<FozzyOptions, "timeoutMs">> & { timeoutMs: number | undefined };
 
-export class Fozzy {
+export class Fozzy extends AnalysisCommands {
   readonly options: Readonly<Resolved>;
 
   constructor(options: FozzyOptions = {}) {
+    super();
     this.options = {
       bin: options.bin ?? "fozzy",
       cwd: options.cwd ?? process.cwd(),
@@ -240,7 +111,7 @@ export class Fozzy {
 
   /** Any command with --json under the exit-code contract: the document for 0/1/3/4,
    * CommandError for exit 2. */
-  async command<T = unknown>(args: readonly string[], opts: CallOptions = {}): Promise<T> {
+  override async command<T = unknown>(args: readonly string[], opts: CallOptions = {}): Promise<T> {
     return parseResult<T>(await execRun(this.spec(this.argv(args, true), opts), opts));
   }
 
@@ -261,7 +132,7 @@ export class Fozzy {
     return this.command(["test", ...scenarios, ...toFlags(rest)]);
   }
   fuzz(target: string, opts: FuzzOptions = {}): Promise<RunSummary> {
-    return this.command(["fuzz", target, ...toFlags(opts)]);
+    return this.command(["fuzz", target, ...toFlags(opts, { negatable: ["compareFeedback"] })]);
   }
   explore(path: string, opts: ExploreOptions = {}): Promise<RunSummary> {
     return this.command(["explore", path, ...toFlags(opts, { csv: ["faults", "checker"] })]);

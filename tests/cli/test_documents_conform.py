@@ -4,6 +4,7 @@ command's JSON fails here until fozzy/documents.py (and so both SDKs' types) fol
 
 from __future__ import annotations
 
+import types
 import typing
 from pathlib import Path
 from typing import Any, Literal
@@ -11,6 +12,8 @@ from typing import Any, Literal
 import orjson
 
 from fozzy import documents as d
+from fozzy import documents_analysis as a
+from tests import mapfixture as fx
 from tests.cli.clikit import fozzy, ok_json, scenario
 
 SCALARS = {str: str, int: int, float: (int, float), bool: bool}
@@ -29,6 +32,17 @@ def conforms(value: Any, tp: Any, where: str) -> None:
             conforms(item, hints[key], f"{where}.{key}")
     elif origin in (typing.NotRequired, typing.Required):
         conforms(value, args[0], where)
+    elif origin in (typing.Union, types.UnionType):
+        errors = []
+        for option in args:
+            try:
+                conforms(value, option, where)
+                return
+            except AssertionError as e:
+                errors.append(e)
+        raise AssertionError(where, value, errors)
+    elif tp is type(None):
+        assert value is None, (where, value)
     elif origin is Literal:
         assert value in args, (where, value)
     elif origin is list:
@@ -83,3 +97,42 @@ def test_failing_suite_conforms(tmp_path: Path) -> None:
     failed = orjson.loads(r.stdout)
     assert "reproduce" in failed
     conforms(failed, d.RunSummary, "RunSummary")
+
+
+def test_analysis_documents_conform(tmp_path: Path) -> None:
+    """profile, map and gate: the documents behind the SDKs' profile_*/map_*/gate types."""
+    steps = [{"type": "set_kv", "key": "a", "value": "1"}, {"type": "sleep", "duration": "5ms"}]
+    ok = scenario(tmp_path, "ok", steps)
+    run = ok_json(tmp_path, "run", ok, "--det", "--record", "ok.fozzy", "--profile-capture",
+                  "full")
+    trace = run["identity"]["tracePath"]
+    checks: list[tuple[Any, Any]] = [
+        (ok_json(tmp_path, "profile", "top", trace), a.ProfileTop),
+        (ok_json(tmp_path, "profile", "flame", trace), a.ProfileFlame),
+        (ok_json(tmp_path, "profile", "flame", trace, "--format", "speedscope", "--out", "f.json"),
+         a.ProfileFlame),
+        (ok_json(tmp_path, "profile", "timeline", trace), a.ProfileTimeline),
+        (ok_json(tmp_path, "profile", "timeline", trace, "--format", "html"), a.ProfileTimeline),
+        (ok_json(tmp_path, "profile", "timeline", trace, "--out", "t.json"), a.ProfileTimeline),
+        (ok_json(tmp_path, "profile", "diff", trace, f"{trace},{trace}"), a.ProfileDiff),
+        (ok_json(tmp_path, "profile", "explain", trace), a.ProfileExplain),
+        (ok_json(tmp_path, "profile", "explain", trace, "--diff-with", trace), a.ProfileExplain),
+        (ok_json(tmp_path, "profile", "export", trace, "--format", "pprof", "--out", "p.pb"),
+         a.ProfileFile),
+        (ok_json(tmp_path, "profile", "shrink", trace, "--metric", "max_latency_ms",
+                 "--above", "0", "--budget", "5s"), a.ProfileShrink),
+        (ok_json(tmp_path, "profile", "env"), a.ProfileEnv),
+        (ok_json(tmp_path, "profile", "doctor", trace), a.ProfileDoctor),
+    ]
+    (tmp_path / "tests").mkdir()
+    scenario(tmp_path / "tests", "ok", steps)
+    checks.append((ok_json(tmp_path, "gate", "--scenario-root", "tests", "--doctor-runs", "2"),
+                   a.GateReport))
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    fx.build(repo)
+    checks += [(ok_json(repo, "map", "hotspots", "--min-risk", "0"), a.MapHotspots),
+               (ok_json(repo, "map", "services"), a.MapServices),
+               (ok_json(repo, "map", "suites", "--min-risk", "0"), a.MapSuites)]
+    for doc, tp in checks:
+        conforms(doc, tp, tp.__name__)

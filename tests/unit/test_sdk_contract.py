@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from fozzy.sdk import CommandError, ExecResult
-from fozzy.sdk.commands import flags
+from fozzy.sdk.command import flags
 from fozzy.sdk.options import Options
 from fozzy.sdk.results import documents, parse_result
 
