@@ -20,10 +20,6 @@ from fozzy.sdk.surface import Surface
 
 #: CLI commands that are another command under a second name.
 ALIASES = {("steps",): ("schema",)}
-#: SDK options for flags landing on another branch this session (`test --profile-capture`,
-#: which issue 17 asks `test(profile_capture=...)` for): tolerated while the CLI lacks them,
-#: matched like any flag once it has them.
-AHEAD_OF_CLI = {"test": {"--profile-capture"}}
 
 
 def _leaves(cmd: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
@@ -60,7 +56,7 @@ def test_each_method_takes_exactly_its_commands_flags(name: str) -> None:
     spellings = [{o for o in (*p.opts, *p.secondary_opts) if o.startswith("--")}
                  for p in options]
     unmatched = [sorted(s) for s in spellings if not s & keywords]
-    extra = sorted(k for k in keywords - AHEAD_OF_CLI.get(name, set())
+    extra = sorted(k for k in keywords
                    if not any(k in s for s in spellings))
     assert (unmatched, extra) == ([], []), f"{name}: CLI flags missing / SDK-only options"
     assert len(positional) == len(arguments), f"{name}: {positional} vs the CLI's arguments"
@@ -219,6 +215,6 @@ def test_each_typescript_method_takes_exactly_its_commands_flags(name: str) -> N
                  for p in _cli()[name].params
                  if p.param_type_name == "option" and p.name != "help"]
     unmatched = [sorted(s) for s in spellings if not s & flags_]
-    extra = sorted(f for f in flags_ - AHEAD_OF_CLI.get(name, set())
+    extra = sorted(f for f in flags_
                    if not any(f in s for s in spellings))
     assert (unmatched, extra) == ([], []), f"{name}: CLI flags missing / TS-only options"
