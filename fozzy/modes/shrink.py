@@ -31,8 +31,11 @@ from fozzy.artifacts.reproduce import Invocation, replay_command
 from fozzy.artifacts.summary import build_summary, memory_summary
 from fozzy.errors import ArgumentError, FozzyError, TraceError
 from fozzy.executor.seam import Executor, make_executor
-from fozzy.shrink.ddmin import ShrinkStats, ddmin
+from fozzy.shrink.ddmin import ShrinkStats
+from fozzy.shrink.explore_schedule import shrink_explore
 from fozzy.shrink.failure import Signature, StepFailure, describe, signature
+from fozzy.shrink.fuzz_input import shrink_fuzz
+from fozzy.shrink.shrunk import MIN_CANDIDATE_MS, Shrunk, batch_size
 from fozzy.shrink.steps import Candidate, shrink_candidate
 from fozzy.trace.model import build_trace, recorded_host_families, trace_kind
 from fozzy.trace.reader import read_trace
@@ -46,8 +49,6 @@ ACCEPTED = {
 }
 DEFAULT_BUDGET_MS = 15_000
 SCRIPTED = {"proc": "scripted", "fs": "virtual", "http": "scripted"}
-# A candidate is tiny next to the budget, but a worker must never be left hanging on one.
-MIN_CANDIDATE_MS = 10_000
 RESTART_BUDGET = 10_000  # a crashing failure restarts a worker per reproducing candidate
 
 @dataclass
@@ -74,20 +75,6 @@ class ShrinkOutcome:
         return {**self.summary, "shrink": self.stats}
 
 
-@dataclass
-class _Shrunk:
-    """What a kind-specific shrinker hands back for writing."""
-
-    result: dict[str, Any]  # the final full run: status, findings, decisions, events, …
-    scenario: dict[str, Any] | None
-    original_size: int
-    shrunk_size: int
-    unit: str
-    fuzz: dict[str, Any] | None = None
-    explore: dict[str, Any] | None = None
-    mode: str = "replay"
-
-
 def default_out(path: Path) -> Path:
     name = path.name
     stem = name[: -len(".fozzy")] if name.endswith(".fozzy") else name
@@ -97,10 +84,6 @@ def default_out(path: Path) -> Path:
 def count_steps(steps: list[dict[str, Any]]) -> int:
     """Every step, nested ones included."""
     return sum(1 + count_steps(s.get("steps") or []) for s in steps)
-
-
-def _batch_size(count: int, jobs: int) -> int:
-    return max(1, count // (jobs * 2))
 
 
 def check_request(req: ShrinkRequest) -> None:
@@ -141,19 +124,21 @@ def execute_shrink(req: ShrinkRequest) -> ShrinkOutcome:
     def budget_left() -> bool:
         return time.monotonic() < deadline
 
+    width = {"jobs": req.jobs}
     try:
         with make_executor(req.jobs, dask=req.dask, restart_budget=RESTART_BUDGET) as pool:
+            width.update(_width(pool, req.dask))
             if kind == "steps":
                 shrunk = _shrink_steps(req, doc, wanted, pool, stats, budget_left)
             elif kind == "fuzz":
-                shrunk = _shrink_fuzz(doc, wanted, pool, stats, budget_left)
+                shrunk = shrink_fuzz(doc, wanted, pool, stats, budget_left)
             else:
-                shrunk = _shrink_explore(req, doc, wanted, pool, stats, deadline)
+                shrunk = shrink_explore(req.minimize, doc, wanted, pool, stats, deadline)
         reproduce = replay_command(req.invocation, str(target), trust_target=req.trust_target)
         outcome = _write(shrunk, target, doc, started_ns, reproduce)
     except KeyboardInterrupt:
         release_target(target)
-        return _interrupted(req, kind, wanted, stats, t0)
+        return _interrupted(req, kind, wanted, stats, t0, width)
     except BaseException:
         release_target(target)
         raise
@@ -167,9 +152,21 @@ def execute_shrink(req: ShrinkRequest) -> ShrinkOutcome:
         "accepted": stats.accepted,
         "outOfBudget": stats.out_of_budget,
         "wallMs": int((time.monotonic() - t0) * 1000),
-        "jobs": req.jobs,
+        **width,
     })
     return outcome
+
+
+def _width(pool: Executor, dask: str | None) -> dict[str, int]:
+    """How wide the candidate waves ran: `jobs` is the executor's width (with --dask the
+    cluster's thread count, not the ignored --jobs), plus the Dask worker count there."""
+    width = {"jobs": pool.jobs}
+    if dask is not None:
+        from fozzy.executor.dask import DaskExecutor
+
+        if isinstance(pool, DaskExecutor):
+            width["daskWorkers"] = pool.workers
+    return width
 
 
 def _identity(req: ShrinkRequest, kind: str, wanted: Signature) -> dict[str, Any]:
@@ -178,7 +175,7 @@ def _identity(req: ShrinkRequest, kind: str, wanted: Signature) -> dict[str, Any
 
 
 def _interrupted(req: ShrinkRequest, kind: str, wanted: Signature, stats: ShrinkStats,
-                 t0: float) -> ShrinkOutcome:
+                 t0: float, width: dict[str, int]) -> ShrinkOutcome:
     """The partial report of a shrink stopped by a signal: how far it got. Nothing is written:
     the output trace must be a checked reproducer, and the checks are what was cut short."""
     from fozzy.executor.interrupted import interrupted_finding
@@ -191,12 +188,12 @@ def _interrupted(req: ShrinkRequest, kind: str, wanted: Signature, stats: Shrink
         "levels": stats.levels,
         "accepted": stats.accepted,
         "wallMs": int((time.monotonic() - t0) * 1000),
-        "jobs": req.jobs,
+        **width,
         "out": None,
     })
 
 
-def _write(shrunk: _Shrunk, target: Path, doc: dict[str, Any], started_ns: int,
+def _write(shrunk: Shrunk, target: Path, doc: dict[str, Any], started_ns: int,
            reproduce: str) -> ShrinkOutcome:
     result = shrunk.result
     seed = int(doc["summary"]["identity"]["seed"])
@@ -252,7 +249,7 @@ def _shrink_steps(
     pool: Executor,
     stats: ShrinkStats,
     budget_left: Callable[[], bool],
-) -> _Shrunk:
+) -> Shrunk:
     scenario = doc["scenario"]
     steps = list(scenario["steps"])
     # Everything but the steps a candidate keeps goes to each worker once (see
@@ -276,7 +273,7 @@ def _shrink_steps(
         return {"step_refs": [position.get(id(s), s) for s in candidate], "trim": trim}
 
     def run(items: list[dict[str, Any]], deadline_ms: int) -> list[dict[str, Any]]:
-        results = dict(pool.run(items, batch_size=_batch_size(len(items), pool.jobs),
+        results = dict(pool.run(items, batch_size=batch_size(len(items), pool.jobs),
                                 op="run_refs", deadline_ms=lambda _: deadline_ms,
                                 shared=shared))
         return [results[i] for i in range(len(items))]
@@ -310,7 +307,7 @@ def _shrink_steps(
     _check_final(replayed, wanted, "a replay of the shrunk trace")
     if not failure.matches(final, best):
         raise FozzyError("the shrunk scenario fails at a different step than the original")
-    return _Shrunk(final, {**scenario, "steps": shrunk}, count_steps(steps),
+    return Shrunk(final, {**scenario, "steps": shrunk}, count_steps(steps),
                    count_steps(shrunk), "steps")
 
 
@@ -319,181 +316,3 @@ def _check_final(result: dict[str, Any], wanted: Signature, what: str) -> None:
     if got != wanted:
         detail = f": {result['error']}" if "error" in result else ""
         raise FozzyError(f"{what} ends {describe(got)} instead of {describe(wanted)}{detail}")
-
-
-# -- fuzz traces (fn targets) ----------------------------------------------------------------
-
-
-def _shrink_fuzz(
-    doc: dict[str, Any],
-    wanted: Signature,
-    pool: Executor,
-    stats: ShrinkStats,
-    budget_left: Callable[[], bool],
-) -> _Shrunk:
-    name = str(doc["fuzz"]["target"])
-    if not name.startswith("fn:"):
-        raise TraceError(f"fuzz trace target {name!r} embeds no scenario and is not an fn: target")
-    try:
-        data = bytes.fromhex(doc["fuzz"]["input_hex"])
-    except ValueError:
-        raise TraceError("fuzz trace input_hex is not hex") from None
-    target = {"kind": "fn", "spec": name[3:], "cwd": os.getcwd()}
-
-    def evaluate(inputs: list[bytes]) -> list[dict[str, Any]]:
-        size = max(1, -(-len(inputs) // pool.jobs))
-        items = [{"target": target, "inputs": [x.hex() for x in inputs[i:i + size]]}
-                 for i in range(0, len(inputs), size)]
-        results = dict(pool.run(items, op="fuzz_eval",
-                                deadline_ms=lambda _: MIN_CANDIDATE_MS * 6))
-        out: list[dict[str, Any]] = []
-        for i in range(len(items)):
-            res = results[i]
-            if "outcomes" not in res:
-                message = res["findings"][0]["message"] if res.get("findings") else res
-                raise FozzyError(f"fuzz target {name} could not be evaluated: {message}")
-            out.extend(res["outcomes"])
-        return out
-
-    original = evaluate([data])[0]
-    got = signature(original["status"], [original["finding"]] if original["finding"] else [])
-    if got != wanted:
-        raise TraceError(f"baseline no longer reproduces the trace's failure: the trace"
-                         f" recorded {describe(wanted)}, the input now gives {describe(got)}")
-    exact = original["signature"]
-
-    def still_fails(candidates: list[list[int]]) -> list[bool]:
-        return [o["signature"] == exact for o in evaluate([bytes(c) for c in candidates])]
-
-    octets: list[int] = list(data)
-    kept: list[int] = ddmin(octets, still_fails, stats, budget_left, width=pool.jobs)
-    small = bytes(kept)
-    final = evaluate([small])[0]
-    if final["signature"] != exact:
-        raise FozzyError(f"the shrunk input fails as {final['signature']!r} instead of"
-                         f" {exact!r}")
-    result = {"status": final["status"], "findings": [final["finding"]],
-              "decisions": [], "events": []}
-    return _Shrunk(result, None, len(data), len(small), "bytes",
-                   fuzz={"target": name, "input_hex": small.hex()}, mode="fuzz")
-
-
-# -- explore traces --------------------------------------------------------------------------
-
-
-def _where(res: dict[str, Any]) -> Any:
-    """The violated invariant's index (explore findings carry it in `location`)."""
-    finding = res.get("finding") or {}
-    return (finding.get("location") or {}).get("invariant")
-
-
-def _shrink_explore(
-    req: ShrinkRequest,
-    doc: dict[str, Any],
-    wanted: Signature,
-    pool: Executor,
-    stats: ShrinkStats,
-    deadline: float,
-) -> _Shrunk:
-    from workers.cluster.explore import choices_from_decisions
-    from workers.cluster.faults import FAULT_TYPES
-    from workers.cluster.model import ClusterError
-    from workers.cluster.schedule import STEP
-
-    explore = doc["explore"]
-    effective = explore.get("scenario") if isinstance(explore, dict) else None
-    if not isinstance(effective, dict) or "steps" not in effective:
-        raise TraceError("explore trace embeds no effective cluster (explore.scenario)")
-    cluster = {k: effective[k] for k in ("nodes", "steps", "invariants")}
-    try:
-        choices = choices_from_decisions(doc["decisions"])
-    except ClusterError as e:
-        raise TraceError(f"explore trace decisions: {e}") from None
-
-    def remaining_ms() -> int:
-        return max(1, int((deadline - time.monotonic()) * 1000))
-
-    def replay(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        results = dict(pool.run(items, batch_size=_batch_size(len(items), pool.jobs),
-                                op="explore_replay",
-                                deadline_ms=lambda it: int(it.get("shrink_ms") or 0)
-                                + MIN_CANDIDATE_MS))
-        return [results[i] for i in range(len(items))]
-
-    def sig(res: dict[str, Any]) -> Signature:
-        if "choices" not in res:  # drift (item error) or a synthesized hang/crash result
-            return ("error", "", "")
-        return signature(res["status"], [res["finding"]] if res["finding"] else [])
-
-    first = replay([{"cluster": cluster, "choices": choices}])[0]
-
-    def same(res: dict[str, Any]) -> bool:
-        """The same signature from the same invariant (its index in `location`)."""
-        return sig(res) == wanted and _where(res) == _where(first)
-
-    if sig(first) != wanted:
-        raise TraceError(f"baseline no longer reproduces the trace's failure: the trace"
-                         f" recorded {describe(wanted)}, replaying it gives {describe(sig(first))}")
-    original_len = len(first["choices"])
-    original_faults = sum(s["type"] in FAULT_TYPES for s in cluster["steps"])
-
-    def shrink_schedule(cl: dict[str, Any], ch: list[int]) -> list[int]:
-        res = replay([{"cluster": cl, "choices": ch, "shrink": True,
-                       "shrink_ms": remaining_ms()}])[0]
-        stats.candidates += 1
-        if not same(res):
-            return ch
-        explicit: list[int] = res["explicit"]
-        if len(explicit) < len(ch):
-            stats.accepted += 1
-        return explicit
-
-    def without_faults(cl: dict[str, Any], ch: list[int], keep: list[int]
-                       ) -> tuple[dict[str, Any], list[int]]:
-        """Drop the fault steps not in `keep`, and the schedule's picks of those steps."""
-        drop = {i for i, s in enumerate(cl["steps"]) if s["type"] in FAULT_TYPES} - set(keep)
-        steps = [s for i, s in enumerate(cl["steps"]) if i not in drop]
-        out: list[int] = []
-        script_pos = 0
-        for c in ch:
-            if c == STEP:
-                script_pos += 1
-                if script_pos - 1 in drop:
-                    continue
-            out.append(c)
-        return {**cl, "steps": steps}, out
-
-    if req.minimize in ("schedule", "all"):
-        choices = shrink_schedule(cluster, choices)
-    if req.minimize in ("faults", "all"):
-        faults = [i for i, s in enumerate(cluster["steps"]) if s["type"] in FAULT_TYPES]
-
-        def still_fails(candidates: list[list[int]]) -> list[bool]:
-            items = []
-            for keep in candidates:
-                cl, ch = without_faults(cluster, choices, keep)
-                items.append({"cluster": cl, "choices": ch})
-            return [same(r) for r in replay(items)]
-
-        kept = ddmin(faults, still_fails, stats, lambda: time.monotonic() < deadline,
-                     min_len=0, width=pool.jobs)
-        if len(kept) < len(faults):
-            cluster, choices = without_faults(cluster, choices, kept)
-            if req.minimize == "all" and time.monotonic() < deadline:
-                choices = shrink_schedule(cluster, choices)
-    final = replay([{"cluster": cluster, "choices": choices}])[0]
-    if not same(final):
-        raise FozzyError(f"the shrunk schedule ends {describe(sig(final))} instead of"
-                         f" {describe(wanted)}")
-    effective_doc = {**effective, **cluster}
-    report = {**explore, "scenario": effective_doc, "choices": final["explicit"],
-              "scheduleLength": len(final["choices"]), "shrunkFrom": original_len}
-    result = {"status": final["status"], "findings": [final["finding"]],
-              "decisions": final["decisions"], "events": final["events"],
-              "wallNs": final["wallNs"]}
-    if req.minimize == "faults":
-        original, shrunk, unit = original_faults, sum(
-            s["type"] in FAULT_TYPES for s in cluster["steps"]), "faults"
-    else:
-        original, shrunk, unit = original_len, len(final["explicit"]), "choices"
-    return _Shrunk(result, None, original, shrunk, unit, explore=report, mode="explore")
