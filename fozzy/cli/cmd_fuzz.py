@@ -12,6 +12,7 @@ from fozzy.cli import common as c
 from fozzy.cli.dask_flag import Dask
 
 if TYPE_CHECKING:
+    from fozzy.cli.dask_display import ClusterFollow
     from fozzy.modes.fuzz import Stats
 
 Target = Annotated[
@@ -62,7 +63,7 @@ ProfileCpu = Annotated[bool, typer.Option(
     "--profile-cpu", help="Sample the fn: target's stacks (see `fozzy profile top`).")]
 
 
-def _plain(every: float = 2.0) -> Any:
+def _plain(cluster: ClusterFollow, every: float = 2.0) -> Any:
     last = [0.0]
 
     def show(s: Stats) -> None:
@@ -72,13 +73,14 @@ def _plain(every: float = 2.0) -> Any:
             rate = int(s.execs / s.elapsed) if s.elapsed else 0
             sys.stderr.write(
                 f"fuzz execs={s.execs} ({rate}/s) corpus={s.corpus} features={s.features}"
-                f" crashes={s.crashes} elapsed={s.elapsed:.1f}s\n"
+                f" crashes={s.crashes} elapsed={s.elapsed:.1f}s"
+                + (f" dask={cluster.text()}" if cluster.view is not None else "") + "\n"
             )
 
     return show
 
 
-def _live() -> tuple[Any, Any]:
+def _live(cluster: ClusterFollow) -> tuple[Any, Any]:
     from rich.console import Console
     from rich.live import Live
     from rich.table import Table
@@ -91,6 +93,8 @@ def _live() -> tuple[Any, Any]:
         table.add_row("[bold]fuzz", f"execs [bold]{s.execs}", f"{rate}/s",
                       f"corpus [bold]{s.corpus}", f"features [bold]{s.features}",
                       f"crashes [bold red]{s.crashes}", f"{s.elapsed:.1f}s")
+        if cluster.view is not None:
+            table.add_row("[bold]dask", f"[cyan]{cluster.text()}")
         live.update(table)
 
     return show, live
@@ -181,17 +185,18 @@ def register(app: typer.Typer) -> None:
         )
         if request.jobs < 1:
             raise ArgumentError(f"--jobs must be at least 1, got {request.jobs}")
-        from fozzy.cli.dask_display import dask_display
+        from fozzy.cli.dask_display import ClusterFollow, dask_display
 
+        cluster = ClusterFollow()
         if G.json:
             done = execute_fuzz(request)
         elif sys.stderr.isatty() and not G.no_color:
-            show, live = _live()
-            with live, dask_display(request.dask, other_live=True):
+            show, live = _live(cluster)
+            with live, dask_display(request.dask, follow=cluster):
                 done = execute_fuzz(request, show)
         else:
-            with dask_display(request.dask):
-                done = execute_fuzz(request, _plain())
+            with dask_display(request.dask, follow=cluster):
+                done = execute_fuzz(request, _plain(cluster))
         code = c.conclude(done.summary, rep)
         if not G.json:
             f = done.summary["fuzz"]

@@ -96,7 +96,8 @@ def register(app: typer.Typer) -> None:
         sig = s["signature"]
         sys.stdout.write(
             f"shrink    {s['original']} -> {s['shrunk']} {s['unit']}, {s['candidates']}"
-            f" candidates in {s['wallMs']}ms (jobs={s['jobs']})"
+            f" candidates in {s['wallMs']}ms (jobs={s['jobs']}"
+            f"{', dask workers=' + str(s['daskWorkers']) if 'daskWorkers' in s else ''})"
             f"{', budget spent' if s['outOfBudget'] else ''}\n"
             f"preserved {sig['status']} {sig['kind']}/{sig['title']}\n"
         )

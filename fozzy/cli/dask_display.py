@@ -2,8 +2,9 @@
 while stderr is a TTY (colour on) the live worker count with items done/total.
 
 A command with a rich bar of its own (test) hands it in and gets a worker count in it, since
-rich shows one live display at a time; one with another live display (fuzz) gets the link
-only; the rest get one cluster bar. `--json` shows nothing: stdout stays one document and
+rich shows one live display at a time; one that draws its own progress lines (fuzz) hands in
+a `ClusterFollow` and puts its text (workers, slices done/total) in them; the rest get one
+cluster bar. `--json` shows nothing: stdout stays one document and
 stderr stays quiet.
 """
 
@@ -19,6 +20,18 @@ from fozzy.executor.dask_watch import ClusterView, watch
 
 def workers_text(view: ClusterView) -> str:
     return f"{view.workers} Dask worker{'s' if view.workers != 1 else ''}"
+
+
+class ClusterFollow:
+    """The latest view of the cluster, for a display that redraws on its own schedule."""
+
+    def __init__(self) -> None:
+        self.view: ClusterView | None = None
+
+    def text(self) -> str:
+        """`2 Dask workers, slices 3/4` once connected; empty before (or without --dask)."""
+        v = self.view
+        return f"{workers_text(v)}, slices {v.done}/{v.total}" if v is not None else ""
 
 
 def _cluster_bar() -> Any:
@@ -39,18 +52,18 @@ def _cluster_bar() -> Any:
 
 
 @contextmanager
-def dask_display(dask: str | None, bar: Any = None, *, other_live: bool = False
+def dask_display(dask: str | None, bar: Any = None, *, follow: ClusterFollow | None = None
                  ) -> Iterator[None]:
     """Show the run on a Dask cluster while the body runs. `bar`: the command's own rich
-    Progress, which must have a `workers` field on its first task; `other_live`: the command
-    shows another live display, so only the link is printed."""
+    Progress, which must have a `workers` field on its first task; `follow`: the command
+    draws its own progress and shows `follow.text()` in it, so only the link is printed."""
     from fozzy.cli.context import G
 
     if dask is None or G.json:
         yield
         return
     live = sys.stderr.isatty() and not G.no_color
-    own = _cluster_bar() if live and bar is None and not other_live else None
+    own = _cluster_bar() if live and bar is None and follow is None else None
     shown = bar if bar is not None else own
 
     def on_connect(view: ClusterView) -> None:
@@ -60,6 +73,8 @@ def dask_display(dask: str | None, bar: Any = None, *, other_live: bool = False
                 shown.console.print(line, markup=False, highlight=False)
             else:
                 sys.stderr.write(line + "\n")
+        if follow is not None:
+            follow.view = view
         if shown is None:
             return
         task = shown.task_ids[0]

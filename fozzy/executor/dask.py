@@ -78,7 +78,9 @@ class DaskExecutor:
         self._cluster: Any = None
         self._local: WorkerPool | None = None
         self._client = self._connect(address, target, connect_timeout_s)
-        self.jobs: int = max(1, int(sum(self._client.nthreads().values())))
+        threads = self._client.nthreads()
+        self.jobs: int = max(1, int(sum(threads.values())))
+        self.workers: int = len(threads)  # Dask worker processes at connect time
         self.restart_budget = (RESTARTS_PER_JOB * self.jobs if restart_budget is None
                                else restart_budget)
         self._shared: dict[str, Any] | None = None

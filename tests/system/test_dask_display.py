@@ -100,3 +100,28 @@ def test_a_tty_shows_the_cluster_bar_for_shrink(tmp_path: Path) -> None:
     assert code == 0, out + err
     assert "dask" in err and "2 Dask workers" in err, err
     assert err.count("dashboard http://") == 1 and "dashboard" not in out
+
+
+def _fuzz_target(tmp: Path) -> None:
+    (tmp / "target.py").write_text("def check(data: bytes) -> None:\n    pass\n")
+
+
+def test_a_tty_shows_workers_and_slices_in_the_fuzz_display(tmp_path: Path) -> None:
+    _fuzz_target(tmp_path)
+    code, out, err = run_on_tty_stderr(tmp_path, "fuzz", "fn:target.py:check", "--det",
+                                       "--runs", "20000", "--dask", "local:2")
+    assert code == 0, out + err
+    assert "2 Dask workers, slices " in err, err
+    assert err.count("dashboard http://") == 1 and "Dask worker" not in out
+
+
+def test_plain_fuzz_progress_lines_carry_the_cluster_text(tmp_path: Path) -> None:
+    _fuzz_target(tmp_path)
+    proc = run(tmp_path, "fuzz", "fn:target.py:check", "--det", "--runs", "20000",
+               "--dask", "local:2")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    progress = [line for line in proc.stderr.splitlines() if line.startswith("fuzz execs=")]
+    assert progress and all("dask=2 Dask workers, slices " in line for line in progress), (
+        proc.stderr)
+    plain = run(tmp_path, "fuzz", "fn:target.py:check", "--det", "--runs", "2000")
+    assert "dask=" not in plain.stderr

@@ -44,10 +44,13 @@ def shrunk_steps(tmp: Path, *args: str) -> tuple[dict[str, Any], list[Any]]:
 def test_shrink_on_local_2_finds_the_reproducer_jobs_2_finds(tmp_path: Path) -> None:
     failing_trace(tmp_path)
     local_stats, local_steps = shrunk_steps(tmp_path, "--jobs", "2")
-    dask_stats, dask_steps = shrunk_steps(tmp_path, "--dask", "local:2")
+    # --jobs is ignored on a cluster: the width is the cluster's, and the stats say so.
+    dask_stats, dask_steps = shrunk_steps(tmp_path, "--dask", "local:2", "--jobs", "1")
     assert dask_stats["shrunk"] == local_stats["shrunk"] == 2
     assert dask_stats["signature"] == local_stats["signature"]
     assert dask_steps == local_steps
+    assert dask_stats["jobs"] == local_stats["jobs"] == 2
+    assert dask_stats["daskWorkers"] == 2 and "daskWorkers" not in local_stats
 
 
 def test_shrink_takes_the_address_from_fozzy_dask(tmp_path: Path) -> None:
