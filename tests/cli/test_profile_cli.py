@@ -228,3 +228,17 @@ def test_shrink_keeps_only_the_steps_that_keep_the_metric_above(tmp_path: Path) 
         tmp_path, "profile", "shrink", "b.fozzy", "--metric", "alloc_bytes")
     assert "--metric must be one of" in error_of(
         tmp_path, "profile", "shrink", "b.fozzy", "--metric", "speed", "--above", "1")
+
+
+def test_a_sampled_stack_of_one_frame_is_listed_and_host_stacks_are_not(tmp_path: Path) -> None:
+    """Regression: cpuSampled kept stacks longer than two frames, which dropped a target that
+    burns CPU in its own body and would have let step/host stacks of three frames in."""
+    (tmp_path / "flat.py").write_text(
+        "def target(data):\n    s = 0\n    for i in range(20_000 + len(data)):\n"
+        "        s += i * i\n")
+    ok_json(tmp_path, "fuzz", "fn:flat.py:target", "--runs", "400", "--det", "--profile-cpu")
+    top = ok_json(tmp_path, "profile", "top", "latest", "--cpu")
+    stacks = [row["stack"].split(";") for row in top["cpuSampled"]]
+    assert stacks and stacks[0][0] == "scenario fn:flat.py:target"
+    assert stacks[0][1].startswith("target (")
+    assert all(not frame.startswith("host ") for stack in stacks for frame in stack)

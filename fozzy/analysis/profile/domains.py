@@ -90,7 +90,6 @@ def cpu_rows(b: Bundle) -> list[dict[str, Any]]:
 
 def cpu_stacks(b: Bundle) -> list[tuple[list[str], int]]:
     """(frames, CPU ns) per leaf: each step's own worker CPU, each host process, samples."""
-    root = f"scenario {b.scenario}"
     out: list[tuple[list[str], int]] = []
     for s in b.steps:
         frame, step_root = step_frame(s), scenario_frame(b, s)
@@ -100,9 +99,14 @@ def cpu_stacks(b: Bundle) -> list[tuple[list[str], int]]:
             ns = h["userNs"] + h["sysNs"]
             if ns > 0:
                 out.append(([step_root, frame, f"host {h['cmd']}"], ns))
-    if b.samples is not None:
-        out += sampled_folded(b.samples, [root])
-    return out
+    return out + sampled_stacks(b)
+
+
+def sampled_stacks(b: Bundle) -> list[tuple[list[str], int]]:
+    """(frames, CPU ns) per distinct `--profile-cpu` stack, under the scenario's frame."""
+    if b.samples is None:
+        return []
+    return sampled_folded(b.samples, [f"scenario {b.scenario}"])
 
 
 def heap_allocs(b: Bundle) -> list[dict[str, Any]]:

@@ -46,9 +46,9 @@ def top(b: Bundle, chosen: tuple[str, ...], explicit: bool, limit: int) -> dict[
     if "cpu" in chosen and "cpu" not in empty_names:
         out["cpu"] = domains.cpu_rows(b)[:limit]
         if b.samples is not None:
-            stacks = sorted(domains.cpu_stacks(b), key=lambda x: -x[1])
+            stacks = sorted(domains.sampled_stacks(b), key=lambda x: -x[1])
             out["cpuSampled"] = [{"stack": ";".join(f), "cpuMs": w / domains.NS_PER_MS}
-                                 for f, w in stacks if len(f) > 2][:limit]
+                                 for f, w in stacks][:limit]
     if "heap" in chosen and "heap" not in empty_names:
         out["heap"] = domains.heap_hotspots(b)[:limit]
     if "latency" in chosen and "latency" not in empty_names:
