@@ -146,12 +146,29 @@ class ProfileHostProcess(TypedDict):
     peakRssBytes: int
 
 
-class ProfileBlock(TypedDict):
-    """`report show`'s summary of a measured run (fozzy.analysis.profile.report_block)."""
+class ProfileSampledStack(TypedDict):
+    stack: str  # frames root first, `;`-joined
+    cpuMs: float
 
-    totals: ProfileTotals
-    topSteps: list[ProfileStep]
-    hostProcesses: list[ProfileHostProcess]
+
+class ProfileSampled(TypedDict):
+    """`--profile-cpu` samples in the target's own frames."""
+
+    samples: int
+    otherSamples: int
+    cpuMs: float
+    periodMs: float
+    topStacks: list[ProfileSampledStack]
+
+
+class ProfileBlock(TypedDict):
+    """`report show`'s summary of a measured run (fozzy.analysis.profile.report_block): the
+    step part when steps were measured, `sampled` when stacks were sampled."""
+
+    totals: NotRequired[ProfileTotals]
+    topSteps: NotRequired[list[ProfileStep]]
+    hostProcesses: NotRequired[list[ProfileHostProcess]]
+    sampled: NotRequired[ProfileSampled]
 
 
 class RunSummary(TypedDict):
@@ -299,7 +316,8 @@ ALIASES: dict[str, Any] = {
 #: The documents the TypeScript SDK's types are generated from, in output order.
 DOCUMENT_TYPES: tuple[type, ...] = (
     ErrorEnvelope, Location, Finding, Identity, MemorySummary, TestCounts, ScenarioResult,
-    ProfileTotals, ProfileStep, ProfileHostProcess, ProfileBlock,
+    ProfileTotals, ProfileStep, ProfileHostProcess, ProfileSampledStack, ProfileSampled,
+    ProfileBlock,
     RunSummary, VersionDoc, UsageItem, UsageDoc, SchemaDoc, ValidateReport, TraceVerify, Check,
     CiReport, DoctorReport, CorpusEntry, CorpusList, ArtifactEntry, ArtifactsList,
     ArtifactsDiff, ExportDoc, ReportShow, FlakyReport, ProfileTop, ProfileFile, ProfileFlame,

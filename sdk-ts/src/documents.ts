@@ -103,11 +103,26 @@ export interface ProfileHostProcess {
   peakRssBytes: number;
 }
 
-/** `report show`'s summary of a measured run (fozzy.analysis.profile.report_block). */
+export interface ProfileSampledStack {
+  stack: string;
+  cpuMs: number;
+}
+
+/** `--profile-cpu` samples in the target's own frames. */
+export interface ProfileSampled {
+  samples: number;
+  otherSamples: number;
+  cpuMs: number;
+  periodMs: number;
+  topStacks: ProfileSampledStack[];
+}
+
+/** `report show`'s summary of a measured run (fozzy.analysis.profile.report_block): the step part when steps were measured, `sampled` when stacks were sampled. */
 export interface ProfileBlock {
-  totals: ProfileTotals;
-  topSteps: ProfileStep[];
-  hostProcesses: ProfileHostProcess[];
+  totals?: ProfileTotals;
+  topSteps?: ProfileStep[];
+  hostProcesses?: ProfileHostProcess[];
+  sampled?: ProfileSampled;
 }
 
 /** run, test, fuzz, explore and replay (and `report.json`). */

@@ -93,3 +93,40 @@ def test_suite_profile_names_scenarios_and_unmeasured_runs_have_none(tmp_path: P
     assert "profile" not in doc
     assert "profile (measured" not in show(tmp_path, trimmed, "pretty")
     assert '<section id="profile">' not in show(tmp_path, trimmed, "html")
+
+
+HOT_TARGET = '''
+def hot(n):
+    s = 0
+    for i in range(n):
+        s += i * i
+    return s
+
+
+def target(data):
+    hot(20_000 + len(data))
+'''
+
+
+def test_a_profile_cpu_fuzz_campaign_shows_its_sampled_stacks(tmp_path: Path) -> None:
+    (tmp_path / "burner.py").write_text(HOT_TARGET)
+    ok_json(tmp_path, "fuzz", "fn:burner.py:target", "--runs", "400", "--det", "--profile-cpu")
+    doc = orjson.loads(show(tmp_path, "latest", "json"))
+    conforms(doc, d.RunSummary, "report show")
+    sampled = doc["profile"]["sampled"]
+    assert "totals" not in doc["profile"]  # a campaign measures no steps
+    assert sampled["samples"] > 0 and sampled["cpuMs"] > 0
+    top = sampled["topStacks"][0]["stack"].split(";")
+    assert [f.split(" ")[0] for f in top] == ["target", "hot"]
+    text = show(tmp_path, "latest", "pretty")
+    assert "sampled cpu: " in text and "top sampled stacks:" in text
+    page = show(tmp_path, "latest", "html")
+    section = page.split('<section id="profile">', 1)[1].split("</section>", 1)[0]
+    assert re.findall(r'<span class="mono">([^<]*)</span>', section)[0].startswith("hot (")
+    assert 'class="sampled"' in section
+
+
+def test_a_fuzz_campaign_without_profile_cpu_has_no_profile_block(tmp_path: Path) -> None:
+    (tmp_path / "burner.py").write_text(HOT_TARGET)
+    ok_json(tmp_path, "fuzz", "fn:burner.py:target", "--runs", "50", "--det")
+    assert "profile" not in orjson.loads(show(tmp_path, "latest", "json"))

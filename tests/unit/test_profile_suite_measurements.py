@@ -39,3 +39,14 @@ def test_malformed_suite_document_names_the_problem(doc: Any, detail: str) -> No
     with pytest.raises(ArtifactError, match=r"malformed measurements in m\.json") as info:
         check_measurements(doc, "m.json")
     assert detail in str(info.value)
+
+
+@pytest.mark.parametrize("other", ["7", -1, True, 1.5])
+def test_a_hostile_other_samples_count_is_named(other: Any) -> None:
+    """Regression: `report show` summed otherSamples unchecked, so a string there would have
+    been a traceback instead of a named error."""
+    doc = {"steps": [], "samples": {"periodNs": 1, "frames": [{"name": "f", "file": "x.py",
+                                                               "line": 1}],
+                                    "stacks": [[0]], "counts": [1], "otherSamples": other}}
+    with pytest.raises(ArtifactError, match="samples.otherSamples is not a non-negative"):
+        check_measurements(doc, "m.json")

@@ -2,7 +2,8 @@
 
 Built from the checked measurements (`bundle.check_measurements`, so a suite's document comes
 flattened, each step naming its scenario) and nothing else: totals, the steps that cost the
-most CPU (worker plus host processes) and the host processes with their CPU and peak RSS. The
+most CPU (worker plus host processes) and the host processes with their CPU and peak RSS, and
+for a run with `--profile-cpu` samples (a fuzz campaign) the costliest sampled stacks. The
 same block feeds the JSON, the pretty text and the HTML report's bar chart, so the three
 never disagree. Every number in it is measured, so none of it is deterministic.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from fozzy.analysis.profile.bundle import check_measurements, read_measurements
+from fozzy.analysis.profile.sampled import folded
 from fozzy.artifacts.selectors import Selection
 
 #: Rows kept in `topSteps` and `hostProcesses`: enough to see where the time went, short
@@ -30,11 +32,16 @@ def _where(step: dict[str, Any]) -> dict[str, Any]:
 
 
 def profile_block(measurements: dict[str, Any]) -> dict[str, Any] | None:
-    """The block for checked `measurements`, or None when no step was measured (a fuzz
-    campaign's sampled stacks have no steps; `fozzy profile` shows those)."""
-    steps: list[dict[str, Any]] = measurements["steps"]
-    if not steps:
-        return None
+    """The block for checked `measurements`, or None when they hold neither a measured step
+    nor a sampled stack."""
+    block = _steps_block(measurements["steps"]) if measurements["steps"] else {}
+    samples = measurements.get("samples")
+    if samples is not None:
+        block["sampled"] = _sampled_block(samples)
+    return block or None
+
+
+def _steps_block(steps: list[dict[str, Any]]) -> dict[str, Any]:
     rows, procs = [], []
     wall_ns = worker_ns = host_total_ns = 0  # summed in ns: float ms sums pick up noise digits
     for s in steps:
@@ -56,6 +63,19 @@ def profile_block(measurements: dict[str, Any]) -> dict[str, Any] | None:
     rows.sort(key=lambda r: -r["cpuMs"])
     procs.sort(key=lambda p: -p["cpuMs"])
     return {"totals": totals, "topSteps": rows[:TOP_N], "hostProcesses": procs[:TOP_N]}
+
+
+def _sampled_block(samples: dict[str, Any]) -> dict[str, Any]:
+    """Sampled CPU in the target's own frames, the costliest stacks first (frames root first,
+    `;`-joined as in `profile top`); `otherSamples` are ticks outside the target's frames."""
+    stacks = sorted(folded(samples, []), key=lambda x: -x[1])
+    return {
+        "samples": sum(samples["counts"]),
+        "otherSamples": samples.get("otherSamples", 0),
+        "cpuMs": _ms(sum(ns for _, ns in stacks)),
+        "periodMs": _ms(int(samples["periodNs"])),
+        "topStacks": [{"stack": ";".join(f), "cpuMs": _ms(ns)} for f, ns in stacks[:TOP_N]],
+    }
 
 
 def selection_profile(sel: Selection) -> dict[str, Any] | None:

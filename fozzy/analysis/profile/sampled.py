@@ -23,6 +23,9 @@ def check_samples(value: Any, bad: Callable[[str], Exception]) -> None:
         and isinstance(f.get("line"), int) for f in frames
     ):
         raise bad("samples.frames is not a list of {name, file, line}")
+    other = value.get("otherSamples", 0)
+    if not isinstance(other, int) or isinstance(other, bool) or other < 0:
+        raise bad("samples.otherSamples is not a non-negative integer")
     if not isinstance(stacks, list) or not isinstance(counts, list) or len(stacks) != len(counts):
         raise bad("samples.stacks and samples.counts must be arrays of the same length")
     for i, (stack, count) in enumerate(zip(stacks, counts, strict=True)):
