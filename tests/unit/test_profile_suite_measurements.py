@@ -48,5 +48,5 @@ def test_a_hostile_other_samples_count_is_named(other: Any) -> None:
     doc = {"steps": [], "samples": {"periodNs": 1, "frames": [{"name": "f", "file": "x.py",
                                                                "line": 1}],
                                     "stacks": [[0]], "counts": [1], "otherSamples": other}}
-    with pytest.raises(ArtifactError, match="samples.otherSamples is not a non-negative"):
+    with pytest.raises(ArtifactError, match=r"samples\.otherSamples is not a non-negative"):
         check_measurements(doc, "m.json")
