@@ -77,6 +77,9 @@ class _Pool:
                 values.append(token.decode())
         self.keys = keys or [v for v in values if isinstance(v, str)]
         self.values = values
+        #: The integer values, for `_number` (filtering `values` per number mutation cost more
+        #: than the target's call once the table filled).
+        self.ints = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
         #: Corpus entries decoded for splicing (read only: a spliced value is inserted into a
         #: freshly decoded document that is serialised at once).
         self.decoded: dict[bytes, Json | None] = {}
@@ -150,8 +153,7 @@ def _counterpart(value: Json, rng: random.Random, pool: _Pool) -> Json | None:
     return rng.choice(matches) if matches else None
 
 
-def _number(value: float, rng: random.Random, values: Sequence[Json]) -> Json:
-    ints = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+def _number(value: float, rng: random.Random, ints: Sequence[int]) -> Json:
     if ints and rng.random() < 0.5:
         return rng.choice(ints)
     base = int(value)
@@ -190,7 +192,7 @@ def _edit_slot(op: str, slot: Slot, rng: random.Random, ctx: MutationContext,
         found = _counterpart(current, rng, pool)
         container[key] = found if found is not None else _scalar(rng, pool.values)
     elif op == "number" and isinstance(current, int | float) and not isinstance(current, bool):
-        container[key] = _number(current, rng, pool.values)
+        container[key] = _number(current, rng, pool.ints)
     elif op == "rename" and isinstance(container, dict) and pool.keys:
         container[rng.choice(pool.keys)] = container.pop(key)
     elif op == "splice":
