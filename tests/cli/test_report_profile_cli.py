@@ -12,6 +12,7 @@ import orjson
 from fozzy import documents as d
 from tests.cli.clikit import fozzy, ok_json, scenario
 from tests.cli.test_documents_conform import conforms
+from tests.cli.test_profile_cli import FN_TARGET
 
 BURN = "s=0\nfor i in range(2_000_000): s+=i"
 
@@ -95,21 +96,8 @@ def test_suite_profile_names_scenarios_and_unmeasured_runs_have_none(tmp_path: P
     assert '<section id="profile">' not in show(tmp_path, trimmed, "html")
 
 
-HOT_TARGET = '''
-def hot(n):
-    s = 0
-    for i in range(n):
-        s += i * i
-    return s
-
-
-def target(data):
-    hot(20_000 + len(data))
-'''
-
-
 def test_a_profile_cpu_fuzz_campaign_shows_its_sampled_stacks(tmp_path: Path) -> None:
-    (tmp_path / "burner.py").write_text(HOT_TARGET)
+    (tmp_path / "burner.py").write_text(FN_TARGET)
     ok_json(tmp_path, "fuzz", "fn:burner.py:target", "--runs", "400", "--det", "--profile-cpu")
     doc = orjson.loads(show(tmp_path, "latest", "json"))
     conforms(doc, d.RunSummary, "report show")
@@ -127,6 +115,6 @@ def test_a_profile_cpu_fuzz_campaign_shows_its_sampled_stacks(tmp_path: Path) ->
 
 
 def test_a_fuzz_campaign_without_profile_cpu_has_no_profile_block(tmp_path: Path) -> None:
-    (tmp_path / "burner.py").write_text(HOT_TARGET)
+    (tmp_path / "burner.py").write_text(FN_TARGET)
     ok_json(tmp_path, "fuzz", "fn:burner.py:target", "--runs", "50", "--det")
     assert "profile" not in orjson.loads(show(tmp_path, "latest", "json"))
