@@ -53,6 +53,9 @@ class _Pool:
         self.dictionary = ctx.dictionary
         keys: list[str] = []
         values: list[Json] = []
+        #: The integer values, for `_number` (filtering `values` per number mutation cost more
+        #: than the target's call once the table filled).
+        self.ints: list[int] = []
         self.counterparts: dict[tuple[type, Any], list[Any]] = {}
         # Exact types: the probe records operands of exactly int, str and bytes (never a
         # bool), and this runs on every table snapshot, so it avoids isinstance.
@@ -72,14 +75,12 @@ class _Pool:
                         keys.append(side)
                 elif kind is int and -_INT_BOUND < side < _INT_BOUND:
                     values.append(side)
+                    self.ints.append(side)
         for token in ctx.dictionary:
             if token.isascii() and token.decode().isprintable():
                 values.append(token.decode())
         self.keys = keys or [v for v in values if isinstance(v, str)]
         self.values = values
-        #: The integer values, for `_number` (filtering `values` per number mutation cost more
-        #: than the target's call once the table filled).
-        self.ints = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
         #: Corpus entries decoded for splicing (read only: a spliced value is inserted into a
         #: freshly decoded document that is serialised at once).
         self.decoded: dict[bytes, Json | None] = {}
