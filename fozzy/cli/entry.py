@@ -8,6 +8,7 @@ application installs its own handlers (`fozzy.cli.signals.install`), these signa
 
 from __future__ import annotations
 
+import gc
 import signal
 import sys
 from types import FrameType
@@ -25,4 +26,16 @@ def main() -> None:
             signal.signal(signum, _quiet_exit)
     from fozzy.cli.app import main as app_main
 
-    app_main(sys.argv[1:])
+    try:
+        app_main(sys.argv[1:])
+    finally:
+        _skip_final_collections()
+
+
+def _skip_final_collections() -> None:
+    """Interpreter shutdown runs full collections over every object still alive — the
+    imported CLI and engine, a suite's entries — which cost ~10 ms of a command's wall time
+    after its answer was printed. The process is ending, so nothing is left for a collection
+    to reclaim: freezing moves it all out of the collector's sight. Exit handlers, flushes and
+    reference-count frees still run as before."""
+    gc.freeze()
