@@ -153,8 +153,9 @@ def _check_step_count(steps: list[Step]) -> None:
         if total > limit:
             _step_limit()
         for s in level:
-            pending.extend(s[f.name] for f in reg[s["type"]].fields
-                           if f.type is T.STEPS and s.get(f.name) is not None)
+            for name in reg[s["type"]].nested:
+                if s.get(name) is not None:
+                    pending.append(s[name])
 
 
 def _step_limit() -> None:
@@ -162,12 +163,15 @@ def _step_limit() -> None:
     raise StepParseError("/steps", str(err))
 
 
+_U32 = INT_RANGES[T.U32]
+
+
 def _header(raw: dict[str, Any]) -> int:
     """`version` (u32) and `name` (string); both are required by every variant."""
     version = raw.get("version")
     if version is None:
         raise StepParseError("/version", "missing required field `version`")
-    lo, hi = INT_RANGES[T.U32]
+    lo, hi = _U32
     if not isinstance(version, int) or isinstance(version, bool):
         raise StepParseError("/version", f"expected u32, got {json_type_name(version)}")
     if not lo <= version <= hi:
@@ -255,9 +259,9 @@ def _dup_in_steps(steps: list[Any], pointer: str) -> tuple[str, str] | None:
         found = _dup_in(step, ptr)
         if found is not None:
             return found
-        for f in reg[step["type"]].fields:
-            if f.type is T.STEPS and step.get(f.name) is not None:
-                found = _dup_in_steps(step[f.name], f"{ptr}/{f.name}")
+        for name in reg[step["type"]].nested:
+            if step.get(name) is not None:
+                found = _dup_in_steps(step[name], f"{ptr}/{name}")
                 if found is not None:
                     return found
     return None
@@ -314,13 +318,13 @@ def validate_steps(steps: list[Step], pointer: str, path: str) -> None:
         raise ScenarioProblem(INVALID, path, DECLARATION_ONLY, pointer)
     for i, s in enumerate(steps):
         sdef = reg[s["type"]]
-        for f in sdef.fields:
-            if f.type is T.DURATION and s.get(f.name) is not None:
+        for name in sdef.durations:
+            if s.get(name) is not None:
                 try:
-                    parse_duration_ms(s[f.name])
+                    parse_duration_ms(s[name])
                 except DurationError as e:
                     raise ScenarioProblem(
-                        ARGUMENT, path, str(e), f"{pointer}/{i}/{f.name}"
+                        ARGUMENT, path, str(e), f"{pointer}/{i}/{name}"
                     ) from None
         if sdef.check is not None:
             try:
@@ -328,9 +332,9 @@ def validate_steps(steps: list[Step], pointer: str, path: str) -> None:
             except CheckError as e:
                 fptr = f"{pointer}/{i}" if e.field is None else f"{pointer}/{i}/{e.field}"
                 raise ScenarioProblem(_invalid_kind(e.category), path, e.message, fptr) from None
-        for f in sdef.fields:
-            if f.type is T.STEPS and s.get(f.name) is not None:
-                validate_steps(s[f.name], f"{pointer}/{i}/{f.name}", path)
+        for name in sdef.nested:
+            if s.get(name) is not None:
+                validate_steps(s[name], f"{pointer}/{i}/{name}", path)
 
 
 def require_steps(loaded: Loaded, path: str) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workers.steps.registry import INT_RANGES, NOTE, Field, Step, T, registry
+from workers.steps.registry import NOTE, Field, Step, T, registry
 
 
 class StepParseError(ValueError):
@@ -79,9 +79,9 @@ def _value(f: Field, value: Any, ptr: str) -> Any:
     elif t is T.BOOL:
         if isinstance(value, bool):
             return value
-    elif t in INT_RANGES:
+    elif f.bounds is not None:
         if isinstance(value, int) and not isinstance(value, bool):
-            lo, hi = INT_RANGES[t]
+            lo, hi = f.bounds
             if lo <= value <= hi:
                 return value
             raise StepParseError(f"{ptr}/{f.name}", f"integer {value} out of range for {t.value}")
@@ -129,7 +129,8 @@ def parse_step(raw: Any, ptr: str) -> Step:
         hint = _closest(kind, list(reg))
         extra = f" (did you mean `{hint}`?)" if hint else ""
         raise StepParseError(f"{ptr}/type", f"unknown step type `{kind}`{extra}")
-    check_keys(raw, sdef.allowed, ptr, f"`{kind}` step")
+    if NOTE in raw or not sdef.allowed.issuperset(raw):
+        check_keys(raw, sdef.allowed, ptr, f"`{kind}` step")
     out: Step = {"type": kind}
     for f in sdef.fields:
         value = raw.get(f.name)
@@ -141,7 +142,10 @@ def parse_step(raw: Any, ptr: str) -> Step:
             if not f.nullable and f.name in raw:
                 raise StepParseError(f"{ptr}/{f.name}", f"`{f.name}` must not be null")
             out[f.name] = _copy_default(f.default)
-        elif f.type is T.STR and value.__class__ is str:
+        elif value.__class__ in f.plain or (
+            value.__class__ is int and f.bounds is not None
+            and f.bounds[0] <= value <= f.bounds[1]
+        ):
             out[f.name] = value
         else:
             out[f.name] = _value(f, value, ptr)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 if TYPE_CHECKING:
     from workers.engine.runtime import Runtime
@@ -58,6 +58,16 @@ class Role(Enum):
     CONTROL = "control"
 
 
+#: The Python classes a field of each type takes as they are, with nothing left to check (an
+#: exact class: `bool` is not a NUMBER). Parsing a suite tests this first for every field.
+Classes: TypeAlias = frozenset[type]
+
+_PLAIN: dict[T, Classes] = {
+    T.STR: frozenset({str}), T.DURATION: frozenset({str}), T.BOOL: frozenset({bool}),
+    T.NUMBER: frozenset({int, float}), T.OBJECT: frozenset({dict}),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Field:
     name: str
@@ -66,6 +76,14 @@ class Field:
     default: Any = None
     role: Role = Role.CONTROL
     nullable: bool = True
+    #: Derived from `type` once, because parsing and validating a suite consult them per
+    #: field of every step (an Enum's hash is a Python-level call).
+    plain: Classes = field(init=False, repr=False, compare=False)
+    bounds: tuple[int, int] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plain", _PLAIN.get(self.type, frozenset()))
+        object.__setattr__(self, "bounds", INT_RANGES.get(self.type))
 
 
 def req(name: str, type_: T, role: Role = Role.CONTROL) -> Field:
@@ -115,9 +133,17 @@ class StepDef:
     example: dict[str, Any] = field(default_factory=dict)
     notes: str = ""
     allowed: frozenset[str] = field(init=False)
+    #: The fields that hold durations / nested step lists, which validation and the step
+    #: count visit in every step of a suite.
+    durations: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    nested: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "allowed", allowed_keys(self.fields))
+        object.__setattr__(self, "durations",
+                           tuple(f.name for f in self.fields if f.type is T.DURATION))
+        object.__setattr__(self, "nested",
+                           tuple(f.name for f in self.fields if f.type is T.STEPS))
 
     @property
     def counts_as_work(self) -> bool:
