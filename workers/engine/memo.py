@@ -31,5 +31,16 @@ class BoundedMemo(Generic[K, V]):
             value = self._values[key] = make()
         return value
 
+    def known(self, key: K) -> V | None:
+        """The value remembered for `key`, or None: for hot loops, where building a `make`
+        closure per lookup would cost more than the lookup."""
+        return self._values.get(key)
+
+    def remember(self, key: K, value: V) -> V:
+        if len(self._values) >= self._cap:
+            self._values.clear()
+        self._values[key] = value
+        return value
+
     def __contains__(self, key: object) -> bool:
         return key in self._values

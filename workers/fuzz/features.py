@@ -15,6 +15,7 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
+from workers.engine.memo import BoundedMemo
 from workers.engine.runtime import Runtime
 
 _BRANCH_FIELDS = ("status", "exit_code", "dropped", "failed_reason", "existed", "op", "backend")
@@ -26,9 +27,26 @@ _BRANCH_FIELDS = ("status", "exit_code", "dropped", "failed_reason", "existed", 
 ANSWER_BUCKETS = 16
 
 
-def _branch(event: dict[str, Any]) -> str:
-    fields = event["fields"]
-    parts = [event["name"]]
+_BRANCH_SET = frozenset(_BRANCH_FIELDS)
+_START, _END = object(), object()  # a step's span in a run's shape (see scenario_features)
+
+Shape = tuple[object, ...]
+StateKey = tuple[str, int, int, int]  # run status, log2 of KV size, net queue, memory in use
+
+#: feature ids of recently seen run shapes and end states, per worker. A small scenario's
+#: mutant mostly runs the same steps down the same branches as its parent, and formatting
+#: and hashing those observations again was a fifth of the exec; the ids are the same
+#: either way.
+_SHAPE_IDS: BoundedMemo[Shape, frozenset[int]] = BoundedMemo(1 << 12)
+_STATE_IDS: BoundedMemo[StateKey, tuple[int, ...]] = BoundedMemo(1 << 12)
+
+
+def _crc(text: str) -> int:
+    return zlib.crc32(text.encode())
+
+
+def _branch(name: str, fields: dict[str, Any]) -> str:
+    parts = [name]
     for key in _BRANCH_FIELDS:
         if key in fields:
             parts.append(f"{key}={fields[key]}")
@@ -40,29 +58,54 @@ def _answer(texts: list[str], kind: str, text: str) -> None:
     texts.append(f"{kind}|{zlib.crc32(text.encode()) % ANSWER_BUCKETS}")
 
 
-def scenario_features(rt: Runtime, result: dict[str, Any]) -> set[int]:
-    # Observations are collected as texts and hashed in one pass at the end: a helper call
-    # per id (and per log2 bucket) cost 7% of this function.
-    texts: list[str] = []
+def _shape_ids(shape: Shape) -> frozenset[int]:
+    """Each step's `kind|branch|status`, and that text with the log2 bucket of how often it
+    happened in the run. An event outside a span belongs to no step."""
     counts: dict[str, int] = {}
-    kind = ""
+    kind: object = ""
     branch: list[str] = []
+    items = iter(shape)
+    for item in items:
+        if item is _START:
+            kind, branch = next(items), []
+        elif item is _END:
+            key = f"{kind}|{'/'.join(branch)}|{next(items)}"
+            counts[key] = counts.get(key, 0) + 1
+        else:
+            branch.append(str(item))
+    texts = [t for key, n in counts.items() for t in (key, f"{key}#{n.bit_length()}")]
+    return _SHAPE_IDS.remember(shape, frozenset(_crc(t) for t in texts))
+
+
+def _state_ids(key: StateKey) -> tuple[int, ...]:
+    status, kv, net, mem = key
+    texts = (f"status|{status}", f"state|kv|{kv}", f"state|net|{net}", f"state|mem|{mem}")
+    return _STATE_IDS.remember(key, tuple(_crc(t) for t in texts))
+
+
+def scenario_features(rt: Runtime, result: dict[str, Any]) -> set[int]:
+    texts: list[str] = []  # observations that vary with the input: hashed, not memoized
+    shape: list[object] = []  # the run's spans and their events' branches, in order
+    add = shape.append
+    plain = _BRANCH_SET.isdisjoint
     for ev in result["events"]:
         name = ev["name"]
+        if name == "sched_pick":
+            continue
         f = ev["fields"]
         if name == "span_start":
-            kind, branch = f["step_kind"], []
+            add(_START)
+            add(f["step_kind"])
         elif name == "span_end":
-            key = f"{kind}|{'/'.join(branch)}|{f['status']}"
-            counts[key] = counts.get(key, 0) + 1
-        elif name != "sched_pick":
-            branch.append(_branch(ev))
+            add(_END)
+            add(f["status"])
+        else:
+            add(name if plain(f) else _branch(name, f))
             if name == "proc_spawn":
                 for line in str(f.get("stdout", "")).splitlines()[:64]:
                     _answer(texts, "stdout", line[:200])
-    for key, n in counts.items():
-        texts.append(key)
-        texts.append(f"{key}#{n.bit_length()}")
+    key = tuple(shape)
+    ids = set(_SHAPE_IDS.known(key) or _shape_ids(key))
     for d in result["decisions"]:
         # Host observations: what a real service or program answered is its coverage.
         if d["kind"] == "http_request":
@@ -71,8 +114,8 @@ def scenario_features(rt: Runtime, result: dict[str, Any]) -> set[int]:
             texts.append(f"timeout|{d['kind']}")
     for finding in result["findings"]:
         texts.append(f"finding|{finding['kind']}|{finding['title']}")
-    texts.append(f"status|{result['status']}")
-    texts.append(f"state|kv|{len(rt.kv).bit_length()}")
-    texts.append(f"state|net|{rt.net.queue_length().bit_length()}")
-    texts.append(f"state|mem|{rt.mem.in_use_bytes().bit_length()}")
-    return {zlib.crc32(text.encode()) for text in texts}
+    state = (f"{result['status']}", len(rt.kv).bit_length(),
+             rt.net.queue_length().bit_length(), rt.mem.in_use_bytes().bit_length())
+    ids.update(_STATE_IDS.known(state) or _state_ids(state))
+    ids.update(_crc(text) for text in texts)
+    return ids
