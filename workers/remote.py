@@ -26,6 +26,7 @@ import threading
 from typing import Any
 
 from workers import protocol
+from workers.fuzz.current_input import read_current_input
 from workers.supervise import Supervisor
 
 _local = threading.local()
@@ -73,16 +74,10 @@ def run_batch(payload: bytes, shared: dict[str, Any] | None) -> bytes:
         ):
             results.append([index, result])
             if index in local and result.get("status") in ("crash", "timeout"):
-                kept = _read(local[index])
+                kept = read_current_input(local[index])
                 if kept is not None:
                     inputs[str(index)] = base64.b64encode(kept).decode("ascii")
     return protocol.encode({"results": results, "restarts": sup.restarts,
                             "cur_inputs": inputs})
 
 
-def _read(path: str) -> bytes | None:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read()
-    except OSError:
-        return None

@@ -253,8 +253,9 @@ def _restore_inputs(items: list[dict[str, Any]], indices: list[int],
     own scratch directory: these are not artifacts)."""
     import base64
 
+    from workers.fuzz.current_input import write_current_input
+
     for local, data in inputs.items():
         path = items[indices[int(local)]].get("cur_input")
         if path:
-            with open(path, "wb") as fh:
-                fh.write(base64.b64decode(data))
+            write_current_input(path, base64.b64decode(data))

@@ -10,6 +10,7 @@ from fozzy.errors import FozzyError
 from fozzy.executor.seam import Executor
 from fozzy.fuzzing.campaign import CampaignState, Crash
 from fozzy.fuzzing.targets import Target
+from workers.fuzz.current_input import read_current_input
 
 
 def worker_lost(result: dict[str, Any]) -> bool:
@@ -25,9 +26,8 @@ def worker_lost(result: dict[str, Any]) -> bool:
 
 def lost_crash(result: dict[str, Any], cur_input: str, at_exec: int) -> Crash | None:
     """The input a dead or hung worker was running (from its current-input file)."""
-    try:
-        data = Path(cur_input).read_bytes()
-    except OSError:
+    data = read_current_input(cur_input)
+    if data is None:
         return None
     found = result["findings"][0] if result["findings"] else {}
     return Crash(f"{result['status']}|{found.get('title', 'worker')}", data, result["status"],

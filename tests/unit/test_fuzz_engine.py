@@ -226,17 +226,45 @@ def test_cached_mutation_facts_belong_to_their_own_input() -> None:
 
 
 def test_current_input_file_holds_exactly_the_last_input(tmp_path: Path) -> None:
-    from workers.fuzz.campaign import CurrentInput
+    from workers.fuzz.current_input import MAP_BYTES, CurrentInput, read_current_input
 
     path = tmp_path / "cur"
     path.write_bytes(b"stale content from an earlier batch")
     current = CurrentInput(str(path))
     try:
-        for data in (b"abc", b"abcdefgh", b"xy", b"", b"0123456789"):
+        assert read_current_input(str(path)) == b""  # nothing run yet
+        long = bytes(range(256)) * (MAP_BYTES // 128)  # past the first mapping
+        for data in (b"abc", b"abcdefgh", b"xy", b"", long, b"0123456789"):
             current.set(data)
-            assert path.read_bytes() == data
+            assert read_current_input(str(path)) == data
     finally:
         current.close()
+    assert read_current_input(str(path)) == b"0123456789"
+    assert read_current_input(str(tmp_path / "missing")) is None
+    (tmp_path / "short").write_bytes(b"\x05\x00")
+    assert read_current_input(str(tmp_path / "short")) is None
+
+
+def test_the_current_input_survives_its_worker_being_killed(tmp_path: Path) -> None:
+    """Killed mid-exec, a worker leaves the input it was running in the file: the writes
+    are the file's page cache, not the dead process's memory."""
+    import os
+    import signal
+
+    from workers.fuzz.current_input import CurrentInput, read_current_input
+
+    path = str(tmp_path / "cur")
+    pid = os.fork()
+    if pid == 0:  # the "worker": sets its input, then hangs in the "target"
+        current = CurrentInput(path)
+        current.set(b"an earlier input, longer than the last")
+        current.set(b"the input that hung")
+        os.kill(os.getpid(), signal.SIGSTOP)
+        os._exit(0)
+    os.waitpid(pid, os.WUNTRACED)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    assert read_current_input(path) == b"the input that hung"
 
 
 def test_the_batch_generator_is_seeded_and_stays_in_range() -> None:

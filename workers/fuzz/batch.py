@@ -5,7 +5,6 @@ file. The loops themselves are `workers.fuzz.fn_batch` (`fn:` targets) and
 
 from __future__ import annotations
 
-import os
 import random
 import time
 from collections import deque
@@ -37,29 +36,6 @@ class BatchState:
     rejected: int = 0
     room: int | None = None  # how many more entries the campaign's corpus may take
     unstaged: list[str] = field(default_factory=list)  # entries whose stage did not finish
-
-
-class CurrentInput:
-    """The input about to run, kept in a file the coordinator reads if this worker dies or
-    hangs mid-batch (AFL's `.cur_input`): the one input the batch's result cannot report."""
-
-    def __init__(self, path: str | None) -> None:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-        self.fd = None if path is None else os.open(path, flags, 0o600)
-        self.size = 0
-
-    def set(self, data: bytes) -> None:
-        """Overwrite in place, truncating only when the new input is shorter (about half the
-        time): a syscall per exec is a measurable share of a small scenario's run."""
-        if self.fd is not None:
-            os.pwrite(self.fd, data, 0)
-            if len(data) < self.size:
-                os.ftruncate(self.fd, len(data))
-            self.size = len(data)
-
-    def close(self) -> None:
-        if self.fd is not None:
-            os.close(self.fd)
 
 
 def consider(

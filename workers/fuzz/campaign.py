@@ -22,7 +22,6 @@ import orjson
 
 from workers.fuzz.batch import (
     BatchState,
-    CurrentInput,
     FuzzRandom,
     Outcome,
     Stages,
@@ -31,6 +30,7 @@ from workers.fuzz.batch import (
     pick_parent,
 )
 from workers.fuzz.bytes_mutators import BYTE_MUTATORS, MutationContext
+from workers.fuzz.current_input import CurrentInput
 from workers.fuzz.features import scenario_features
 from workers.fuzz.fn_batch import evaluate_fn, fn_loop
 from workers.fuzz.mocks import Reach, is_rejected, real_step_types
@@ -171,7 +171,7 @@ def _scenario_loop(
                 continue
             barren = 0
             child = made[0]
-        if current.fd is not None:
+        if current.active:
             current.set(encode_scenario_input(child))
         out = run_scenario_input(target, child)
         kept = consider(state, out, coverage, functools.partial(encode_scenario_input, child))

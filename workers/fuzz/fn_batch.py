@@ -16,7 +16,6 @@ from typing import Any
 
 from workers.fuzz.batch import (
     BatchState,
-    CurrentInput,
     Outcome,
     Stages,
     consider,
@@ -30,6 +29,7 @@ from workers.fuzz.bytes_mutators import (
     mutate_bytes,
 )
 from workers.fuzz.bytes_mutators import dictionary_stage as bytes_dictionary_stage
+from workers.fuzz.current_input import CurrentInput
 from workers.fuzz.json_mutators import JSON_MUTATOR, decode, mutate_json, reset_pool
 from workers.fuzz.probe import PROBE
 from workers.fuzz.pyfn import FnTarget, exec_alarm, load_target, run_fn
@@ -62,7 +62,7 @@ def run_fn_input(
     timeout_s: float | None = None,
     value_profile: bool = True,
 ) -> Outcome:
-    """One call of the target (inside `exec_alarm()` when `timeout_s` is given)."""
+    """One call of the target (inside `exec_alarm(timeout_s)` when `timeout_s` is given)."""
     out = run_fn(target, data, coverage, timeout_s, value_profile)
     if out.error is None:
         return Outcome(out.arcs, "pass", None, "")
@@ -98,7 +98,7 @@ def evaluate_fn(job: dict[str, Any], current: CurrentInput) -> list[Outcome]:
     timeout_s = _timeout_s(job)
     feedback = bool(job.get("compare_feedback", True))
     outcomes: list[Outcome] = []
-    with exec_alarm():
+    with exec_alarm(timeout_s):
         for h in job["inputs"]:
             data = bytes.fromhex(h)
             current.set(data)
@@ -144,7 +144,7 @@ def fn_loop(
     if sampler is not None:
         sampler.start()
     try:
-        with exec_alarm():
+        with exec_alarm(timeout_s):
             while going(job, state, budget, deadline):
                 data = stages.next() if stages else None
                 if data is None:

@@ -16,6 +16,7 @@ import importlib.util
 import os
 import signal
 import sys
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -166,19 +167,58 @@ class ExecTimeout(BaseException):
     own `except Exception` cannot swallow it)."""
 
 
-def _alarm(signum: int, frame: FrameType | None) -> None:
-    raise ExecTimeout
+#: Watchdog ticks per exec timeout: a call is interrupted between 1 and 1 + 1/TICKS_PER_TIMEOUT
+#: timeouts after it started.
+TICKS_PER_TIMEOUT = 4
+
+
+class _Watch:
+    """Which call is running (its serial number; 0 between calls) and how many watchdog ticks
+    have found it still running."""
+
+    __slots__ = ("running", "seen", "serial", "ticks")
+
+    def __init__(self) -> None:
+        self.running = self.serial = self.seen = self.ticks = 0
+
+
+_WATCH = _Watch()
+
+
+def _tick(signum: int, frame: FrameType | None) -> None:
+    w = _WATCH
+    if w.running == 0:
+        return
+    if w.running != w.seen:
+        w.seen, w.ticks = w.running, 0
+        return
+    w.ticks += 1
+    if w.ticks >= TICKS_PER_TIMEOUT:
+        raise ExecTimeout
 
 
 @contextlib.contextmanager
-def exec_alarm() -> Iterator[None]:
-    """The per-execution alarm's handler, installed once around a batch of `run_fn` calls
-    with a timeout (installing it per call cost as much as running a small target)."""
-    previous = signal.signal(signal.SIGALRM, _alarm)
+def exec_alarm(timeout_s: float | None = None) -> Iterator[None]:
+    """The watchdog of a batch of `run_fn` calls: with `timeout_s`, a periodic timer (armed
+    once a batch) interrupts the call that is still running a timeout after it started.
+    Arming and disarming a one-shot alarm around every call cost two syscalls an exec, as much
+    as a small target's own work. A timer that was set before (a test runner's own timeout)
+    is set again afterwards with the time it had left."""
+    previous = signal.signal(signal.SIGALRM, _tick)
+    before, started = (0.0, 0.0), time.monotonic()
+    if timeout_s is not None:
+        tick = timeout_s / TICKS_PER_TIMEOUT
+        before = signal.setitimer(signal.ITIMER_REAL, tick, tick)
     try:
         yield
     finally:
+        if timeout_s is not None:
+            signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        _WATCH.running = 0
+        if before[0] > 0:
+            left = max(before[0] - (time.monotonic() - started), 0.001)
+            signal.setitimer(signal.ITIMER_REAL, left, before[1])
 
 
 def run_fn(
@@ -189,14 +229,15 @@ def run_fn(
     value_profile: bool = True,
 ) -> FnOutcome:
     """Call the target once; an exception is the finding, the probes' features are the
-    coverage (with how close each comparison came, unless `value_profile` is off). With
-    `timeout_s` (inside `exec_alarm()`), a call still running then is interrupted and
-    reported as a hang."""
+    coverage (with how close each comparison came, unless `value_profile` is off). Inside
+    `exec_alarm(timeout_s)`, a call still running a timeout after it started is interrupted
+    and reported as a hang (`timeout_s` is the message's)."""
     error: dict[str, Any] | None = None
-    if timeout_s is not None:
-        signal.setitimer(signal.ITIMER_REAL, timeout_s)
+    w = _WATCH
+    w.serial += 1
     PROBE.start()
     try:
+        w.running = w.serial
         target.func(data)
     except ExecTimeout:
         error = {"kind": "hang", "title": "timeout",
@@ -205,8 +246,7 @@ def run_fn(
     except Exception as e:
         error = _describe(e, target.files)
     finally:
-        if timeout_s is not None:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+        w.running = 0
     features = PROBE.take_features(value_profile)
     return FnOutcome(features if coverage else set(), error)
 
