@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from workers.engine.memo import BoundedMemo
 from workers.fuzz.bytes_mutators import INTERESTING_32, MutationContext
 
 #: The name `--mutator` selects these by.
@@ -29,6 +30,7 @@ Json = Any
 #: Integers orjson writes (beyond 64 bits it refuses the document).
 _INT_BOUND = 1 << 63
 Slot = tuple[Any, Any]  # (container, key or index)
+Path = tuple[Any, ...]  # keys and indices from the root
 
 
 def decode(data: bytes) -> Json | None:
@@ -81,18 +83,20 @@ class _Pool:
                 values.append(token.decode())
         self.keys = keys or [v for v in values if isinstance(v, str)]
         self.values = values
-        #: Corpus entries decoded for splicing (read only: a spliced value is inserted into a
-        #: freshly decoded document that is serialised at once).
-        self.decoded: dict[bytes, Json | None] = {}
+        #: The slots of corpus entries decoded for splicing (read only: a spliced value is
+        #: inserted into a freshly decoded document that is serialised at once).
+        self.decoded: dict[bytes, list[Slot] | None] = {}
 
-    def splice_source(self, ctx: MutationContext, rng: random.Random) -> Json | None:
-        """One of the 16 newest corpus entries, decoded (None when it is not a document)."""
+    def splice_source(self, ctx: MutationContext, rng: random.Random) -> list[Slot] | None:
+        """The slots of one of the 16 newest corpus entries, decoded (None when it is not a
+        document)."""
         recent = ctx.corpus[-16:]
         return self._decoded(rng.choice(recent)) if recent else None
 
-    def _decoded(self, data: bytes) -> Json | None:
+    def _decoded(self, data: bytes) -> list[Slot] | None:
         if data not in self.decoded:
-            self.decoded[data] = decode(data)
+            doc = decode(data)
+            self.decoded[data] = None if doc is None else _slots(doc)
         return self.decoded[data]
 
 
@@ -117,24 +121,54 @@ def _pool(ctx: MutationContext) -> _Pool:
     return memo
 
 
-def _slots(doc: Json) -> tuple[list[Slot], list[Any]]:
-    """Every (container, key) below the root and every container, breadth first, bounded."""
-    slots: list[Slot] = []
-    containers: list[Any] = []
-    queue = deque([doc])
+def _walk(doc: Json) -> tuple[list[tuple[Path, Any, Any]], list[tuple[Path, Any]]]:
+    """Every member below the root as (its container's path, the container, its key) and
+    every container as (path, container), breadth first, bounded."""
+    slots: list[tuple[Path, Any, Any]] = []
+    containers: list[tuple[Path, Any]] = []
+    queue: deque[tuple[Path, Any]] = deque([((), doc)])
     while queue and len(containers) < MAX_NODES:
-        node = queue.popleft()
+        path, node = queue.popleft()
         if isinstance(node, dict):
-            containers.append(node)
+            containers.append((path, node))
             for k, v in node.items():
-                slots.append((node, k))
-                queue.append(v)
+                slots.append((path, node, k))
+                queue.append(((*path, k), v))
         elif isinstance(node, list):
-            containers.append(node)
+            containers.append((path, node))
             for i, v in enumerate(node):
-                slots.append((node, i))
-                queue.append(v)
+                slots.append((path, node, i))
+                queue.append(((*path, i), v))
     return slots, containers
+
+
+def _slots(doc: Json) -> list[Slot]:
+    """Every (container, key) below the root of a document that stays as it is."""
+    return [(container, key) for _, container, key in _walk(doc)[0]]
+
+
+Shape = tuple[list[tuple[Path, Any]], list[Path]]
+#: The slots and containers of recent parents, as paths from the root: a parent is mutated
+#: again and again, each time freshly decoded, and walking its document each time was a
+#: tenth of a small target's exec. The paths resolve in the fresh document to the very
+#: slots a walk of it would give, in the same order, so the mutants are the same.
+_SHAPES: BoundedMemo[bytes, Shape] = BoundedMemo(4096)
+
+
+def _shape(data: bytes, doc: Json) -> Shape:
+    shape = _SHAPES.known(data)
+    if shape is None:
+        slots, containers = _walk(doc)
+        shape = _SHAPES.remember(data, ([(path, key) for path, _, key in slots],
+                                        [path for path, _ in containers]))
+    return shape
+
+
+def _at(root: Json, path: Path) -> Any:
+    node = root
+    for key in path:
+        node = node[key]
+    return node
 
 
 def _scalar(rng: random.Random, values: Sequence[Json]) -> Json:
@@ -161,9 +195,7 @@ def _number(value: float, rng: random.Random, ints: Sequence[int]) -> Json:
     return rng.choice((base + 1, base - 1, base * 2, -base, 0, rng.choice(INTERESTING_32)))
 
 
-def _insert(containers: list[Any], rng: random.Random, keys: list[str],
-            values: list[Json]) -> None:
-    target = rng.choice(containers)
+def _insert(target: Any, rng: random.Random, keys: list[str], values: list[Json]) -> None:
     value = _scalar(rng, values)
     if isinstance(target, dict):
         key = rng.choice(keys) if keys and rng.random() < 0.8 else f"k{rng.randrange(100)}"
@@ -173,10 +205,7 @@ def _insert(containers: list[Any], rng: random.Random, keys: list[str],
 
 
 def _other_value(ctx: MutationContext, rng: random.Random, pool: _Pool) -> Json | None:
-    other = pool.splice_source(ctx, rng)
-    if other is None:
-        return None
-    slots, _ = _slots(other)
+    slots = pool.splice_source(ctx, rng)
     if not slots:
         return None
     container, key = rng.choice(slots)
@@ -211,12 +240,13 @@ def mutate_json(data: bytes, doc: Json, rng: random.Random, ctx: MutationContext
     compactly; a document that would outgrow the input limit leaves `data` as it was."""
     pool = _pool(ctx)
     root = doc if isinstance(doc, dict | list) else {}
-    slots, containers = _slots(root)
+    slots, containers = _shape(data, root)
     op = rng.choice(_OPS) if slots else "insert"
     if op == "insert":
-        _insert(containers or [root], rng, pool.keys, pool.values)
+        _insert(_at(root, rng.choice(containers)), rng, pool.keys, pool.values)
     else:
-        _edit_slot(op, rng.choice(slots), rng, ctx, pool)
+        path, key = rng.choice(slots)
+        _edit_slot(op, (_at(root, path), key), rng, ctx, pool)
     try:
         out = orjson.dumps(root)
     except TypeError:  # an int beyond 64 bits, which orjson does not write
