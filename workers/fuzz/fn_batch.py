@@ -151,7 +151,7 @@ def fn_loop(
                     if feedback and PROBE.version != snapshot_version and (
                         uses >= len(PROBE.table) * TABLE_REFRESH
                     ):
-                        ctx = MutationContext(pool, dictionary, ctx.max_len, tuple(PROBE.table))
+                        ctx = MutationContext(pool, dictionary, ctx.max_len, PROBE.snapshot())
                         snapshot_version, uses = PROBE.version, 0
                     uses += 1
                     parent = pick_parent(pool, rng) if seeds else b""

@@ -20,16 +20,15 @@ import orjson
 
 from workers.engine.memo import BoundedMemo
 from workers.fuzz.bytes_mutators import INTERESTING_32, MutationContext
+from workers.fuzz.json_pool import Joined, Json, TablePool
 
 #: The name `--mutator` selects these by.
 JSON_MUTATOR = "json"
 #: Containers visited when picking where to mutate (a huge document is not walked whole).
 MAX_NODES = 256
 
-Json = Any
-#: Integers orjson writes (beyond 64 bits it refuses the document).
-_INT_BOUND = 1 << 63
 Slot = tuple[Any, Any]  # (container, key or index)
+Values = Joined | Sequence[Json]
 Path = tuple[Any, ...]  # keys and indices from the root
 
 
@@ -45,80 +44,44 @@ def decode(data: bytes) -> Json | None:
     return doc if isinstance(doc, dict | list) else None
 
 
-class _Pool:
-    """What the JSON mutators draw from, derived once per (table snapshot, dictionary): keys
-    the target looked up, both operands of every recorded compare, the printable dictionary
-    tokens, and each seen operand's counterparts (what it was compared with)."""
-
-    def __init__(self, ctx: MutationContext) -> None:
-        self.compares = ctx.compares
-        self.dictionary = ctx.dictionary
-        keys: list[str] = []
-        values: list[Json] = []
-        #: The integer values, for `_number` (filtering `values` per number mutation cost more
-        #: than the target's call once the table filled).
-        self.ints: list[int] = []
-        self.counterparts: dict[tuple[type, Any], list[Any]] = {}
-        # Exact types: the probe records operands of exactly int, str and bytes (never a
-        # bool), and this runs on every table snapshot, so it avoids isinstance.
-        for a, b in ctx.compares:
-            if a is not None:
-                self.counterparts.setdefault((type(a), a), []).append(b)
-            for side in (a, b):
-                kind = type(side)
-                if kind is bytes:
-                    try:
-                        side, kind = side.decode(), str
-                    except UnicodeDecodeError:
-                        continue
-                if kind is str:
-                    values.append(side)
-                    if a is None:
-                        keys.append(side)
-                elif kind is int and -_INT_BOUND < side < _INT_BOUND:
-                    values.append(side)
-                    self.ints.append(side)
-        for token in ctx.dictionary:
-            if token.isascii() and token.decode().isprintable():
-                values.append(token.decode())
-        self.keys = keys or [v for v in values if isinstance(v, str)]
-        self.values = values
-        #: The slots of corpus entries decoded for splicing (read only: a spliced value is
-        #: inserted into a freshly decoded document that is serialised at once).
-        self.decoded: dict[bytes, list[Slot] | None] = {}
-
-    def splice_source(self, ctx: MutationContext, rng: random.Random) -> list[Slot] | None:
-        """The slots of one of the 16 newest corpus entries, decoded (None when it is not a
-        document)."""
-        recent = ctx.corpus[-16:]
-        return self._decoded(rng.choice(recent)) if recent else None
-
-    def _decoded(self, data: bytes) -> list[Slot] | None:
-        if data not in self.decoded:
-            doc = decode(data)
-            self.decoded[data] = None if doc is None else _slots(doc)
-        return self.decoded[data]
-
-
-_pool_memo: _Pool | None = None
+_table_pool: TablePool | None = None
+#: The slots of corpus entries decoded for splicing, this batch (read only: a spliced value
+#: is inserted into a freshly decoded document that is serialised at once).
+_spliced: dict[bytes, list[Slot] | None] = {}
 
 
 def reset_pool() -> None:
     """Forget the pool: called with the table's reset at the start of every batch, so that
     nothing derived from an earlier batch reaches this one."""
-    global _pool_memo
-    _pool_memo = None
+    global _table_pool
+    _table_pool = None
+    _spliced.clear()
 
 
-def _pool(ctx: MutationContext) -> _Pool:
-    """The pool of `ctx`'s table and dictionary, rebuilt when either is another object (the
-    `fn:` loop hands over a new table snapshot only after mutations in proportion to its
-    size): a pure function of the mutation sequence, so batches stay reproducible."""
-    global _pool_memo
-    memo = _pool_memo
-    if memo is None or memo.compares is not ctx.compares or memo.dictionary is not ctx.dictionary:
-        memo = _pool_memo = _Pool(ctx)
+def _pool(ctx: MutationContext) -> TablePool:
+    """The pool of `ctx`'s table and dictionary: moved on to a new snapshot of the same
+    batch's table, built afresh for another dictionary or table (a pure function of the
+    mutation sequence, so batches stay reproducible)."""
+    global _table_pool
+    memo = _table_pool
+    if memo is not None and memo.dictionary is ctx.dictionary and (
+        memo.compares is ctx.compares or memo.advance(ctx.compares)
+    ):
+        return memo
+    memo = _table_pool = TablePool(ctx.compares, ctx.dictionary)
     return memo
+
+
+def _splice_source(ctx: MutationContext, rng: random.Random) -> list[Slot] | None:
+    """The slots of one of the 16 newest corpus entries (None when it is not a document)."""
+    recent = ctx.corpus[-16:]
+    if not recent:
+        return None
+    data = rng.choice(recent)
+    if data not in _spliced:
+        doc = decode(data)
+        _spliced[data] = None if doc is None else _slots(doc)
+    return _spliced[data]
 
 
 def _walk(doc: Json) -> tuple[list[tuple[Path, Any, Any]], list[tuple[Path, Any]]]:
@@ -171,14 +134,14 @@ def _at(root: Json, path: Path) -> Any:
     return node
 
 
-def _scalar(rng: random.Random, values: Sequence[Json]) -> Json:
+def _scalar(rng: random.Random, values: Values) -> Json:
     if values and rng.random() < 0.7:
         return rng.choice(values)
     return rng.choice((0, 1, -1, rng.randrange(1 << 16), rng.choice(INTERESTING_32), "",
                        "a", True, False, None, 0.5, [], {}))
 
 
-def _counterpart(value: Json, rng: random.Random, pool: _Pool) -> Json | None:
+def _counterpart(value: Json, rng: random.Random, pool: TablePool) -> Json | None:
     """What the target compared this value against, if it did (libFuzzer's TORC step: the
     operand seen replaced by the one it was compared with)."""
     try:
@@ -188,14 +151,14 @@ def _counterpart(value: Json, rng: random.Random, pool: _Pool) -> Json | None:
     return rng.choice(matches) if matches else None
 
 
-def _number(value: float, rng: random.Random, ints: Sequence[int]) -> Json:
+def _number(value: float, rng: random.Random, ints: deque[int]) -> Json:
     if ints and rng.random() < 0.5:
         return rng.choice(ints)
     base = int(value)
     return rng.choice((base + 1, base - 1, base * 2, -base, 0, rng.choice(INTERESTING_32)))
 
 
-def _insert(target: Any, rng: random.Random, keys: list[str], values: list[Json]) -> None:
+def _insert(target: Any, rng: random.Random, keys: Sequence[str], values: Values) -> None:
     value = _scalar(rng, values)
     if isinstance(target, dict):
         key = rng.choice(keys) if keys and rng.random() < 0.8 else f"k{rng.randrange(100)}"
@@ -204,8 +167,8 @@ def _insert(target: Any, rng: random.Random, keys: list[str], values: list[Json]
         target.insert(rng.randrange(len(target) + 1), value)
 
 
-def _other_value(ctx: MutationContext, rng: random.Random, pool: _Pool) -> Json | None:
-    slots = pool.splice_source(ctx, rng)
+def _other_value(ctx: MutationContext, rng: random.Random) -> Json | None:
+    slots = _splice_source(ctx, rng)
     if not slots:
         return None
     container, key = rng.choice(slots)
@@ -213,7 +176,7 @@ def _other_value(ctx: MutationContext, rng: random.Random, pool: _Pool) -> Json 
 
 
 def _edit_slot(op: str, slot: Slot, rng: random.Random, ctx: MutationContext,
-               pool: _Pool) -> None:
+               pool: TablePool) -> None:
     container, key = slot
     current = container[key]
     if op == "delete":
@@ -226,7 +189,7 @@ def _edit_slot(op: str, slot: Slot, rng: random.Random, ctx: MutationContext,
     elif op == "rename" and isinstance(container, dict) and pool.keys:
         container[rng.choice(pool.keys)] = container.pop(key)
     elif op == "splice":
-        other = _other_value(ctx, rng, pool)
+        other = _other_value(ctx, rng)
         container[key] = other if other is not None else _scalar(rng, pool.values)
     else:  # retype, or an op that does not fit this slot
         container[key] = _scalar(rng, pool.values)

@@ -21,7 +21,7 @@ then looks at the operands, so the target behaves as it does uninstrumented.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 #: Pairs kept in the table of recent compares (libFuzzer keeps 32 per type; inputs here are
@@ -45,6 +45,19 @@ Operand = int | str | bytes
 Pair = tuple[Operand | None, Operand]
 
 
+class Compares(tuple[Pair, ...]):
+    """A snapshot of the table, with how many pairs the table had evicted (since its reset)
+    when it was taken: two snapshots of one batch differ only by evictions at the front and
+    additions at the back, which is what lets a mutator's derived pool follow the table."""
+
+    evicted: int
+
+    def __new__(cls, pairs: Iterable[Pair], evicted: int) -> Compares:
+        snapshot = super().__new__(cls, pairs)
+        snapshot.evicted = evicted
+        return snapshot
+
+
 def _prefix(a: str | bytes, b: str | bytes) -> int:
     n = min(len(a), len(b), MAX_OPERAND)
     i = 0
@@ -64,6 +77,7 @@ class Probe:
         self.own: dict[Pair, None] = {}
         #: Bumped whenever the table changes, so mutators can cache what they derive from it.
         self.version = 0
+        self.evicted = 0  # pairs evicted from the table since its reset
 
     def start(self) -> None:
         """Forget what an earlier execution (or code between executions) left behind."""
@@ -74,6 +88,10 @@ class Probe:
     def reset_table(self) -> None:
         self.table.clear()
         self.version += 1
+        self.evicted = 0
+
+    def snapshot(self) -> Compares:
+        return Compares(self.table, self.evicted)
 
     def take_features(self, value_profile: bool = True) -> set[int]:
         """Blocks (and value-profile features) of the execution that just ended."""
@@ -98,6 +116,7 @@ class Probe:
         if pair not in table:
             if len(table) >= TABLE_SIZE:
                 del table[next(iter(table))]
+                self.evicted += 1
             table[pair] = None
             self.version += 1
 
