@@ -39,19 +39,21 @@ class BatchState:
 
 
 def consider(
-    state: BatchState, out: Outcome, keep: bool, encode: Callable[[], bytes]
+    state: BatchState, out: Outcome, keep: bool, encoded: bytes | Callable[[], bytes]
 ) -> bytes | None:
     """Record a crash or new coverage; returns the encoded input when it was kept. A rejected
-    input is neither: only counted."""
+    input is neither: only counted. `encoded` is the input's bytes, or how to make them (a
+    scenario input is encoded only when it is kept)."""
     state.execs += 1
     if out.rejected:
         state.rejected += 1
         return None
-    fresh = out.features - state.seen
+    # Most executions reach nothing new: a subset test allocates nothing on the way.
+    fresh = None if out.features <= state.seen else out.features - state.seen
     new_crash = out.status != "pass" and out.signature not in state.crashes
     if not fresh and not new_crash:
         return None
-    data = encode()
+    data = encoded if isinstance(encoded, bytes) else encoded()
     if new_crash:
         state.crashes[out.signature] = {
             "input": data.hex(), "status": out.status, "finding": out.finding,

@@ -10,7 +10,6 @@ size) — and an exec allocates nothing beyond its mutant and its features.
 
 from __future__ import annotations
 
-import functools
 import random
 from typing import Any
 
@@ -159,7 +158,7 @@ def fn_loop(
                                            json_only, fn.reads_json)
                 current.set(data)
                 out = run_fn_input(fn, data, coverage, timeout_s, feedback)
-                if consider(state, out, coverage, functools.partial(bytes, data)):
+                if consider(state, out, coverage, data):
                     if feedback:
                         stages.add(data, compare_stage(data, PROBE.own_compares()))
                     if tokens:
