@@ -131,6 +131,7 @@ class FuzzRandom(random.Random):
 def pick_parent(corpus: list[bytes], rng: random.Random) -> bytes:
     """Half the time one of the newest entries: what just reached new coverage is where the
     next step deeper is likeliest (a simple power schedule); otherwise any entry."""
-    if len(corpus) > 4 and rng.random() < 0.5:
-        return corpus[-1 - rng.randrange(4)]
-    return rng.choice(corpus)
+    n = len(corpus)  # the draws are FuzzRandom's `randrange` and `choice`, inlined
+    if n > 4 and rng.random() < 0.5:
+        return corpus[-1 - int(rng.random() * 4)]
+    return corpus[int(rng.random() * n)]

@@ -87,7 +87,7 @@ def mutate_fn_input(
         doc = decode(parent)
         if doc is not None or reads_json or json_only:
             return mutate_json(parent, {} if doc is None else doc, rng, ctx)
-    return mutate_bytes(parent, rng, ctx, byte_names)[0]
+    return mutate_bytes(parent, rng, ctx, byte_names)
 
 
 def evaluate_fn(job: dict[str, Any], current: CurrentInput) -> list[Outcome]:

@@ -204,11 +204,14 @@ def mutate_json(data: bytes, doc: Json, rng: random.Random, ctx: MutationContext
     pool = _pool(ctx)
     root = doc if isinstance(doc, dict | list) else {}
     slots, containers = _shape(data, root)
-    op = rng.choice(_OPS) if slots else "insert"
+    # The draws are FuzzRandom's `choice`, inlined: this runs on every other exec.
+    draw = rng.random
+    op = _OPS[int(draw() * len(_OPS))] if slots else "insert"
     if op == "insert":
-        _insert(_at(root, rng.choice(containers)), rng, pool.keys, pool.values)
+        _insert(_at(root, containers[int(draw() * len(containers))]), rng, pool.keys,
+                pool.values)
     else:
-        path, key = rng.choice(slots)
+        path, key = slots[int(draw() * len(slots))]
         _edit_slot(op, (_at(root, path), key), rng, ctx, pool)
     try:
         out = orjson.dumps(root)

@@ -133,7 +133,7 @@ def _mutate_plain(value: str, rng: random.Random, ctx: MutationContext,
                   names: Sequence[str]) -> str:
     if ctx.dictionary and rng.random() < 0.15:
         return rng.choice(ctx.dictionary).decode(errors="replace")
-    data, _ = mutate_bytes(value.encode(), rng, ctx, names)
+    data = mutate_bytes(value.encode(), rng, ctx, names)
     return data.decode(errors="replace")
 
 
