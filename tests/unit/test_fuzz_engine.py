@@ -247,6 +247,19 @@ def test_current_input_file_holds_exactly_the_last_input(tmp_path: Path) -> None
     assert read_current_input(str(tmp_path / "short")) is None
 
 
+def test_a_carried_back_current_input_reads_back_and_a_special_file_is_refused(
+    tmp_path: Path,
+) -> None:
+    import os
+
+    from workers.fuzz.current_input import read_current_input, write_current_input
+
+    write_current_input(str(tmp_path / "back"), b"from a remote worker")
+    assert read_current_input(str(tmp_path / "back")) == b"from a remote worker"
+    os.mkfifo(tmp_path / "fifo")  # would block a plain open forever
+    assert read_current_input(str(tmp_path / "fifo")) is None
+
+
 def test_the_current_input_survives_its_worker_being_killed(tmp_path: Path) -> None:
     """Killed mid-exec, a worker leaves the input it was running in the file: the writes
     are the file's page cache, not the dead process's memory."""

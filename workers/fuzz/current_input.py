@@ -12,21 +12,29 @@ from __future__ import annotations
 
 import mmap
 import os
+from pathlib import Path
+
+from workers.input_limits import limits
+from workers.regular_file import read_regular
 
 #: Bytes mapped at first; a longer input (mutants stay under `--max-input`, 4096 by
-#: default) grows the mapping.
+#: default) grows the mapping to its size.
 MAP_BYTES = 16 * 1024
 _HEADER = 8
 
 
 class CurrentInput:
     def __init__(self, path: str | None) -> None:
-        self.active = path is not None
         self._fd: int | None = None
         self._map: mmap.mmap | None = None
         if path is not None:
             self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
             self._resize(MAP_BYTES)
+
+    @property
+    def active(self) -> bool:
+        """Whether a file is kept (an item without `cur_input` keeps none)."""
+        return self._map is not None
 
     def _resize(self, size: int) -> None:
         assert self._fd is not None
@@ -41,7 +49,7 @@ class CurrentInput:
             return
         end = _HEADER + len(data)
         if end > len(m):
-            self._resize(max(end, 2 * len(m)))
+            self._resize(end)
             m = self._map
             assert m is not None
         m[_HEADER:end] = data
@@ -57,24 +65,20 @@ class CurrentInput:
 
 
 def read_current_input(path: str) -> bytes | None:
-    """The input last set in the file at `path`; None when there is no such file or it is not
-    one a batch wrote (too short for its own length)."""
+    """The input last set in the file at `path`; None when there is no such regular file
+    within the corpus file bound (a crash input becomes a corpus file), or it is not one a
+    batch wrote (too short for its own length)."""
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(_HEADER)
-            if len(head) < _HEADER:
-                return None
-            size = int.from_bytes(head, "little")
-            data = fh.read(size)
+        raw = read_regular(path, limits().corpus_file_bytes + _HEADER, "corpus_file_bytes")
     except OSError:
         return None
+    if len(raw) < _HEADER:
+        return None
+    size = int.from_bytes(raw[:_HEADER], "little")
+    data = raw[_HEADER : _HEADER + size]
     return data if len(data) == size else None
 
 
 def write_current_input(path: str, data: bytes) -> None:
     """A current-input file holding `data` (one carried back from a remote worker)."""
-    current = CurrentInput(path)
-    try:
-        current.set(data)
-    finally:
-        current.close()
+    Path(path).write_bytes(len(data).to_bytes(_HEADER, "little") + data)

@@ -3,9 +3,10 @@ batch allows, in the worker's own interpreter.
 
 Every exec costs a mutation and a call of the target, and at atheris's pace (~10 µs an exec
 on a small target) anything else done per exec shows: so the loop's fixed parts are set up
-once a batch — the alarm's handler, the mutation context, the snapshot of the table of
-recent compares (copied again only when it changed, after mutations in proportion to its
-size) — and an exec allocates nothing beyond its mutant and its features.
+once a batch — the watchdog timer, the mutation context, the snapshot of the table of
+recent compares (taken again only when it changed, after mutations in proportion to its
+size) — and an exec makes no system call and allocates little beyond its mutant and its
+features.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from workers.fuzz.sampler import StackSampler
 #: Share of `fn:` mutations made on the JSON structure when the input is (or, for a target
 #: that parses JSON, should be) a JSON document; byte mutators keep the rest.
 JSON_SHARE = 0.5
-#: A changed table of recent compares is copied again (and the JSON pool rebuilt from it)
+#: A changed table of recent compares is copied again (and the JSON pool moved on to it)
 #: once the mutations since the last copy number TABLE_REFRESH times its size: the table
 #: changes on most executions, and a copy per mutation of a full table (512 pairs) cost more
 #: than the target, while a small table — the start of every batch, where each new operand

@@ -28,7 +28,6 @@ JSON_MUTATOR = "json"
 MAX_NODES = 256
 
 Slot = tuple[Any, Any]  # (container, key or index)
-Values = Joined | Sequence[Json]
 Path = tuple[Any, ...]  # keys and indices from the root
 
 
@@ -134,7 +133,7 @@ def _at(root: Json, path: Path) -> Any:
     return node
 
 
-def _scalar(rng: random.Random, values: Values) -> Json:
+def _scalar(rng: random.Random, values: Joined) -> Json:
     if values and rng.random() < 0.7:
         return rng.choice(values)
     return rng.choice((0, 1, -1, rng.randrange(1 << 16), rng.choice(INTERESTING_32), "",
@@ -158,7 +157,7 @@ def _number(value: float, rng: random.Random, ints: deque[int]) -> Json:
     return rng.choice((base + 1, base - 1, base * 2, -base, 0, rng.choice(INTERESTING_32)))
 
 
-def _insert(target: Any, rng: random.Random, keys: Sequence[str], values: Values) -> None:
+def _insert(target: Any, rng: random.Random, keys: Sequence[str], values: Joined) -> None:
     value = _scalar(rng, values)
     if isinstance(target, dict):
         key = rng.choice(keys) if keys and rng.random() < 0.8 else f"k{rng.randrange(100)}"
