@@ -101,11 +101,11 @@ def test_fn_coverage_sees_deeper_branches() -> None:
     target = load_target(PLANTED, str(ROOT))
     shallow = run_fn(target, b"xxxxxxxx")
     deeper = run_fn(target, b"FZ\x07\x00xxxx")
-    assert shallow.error is None and deeper.error is None
-    assert deeper.arcs - shallow.arcs
+    assert shallow.finding is None and deeper.finding is None
+    assert deeper.features - shallow.features
     bug = run_fn(target, b"FZ\x07\x80" + (0xDEAD).to_bytes(4, "little"))
-    assert bug.error is not None and bug.error["title"] == "ValueError"
-    assert bug.error["location"]["line"] > 0
+    assert bug.finding is not None and bug.finding["title"] == "ValueError"
+    assert bug.finding["location"]["line"] > 0
 
 
 def _campaign(mode: str, seed: int, batches: int) -> dict[str, Any] | None:
@@ -130,7 +130,7 @@ def test_coverage_guided_finds_planted_bug_property_mode_does_not() -> None:
     assert crash is not None
     assert "planted bug" in crash["finding"]["message"]
     data = bytes.fromhex(crash["input"])
-    assert run_fn(load_target(PLANTED, str(ROOT)), data).error is not None
+    assert run_fn(load_target(PLANTED, str(ROOT)), data).finding is not None
     assert _campaign("property", 1, 25) is None
 
 

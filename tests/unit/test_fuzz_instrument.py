@@ -107,10 +107,10 @@ def test_docstrings_and_finding_lines_stay_as_written(target_dir: Path) -> None:
     assert mod.documented.__doc__ == "Kept as the function's docstring."  # type: ignore[attr-defined]
     target = load_target("tgt.py:raises", str(target_dir))
     out = run_fn(target, b"boom")
-    assert out.error is not None and out.error["title"] == "ValueError"
+    assert out.finding is not None and out.finding["title"] == "ValueError"
     line = next(n for n, text in enumerate(TARGET.splitlines(), start=1)
                 if "raise ValueError" in text)
-    assert out.error["location"]["line"] == line
+    assert out.finding["location"]["line"] == line
 
 
 def test_no_instrumented_bytecode_reaches_pycache(target_dir: Path) -> None:
@@ -120,7 +120,7 @@ def test_no_instrumented_bytecode_reaches_pycache(target_dir: Path) -> None:
 
 def test_each_branch_is_a_block_of_its_own(target_dir: Path) -> None:
     target = load_target("tgt.py:branchy", str(target_dir))
-    short, other, a = (run_fn(target, d).arcs for d in (b"", b"zz", b"AA"))
+    short, other, a = (run_fn(target, d).features for d in (b"", b"zz", b"AA"))
     assert other - short and a - other and a - short
 
 
@@ -140,9 +140,9 @@ def test_compares_and_lookups_fill_the_table(target_dir: Path) -> None:
 
 def test_value_profile_rewards_getting_closer(target_dir: Path) -> None:
     target = load_target("tgt.py:raises", str(target_dir))
-    far, near = run_fn(target, b"zzzz").arcs, run_fn(target, b"booz").arcs
+    far, near = run_fn(target, b"zzzz").features, run_fn(target, b"booz").features
     assert near - far
-    plain = run_fn(target, b"booz", value_profile=False).arcs
+    plain = run_fn(target, b"booz", value_profile=False).features
     assert plain < near
 
 

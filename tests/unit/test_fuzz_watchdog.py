@@ -29,10 +29,10 @@ def test_a_hung_call_is_interrupted_after_its_timeout_not_before(tmp_path: Path)
         out = run_fn(target, b"hang", timeout_s=0.2)
         elapsed = time.monotonic() - t0
         after = run_fn(target, b"ok", timeout_s=0.2)  # the next call starts afresh
-    assert out.error is not None and out.error["kind"] == "hang"
-    assert "did not return within 200 ms" in out.error["message"]
+    assert out.finding is not None and out.finding["kind"] == "hang"
+    assert "did not return within 200 ms" in out.finding["message"]
     assert elapsed >= 0.2
-    assert after.error is None
+    assert after.finding is None
 
 
 def test_calls_shorter_than_the_timeout_are_never_interrupted_however_long_the_batch(
@@ -44,7 +44,7 @@ def test_calls_shorter_than_the_timeout_are_never_interrupted_however_long_the_b
     target = load_target("slow.py:check", str(tmp_path))
     with exec_alarm(0.1):
         outs = [run_fn(target, b"nap", timeout_s=0.1) for _ in range(30)]
-    assert all(out.error is None for out in outs)
+    assert all(out.finding is None for out in outs)
 
 
 def test_the_watchdog_ticks_only_during_its_batch_and_restores_an_earlier_timer(
@@ -59,7 +59,7 @@ def test_the_watchdog_ticks_only_during_its_batch_and_restores_an_earlier_timer(
     try:
         with exec_alarm(None):
             assert signal.getitimer(signal.ITIMER_REAL)[1] == 0.0  # no watchdog without one
-            assert run_fn(target, b"nap").error is None
+            assert run_fn(target, b"nap").finding is None
         with exec_alarm(0.5):
             assert signal.getitimer(signal.ITIMER_REAL)[1] == 0.125
         delay, interval = signal.getitimer(signal.ITIMER_REAL)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from _typeshed import SupportsLenAndGetItem
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     features: set[int]
     status: str

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
+from workers.fuzz.batch import Outcome
 from workers.fuzz.instrument import Instrumented, InstrumentingLoader, install
 from workers.fuzz.probe import PROBE
 
@@ -155,13 +156,6 @@ def harvest_constants(files: frozenset[str]) -> tuple[bytes, ...]:
     return tuple(sorted(found))
 
 
-@dataclass
-class FnOutcome:
-    #: Blocks reached and value-profile features (ids stable across workers).
-    arcs: set[int]
-    error: dict[str, Any] | None
-
-
 class ExecTimeout(BaseException):
     """Raised inside the target by the per-execution alarm (a BaseException, so the target's
     own `except Exception` cannot swallow it)."""
@@ -227,11 +221,12 @@ def run_fn(
     coverage: bool = True,
     timeout_s: float | None = None,
     value_profile: bool = True,
-) -> FnOutcome:
+) -> Outcome:
     """Call the target once; an exception is the finding, the probes' features are the
     coverage (with how close each comparison came, unless `value_profile` is off). Inside
     `exec_alarm(timeout_s)`, a call still running a timeout after it started is interrupted
-    and reported as a hang (`timeout_s` is the message's)."""
+    and reported as a hang (`timeout_s` is the message's). The batch's own `Outcome` is made
+    here, once: a second record per exec to convert cost as much as a small target's work."""
     error: dict[str, Any] | None = None
     w = _WATCH
     w.serial += 1
@@ -248,7 +243,14 @@ def run_fn(
     finally:
         w.running = 0
     features = PROBE.take_features(value_profile)
-    return FnOutcome(features if coverage else set(), error)
+    if not coverage:
+        features = set()
+    if error is None:
+        return Outcome(features, "pass", None, "")
+    status = "timeout" if error["kind"] == "hang" else "fail"
+    loc = error["location"]
+    return Outcome(features, status, error,
+                   f"{status}|{error['title']}|{loc.get('file')}:{loc.get('line')}")
 
 
 @functools.lru_cache(maxsize=1024)
