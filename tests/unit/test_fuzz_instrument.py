@@ -223,3 +223,43 @@ def test_set_command_behind_a_separator_is_found_in_a_few_batches(tmp_path: Path
         corpus += [n["input"] for n in r["new"]]
         seen = sorted({*seen, *(f for n in r["new"] for f in n["features"])})
     raise AssertionError("not found in 20000 executions")
+
+
+def test_resolved_paths_match_realpath_through_linked_dirs_and_files(tmp_path: Path) -> None:
+    """`install` resolves loaded modules' paths a directory at a time; the result must be
+    `os.path.realpath`'s, whether the link is a directory on the way or the file itself."""
+    import os
+
+    from workers.fuzz.instrument import _resolved
+
+    real = tmp_path / "real"
+    (real / "pkg").mkdir(parents=True)
+    (real / "pkg" / "mod.py").write_text("")
+    (tmp_path / "linked").symlink_to(real)
+    (real / "pkg" / "alias.py").symlink_to(real / "pkg" / "mod.py")
+    (tmp_path / "rel").symlink_to("real/pkg")
+    dirs: dict[str, str] = {}
+    for path in (real / "pkg" / "mod.py", tmp_path / "linked" / "pkg" / "mod.py",
+                 tmp_path / "linked" / "pkg" / "alias.py", tmp_path / "rel" / "alias.py",
+                 tmp_path / "linked" / "pkg" / ".." / "pkg" / "mod.py", real / "missing.py"):
+        assert _resolved(str(path), dirs) == os.path.realpath(path)
+    assert _resolved("relative.py", dirs) == os.path.realpath("relative.py")
+
+
+def test_a_target_imported_plain_through_a_link_is_imported_again_instrumented(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "linkedtarget.py").write_text(
+        "def check(data):\n    if data == b'x':\n        return 1\n")
+    (tmp_path / "via").symlink_to(tmp_path / "src")
+    monkeypatch.syspath_prepend(str(tmp_path / "via"))
+    import importlib
+
+    plain = importlib.import_module("linkedtarget")
+    try:
+        target = load_target("linkedtarget:check", str(tmp_path / "src"))
+        assert target.func is not plain.check
+        assert run_fn(target, b"x").features != run_fn(target, b"y").features
+    finally:
+        sys.modules.pop("linkedtarget", None)

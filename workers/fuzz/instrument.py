@@ -205,12 +205,26 @@ class TargetFinder(importlib.abc.MetaPathFinder):
         return spec
 
 
+def _resolved(file: str, dirs: dict[str, str]) -> str:
+    """`os.path.realpath(file)`, with each directory resolved once: resolving every loaded
+    module's path component by component cost ~6 ms of a worker's start (a few hundred
+    `lstat`s), while loaded modules share a few dozen directories. Only the file itself, if
+    it is a link, is resolved on its own."""
+    directory, base = os.path.split(os.path.abspath(file))
+    real = dirs.get(directory)
+    if real is None:
+        real = dirs[directory] = os.path.realpath(directory)
+    path = os.path.join(real, base)
+    return os.path.realpath(path) if os.path.islink(path) else path
+
+
 def install(files: frozenset[str], root: str, seen: Instrumented) -> None:
     """Instrument future imports of `files`; forget copies imported without probes (a
     module the coordinator or an earlier import loaded plain would report no coverage)."""
+    dirs: dict[str, str] = {}
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
-        if file and MARKER not in module.__dict__ and os.path.realpath(file) in files:
+        if file and MARKER not in module.__dict__ and _resolved(file, dirs) in files:
             del sys.modules[name]
     if not any(isinstance(f, TargetFinder) and f.files == files for f in sys.meta_path):
         sys.meta_path.insert(0, TargetFinder(files, root, seen))
