@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from fozzy.cli import common as c
+from fozzy.cli import flag_values as v
 from fozzy.cli.context import G
 from fozzy.cli.output import emit
 
@@ -95,7 +96,7 @@ def register(app: typer.Typer) -> None:
         from fozzy.cli.cmd_info import env_info, version_info
 
         base = G.config.base_dir
-        limits = c.host_limits(G.config)
+        limits = v.host_limits(G.config)
         narrowed, reports = bundle_documents(resolve(selector, base), selector, base, limits,
                                              trust_target)
         items = entries(narrowed, {"env.json": env_info(), "version.json": version_info(),

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from fozzy.cli import common as c
+from fozzy.cli import flag_values as v
 
 FlakeRun = Annotated[
     list[str] | None,
@@ -47,12 +48,12 @@ def register(app: typer.Typer) -> None:
         request = CiRequest(
             selector=selector,
             flake_runs=list(flake_run or []),
-            flake_budget=c.parse_percent_flag(flake_budget, "--flake-budget", at_most=100),
+            flake_budget=v.parse_percent_flag(flake_budget, "--flake-budget", at_most=100),
             perf_baseline=perf_baseline,
-            max_p99_delta_pct=c.parse_percent_flag(max_p99_delta_pct, "--max-p99-delta-pct"),
+            max_p99_delta_pct=v.parse_percent_flag(max_p99_delta_pct, "--max-p99-delta-pct"),
             strict=G.strict,
             base_dir=G.config.base_dir,
-            limits=c.host_limits(G.config),
+            limits=v.host_limits(G.config),
             trust_target=trust_target,
         )
         report = execute_ci(request)

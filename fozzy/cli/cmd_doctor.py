@@ -32,9 +32,9 @@ def register(app: typer.Typer) -> None:
         seed: Seed = None,
         dask: Dask = None,
     ) -> int:
-        from fozzy.cli import common as c
+        from fozzy.cli import flag_values as v
         from fozzy.cli.context import G
-        from fozzy.cli.dask_flag import resolve_dask
+        from fozzy.cli.dask_choice import resolve_dask
         from fozzy.cli.output import emit, emit_error
         from fozzy.modes.doctor import DEFAULT_RUNS, DEFAULT_SEED, DoctorRequest, execute_doctor
 
@@ -42,12 +42,12 @@ def register(app: typer.Typer) -> None:
             deep=deep,
             scenario=scenario,
             runs=DEFAULT_RUNS if runs is None else runs,
-            seed=DEFAULT_SEED if seed is None else c.parse_seed(seed),
+            seed=DEFAULT_SEED if seed is None else v.parse_seed(seed),
             backends=G.backends(),
             config_backends={"proc": G.config.proc_backend, "fs": G.config.fs_backend,
                              "http": G.config.http_backend},
-            memory=c.memory_options(G.config),
-            limits=c.host_limits(G.config),
+            memory=v.memory_options(G.config),
+            limits=v.host_limits(G.config),
             base_dir=G.config.base_dir,
             config_path=G.config_path,
             dask=resolve_dask(dask, G.config),

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from fozzy.cli import common as c
+from fozzy.cli import flag_values as v
 from fozzy.cli.dask_flag import Dask
 
 Schedule = Annotated[
@@ -97,19 +98,19 @@ def register(app: typer.Typer) -> None:
         reporter: c.Reporter = None,
     ) -> int:
         from fozzy.cli.context import G
-        from fozzy.cli.dask_flag import resolve_dask
+        from fozzy.cli.dask_choice import resolve_dask
         from fozzy.errors import ArgumentError
         from fozzy.executor.cpus import usable_cpus
         from fozzy.executor.jobs import capped_jobs
         from fozzy.modes.explore import ExploreRequest, execute_explore
 
-        rep = c.resolve_reporter(reporter, G.config)
+        rep = v.resolve_reporter(reporter, G.config)
         if rep == "json":
             G.json = True
-        time_ms = c.parse_duration_flag(time_limit, "--time")
+        time_ms = v.parse_duration_flag(time_limit, "--time")
         request = ExploreRequest(
             scenario_path=scenario,
-            seed=c.parse_seed(seed),
+            seed=v.parse_seed(seed),
             schedule=schedule,
             schedules=schedules,
             steps=steps,
@@ -125,7 +126,7 @@ def register(app: typer.Typer) -> None:
             base_dir=G.config.base_dir,
             record=record,
             record_collision=record_collision,
-            invocation=c.invocation(),
+            invocation=v.invocation(),
         )
         if request.jobs < 1:
             raise ArgumentError(f"--jobs must be at least 1, got {request.jobs}")
@@ -133,7 +134,7 @@ def register(app: typer.Typer) -> None:
 
         with dask_display(request.dask):
             done, report = execute_explore(request)
-        code = c.conclude(done.summary, rep)
+        code = v.conclude(done.summary, rep)
         if not G.json:
             sys.stdout.write(_explore_lines(report))
-        return c.interrupted_or(code, done.summary)
+        return v.interrupted_or(code, done.summary)

@@ -1,19 +1,14 @@
-"""`fuzz TARGET`: a coverage-guided (or property) fuzzing campaign on the worker pool."""
+"""`fuzz TARGET`: a coverage-guided (or property) fuzzing campaign on the worker pool — the
+Typer declaration; what it does is `fozzy.cli.fuzz_command.run_fuzz`."""
 
 from __future__ import annotations
 
-import sys
-import time
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
 from fozzy.cli import common as c
 from fozzy.cli.dask_flag import Dask
-
-if TYPE_CHECKING:
-    from fozzy.cli.dask_display import ClusterFollow
-    from fozzy.modes.fuzz import Stats
 
 Target = Annotated[
     str, typer.Argument(help="scenario:<path>, <path>.fozzy.json, or fn:<module>:<callable>.")
@@ -63,43 +58,6 @@ ProfileCpu = Annotated[bool, typer.Option(
     "--profile-cpu", help="Sample the fn: target's stacks (see `fozzy profile top`).")]
 
 
-def _plain(cluster: ClusterFollow, every: float = 2.0) -> Any:
-    last = [0.0]
-
-    def show(s: Stats) -> None:
-        now = time.monotonic()
-        if now - last[0] >= every:
-            last[0] = now
-            rate = int(s.execs / s.elapsed) if s.elapsed else 0
-            sys.stderr.write(
-                f"fuzz execs={s.execs} ({rate}/s) corpus={s.corpus} features={s.features}"
-                f" crashes={s.crashes} elapsed={s.elapsed:.1f}s"
-                + (f" dask={cluster.text()}" if cluster.view is not None else "") + "\n"
-            )
-
-    return show
-
-
-def _live(cluster: ClusterFollow) -> tuple[Any, Any]:
-    from rich.console import Console
-    from rich.live import Live
-    from rich.table import Table
-
-    live = Live(console=Console(stderr=True), transient=True, refresh_per_second=4)
-
-    def show(s: Stats) -> None:
-        table = Table.grid(padding=(0, 2))
-        rate = int(s.execs / s.elapsed) if s.elapsed else 0
-        table.add_row("[bold]fuzz", f"execs [bold]{s.execs}", f"{rate}/s",
-                      f"corpus [bold]{s.corpus}", f"features [bold]{s.features}",
-                      f"crashes [bold red]{s.crashes}", f"{s.elapsed:.1f}s")
-        if cluster.view is not None:
-            table.add_row("[bold]dask", f"[cyan]{cluster.text()}")
-        live.update(table)
-
-    return show, live
-
-
 def register(app: typer.Typer) -> None:
     @app.command("fuzz", help="Fuzz a scenario's inputs or a Python callable.")
     def fuzz(
@@ -130,80 +88,14 @@ def register(app: typer.Typer) -> None:
         leak_budget: c.LeakBudget = None,
         profile_cpu: ProfileCpu = False,
     ) -> int:
-        from fozzy.cli.context import G
-        from fozzy.cli.dask_flag import resolve_dask
-        from fozzy.errors import ArgumentError
-        from fozzy.executor.cpus import usable_cpus
-        from fozzy.executor.jobs import capped_jobs
-        from fozzy.fuzzing.campaign import DEFAULT_MAX_CORPUS
-        from fozzy.fuzzing.dictionary import load_dictionary
-        from fozzy.fuzzing.targets import FuzzRequest
-        from fozzy.modes.fuzz import execute_fuzz
+        from fozzy.cli.fuzz_command import FuzzArgs, run_fuzz
 
-        if det and (runs is None or time_limit is not None):
-            raise ArgumentError("--det needs --runs and cannot be combined with --time")
-        if runs is None and time_limit is None and not crash_only:
-            raise ArgumentError("give --runs N, --time DUR or --crash-only so the campaign ends")
-        if runs is not None and runs < 1:
-            raise ArgumentError(f"--runs must be at least 1, got {runs}")
-        if max_input < 1:
-            raise ArgumentError(f"--max-input must be at least 1, got {max_input}")
-        time_ms = c.parse_duration_flag(time_limit, "--time")
-        rep = c.resolve_reporter(reporter, G.config)
-        if rep == "json":
-            G.json = True
-        request = FuzzRequest(
-            target=target,
-            seed=0 if det and seed is None else c.parse_seed(seed),
-            mode=mode,
-            runs=runs,
-            time_ms=time_ms,
-            dask=resolve_dask(dask, G.config),
-            jobs=capped_jobs(jobs or (1 if det else usable_cpus())),
-            max_input=max_input,
-            max_corpus=DEFAULT_MAX_CORPUS if max_corpus is None else max_corpus,
-            started=G.started,
-            corpus=corpus,
-            mutators=list(mutator or []),
-            dictionary=load_dictionary(dictionary) if dictionary is not None else [],
-            crash_only=crash_only,
-            compare_feedback=compare_feedback,
-            minimize=minimize,
-            record=record,
-            record_collision=record_collision,
-            reporter=rep,
-            timeout_ms=c.parse_timeout(timeout),
-            memory=c.memory_options(
-                G.config, track=mem_track, limit_mb=mem_limit_mb, fail_after=mem_fail_after,
-                fail_on_leak=fail_on_leak, leak_budget=leak_budget,
-            ),
-            backends=G.backends(),
-            limits=c.host_limits(G.config),
-            base_dir=G.config.base_dir,
-            profile_cpu=profile_cpu,
-            invocation=c.invocation(),
-        )
-        if request.jobs < 1:
-            raise ArgumentError(f"--jobs must be at least 1, got {request.jobs}")
-        from fozzy.cli.dask_display import ClusterFollow, dask_display
-
-        cluster = ClusterFollow()
-        if G.json:
-            done = execute_fuzz(request)
-        elif sys.stderr.isatty() and not G.no_color:
-            show, live = _live(cluster)
-            with live, dask_display(request.dask, follow=cluster):
-                done = execute_fuzz(request, show)
-        else:
-            with dask_display(request.dask, follow=cluster):
-                done = execute_fuzz(request, _plain(cluster))
-        code = c.conclude(done.summary, rep)
-        if not G.json:
-            f = done.summary["fuzz"]
-            sys.stdout.write(
-                f"fuzz     target={f['target']} executed={f['executed']}"
-                f" ({f['execsPerSecond']}/s) rejected={f['rejected']} features={f['features']}"
-                f" corpus={f['corpusEntries']} (+{f['newCorpusEntries']})"
-                f" crashes={len(f['crashes'])}\n"
-            )
-        return c.interrupted_or(code, done.summary)
+        return run_fuzz(FuzzArgs(
+            target=target, mode=mode, det=det, seed=seed, runs=runs, time_limit=time_limit,
+            jobs=jobs, dask=dask, max_input=max_input, max_corpus=max_corpus, corpus=corpus,
+            mutator=tuple(mutator or ()), dictionary=dictionary, crash_only=crash_only,
+            compare_feedback=compare_feedback, minimize=minimize, record=record,
+            record_collision=record_collision, timeout=timeout, reporter=reporter,
+            mem_track=mem_track, mem_limit_mb=mem_limit_mb, mem_fail_after=mem_fail_after,
+            fail_on_leak=fail_on_leak, leak_budget=leak_budget, profile_cpu=profile_cpu,
+        ))

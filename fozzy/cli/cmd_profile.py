@@ -223,7 +223,7 @@ def register(app: typer.Typer) -> None:
     ) -> int:
         from fozzy.analysis.profile.shrink import ShrinkRequest, run_shrink
         from fozzy.artifacts.rundir import normalize
-        from fozzy.cli import common as c
+        from fozzy.cli import flag_values as v
         from fozzy.errors import ArgumentError
 
         sel = _selection(selector)
@@ -235,13 +235,13 @@ def register(app: typer.Typer) -> None:
         target = normalize(out or sel.trace_path.with_name(f"{stem}.profile-min.fozzy.json"))
         if target.is_dir():
             raise ArgumentError(f"--out {target} is a directory")
-        budget_ms = c.parse_duration_flag(budget, "--budget")
+        budget_ms = v.parse_duration_flag(budget, "--budget")
         doc = sel.trace()
         assert doc is not None
         emit(run_shrink(ShrinkRequest(
             trace_path=sel.trace_path, doc=doc, metric=metric, above=above, below=below,
             out=target, budget_s=(budget_ms or 0) / 1000.0, jobs=jobs,
-            limits=c.host_limits(G.config))))
+            limits=v.host_limits(G.config))))
         return 0
 
     @prof.command("env", help="What each domain measures here, and what is deterministic.")

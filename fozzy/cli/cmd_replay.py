@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from fozzy.cli import common as c
+from fozzy.cli import flag_values as v
 
 
 def register(app: typer.Typer) -> None:
@@ -38,21 +39,21 @@ def register(app: typer.Typer) -> None:
         from fozzy.cli.context import G
         from fozzy.modes.replay import ReplayRequest, execute_replay, step_lines
 
-        until_ms = c.parse_duration_flag(until, "--until")
-        chosen = c.resolve_reporter(reporter, G.config)
+        until_ms = v.parse_duration_flag(until, "--until")
+        chosen = v.resolve_reporter(reporter, G.config)
         if chosen == "json":
             G.json = True
         done = execute_replay(ReplayRequest(
             trace_path=trace,
             until_ms=until_ms,
             step=step,
-            capture=step or dump_events or c.full_profile_capture(profile_capture),
+            capture=step or dump_events or v.full_profile_capture(profile_capture),
             reporter=chosen,
-            limits=c.host_limits(G.config),
+            limits=v.host_limits(G.config),
             base_dir=G.config.base_dir,
             trust_target=trust_target,
             heap_budgets=HeapBudgets.from_config(G.config),
-            invocation=c.invocation(),
+            invocation=v.invocation(),
         ))
         # Stdout carries exactly one JSON document in --json mode: the listings go aside.
         out = sys.stderr if G.json else sys.stdout
@@ -63,4 +64,4 @@ def register(app: typer.Typer) -> None:
             for ev in done.events:
                 out.write(orjson.dumps(ev).decode() + "\n")
         out.flush()
-        return c.conclude(done.finalized.summary, chosen)
+        return v.conclude(done.finalized.summary, chosen)

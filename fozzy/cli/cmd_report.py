@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from fozzy.cli import common as c
+from fozzy.cli import flag_values as v
 from fozzy.cli.context import G
 from fozzy.cli.output import emit, print_json
 
@@ -97,7 +97,7 @@ def register(app: typer.Typer) -> None:
         from fozzy.artifacts import query as q
         from fozzy.artifacts.selectors import resolve
 
-        budget = c.parse_percent_flag(flake_budget, "--flake-budget", at_most=100)
+        budget = v.parse_percent_flag(flake_budget, "--flake-budget", at_most=100)
         base = G.config.base_dir
         result = q.flaky_report([resolve(s, base).summary for s in selectors])
         q.check_budget(result, budget)

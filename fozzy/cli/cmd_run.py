@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from fozzy.cli import common as c
+from fozzy.cli import flag_values as v
 
 
 def register(app: typer.Typer) -> None:
@@ -44,7 +45,7 @@ def register(app: typer.Typer) -> None:
         from fozzy.cli.context import G
         from fozzy.modes.run import RunRequest, execute_run
 
-        flags = c.execution_flags(
+        flags = v.execution_flags(
             G.config,
             det=det,
             seed=seed,
@@ -69,15 +70,15 @@ def register(app: typer.Typer) -> None:
             reporter=flags.reporter,
             memory=flags.memory,
             backends=G.backends(),
-            limits=c.host_limits(G.config),
+            limits=v.host_limits(G.config),
             base_dir=G.config.base_dir,
-            full_capture=c.full_profile_capture(profile_capture),
+            full_capture=v.full_profile_capture(profile_capture),
             heap_budgets=HeapBudgets.from_config(G.config),
-            worker_mem_mb=c.worker_mem_mb(worker_mem_mb),
-            invocation=c.invocation(),
+            worker_mem_mb=v.worker_mem_mb(worker_mem_mb),
+            invocation=v.invocation(),
         )
         from fozzy.trace.recorder import Recorder
 
         with Recorder(record, record_collision, request.backends) as recorder:
             done = execute_run(request, trace=recorder)
-        return c.conclude(done.summary, flags.reporter)
+        return v.conclude(done.summary, flags.reporter)

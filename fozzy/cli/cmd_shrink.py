@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from fozzy.cli import common as c
+from fozzy.cli import flag_values as v
 from fozzy.cli.dask_flag import Dask
 
 Out = Annotated[
@@ -61,14 +62,14 @@ def register(app: typer.Typer) -> None:
 
         from fozzy.artifacts.render import pretty_text
         from fozzy.cli.context import G
-        from fozzy.cli.dask_flag import resolve_dask
+        from fozzy.cli.dask_choice import resolve_dask
         from fozzy.cli.output import print_json
         from fozzy.executor.cpus import usable_cpus
         from fozzy.executor.interrupted import was_interrupted
         from fozzy.executor.jobs import capped_jobs
         from fozzy.modes.shrink import DEFAULT_BUDGET_MS, ShrinkRequest, execute_shrink
 
-        parsed = c.parse_duration_flag(budget, "--budget")
+        parsed = v.parse_duration_flag(budget, "--budget")
         budget_ms = DEFAULT_BUDGET_MS if parsed is None else parsed
         request = ShrinkRequest(
             trace_path=trace,
@@ -76,9 +77,9 @@ def register(app: typer.Typer) -> None:
             budget_ms=budget_ms,
             minimize=minimize,
             jobs=capped_jobs(jobs) if jobs is not None else usable_cpus(),
-            limits=c.host_limits(G.config),
+            limits=v.host_limits(G.config),
             trust_target=trust_target,
-            invocation=c.invocation(),
+            invocation=v.invocation(),
             dask=resolve_dask(dask, G.config),
         )
         from fozzy.cli.dask_display import dask_display

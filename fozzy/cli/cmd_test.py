@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from fozzy.cli import common as c
+from fozzy.cli import flag_values as v
 from fozzy.cli.dask_flag import Dask
 
 if TYPE_CHECKING:
@@ -111,13 +112,13 @@ def register(app: typer.Typer) -> None:
     ) -> int:
         from fozzy.analysis.profile.budgets import HeapBudgets
         from fozzy.cli.context import G
-        from fozzy.cli.dask_flag import resolve_dask
+        from fozzy.cli.dask_choice import resolve_dask
         from fozzy.errors import ArgumentError
         from fozzy.executor.cpus import usable_cpus
         from fozzy.executor.jobs import capped_jobs
         from fozzy.modes.test import TestRequest, execute_test
 
-        flags = c.execution_flags(
+        flags = v.execution_flags(
             G.config, det=det, seed=seed, timeout=timeout, reporter=reporter,
             mem_track=mem_track, mem_limit_mb=mem_limit_mb, mem_fail_after=mem_fail_after,
             mem_fragmentation_seed=mem_fragmentation_seed, mem_pressure_wave=mem_pressure_wave,
@@ -135,7 +136,7 @@ def register(app: typer.Typer) -> None:
             reporter=flags.reporter,
             memory=flags.memory,
             backends=G.backends(),
-            limits=c.host_limits(G.config),
+            limits=v.host_limits(G.config),
             base_dir=G.config.base_dir,
             dask=resolve_dask(dask, G.config),
             jobs=capped_jobs(jobs or usable_cpus()),
@@ -144,10 +145,10 @@ def register(app: typer.Typer) -> None:
             skip_distributed=skip_distributed,
             record=record,
             record_collision=record_collision,
-            worker_mem_mb=c.worker_mem_mb(worker_mem_mb),
-            full_capture=c.full_profile_capture(profile_capture),
+            worker_mem_mb=v.worker_mem_mb(worker_mem_mb),
+            full_capture=v.full_profile_capture(profile_capture),
             heap_budgets=HeapBudgets.from_config(G.config),
-            invocation=c.invocation(),
+            invocation=v.invocation(),
         )
         from fozzy.cli.dask_display import dask_display
 
@@ -160,7 +161,7 @@ def register(app: typer.Typer) -> None:
         else:
             with dask_display(request.dask):
                 done, interrupted = execute_test(request, _plain_progress())
-        code = c.conclude(done.summary, flags.reporter)
+        code = v.conclude(done.summary, flags.reporter)
         if interrupted:
             from fozzy.cli.signals import interrupt_exit_code
 

@@ -38,7 +38,7 @@ def _context(scenario_root: str, seed: str | None, step_timeout: str | None) -> 
     import tempfile
     from pathlib import Path
 
-    from fozzy.cli.common import parse_duration_flag, parse_seed
+    from fozzy.cli.flag_values import parse_duration_flag, parse_seed
     from fozzy.workflows.context import STEP_TIMEOUT_S, WORKFLOW_SEED, Context
 
     timeout_ms = parse_duration_flag(step_timeout, "--step-timeout")
@@ -136,7 +136,7 @@ def register(app: typer.Typer) -> None:
     ) -> int:
         from fozzy.analysis.map.suites import PROFILES, SHRINK_POLICIES
         from fozzy.cli.cmd_map import check_range, choice
-        from fozzy.cli.common import parse_duration_flag
+        from fozzy.cli.flag_values import parse_duration_flag
         from fozzy.workflows.engine import parse_policy
         from fozzy.workflows.extended import Extended
         from fozzy.workflows.full import FullOptions, run_full, step_names

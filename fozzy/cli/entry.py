@@ -4,6 +4,9 @@ Importing the CLI takes tens of milliseconds; a Ctrl-C or SIGTERM that lands the
 otherwise print a `KeyboardInterrupt` traceback from the middle of an import. Until the
 application installs its own handlers (`fozzy.cli.signals.install`), these signals exit
 `128 + signal` without output, as nothing has started that needs cleaning up.
+
+A `fuzz` command whose arguments `fozzy.cli.fast` reads completely starts without Typer;
+every other command line goes to the Typer application.
 """
 
 from __future__ import annotations
@@ -24,9 +27,15 @@ def main() -> None:
     for signum in _EARLY:
         if signal.getsignal(signum) is not signal.SIG_IGN:
             signal.signal(signum, _quiet_exit)
-    from fozzy.cli.app import main as app_main
+    from fozzy.cli.fast import main as fast_main
 
     try:
+        code = fast_main(sys.argv[1:])
+        if code is not None:
+            sys.stdout.flush()
+            sys.exit(code)
+        from fozzy.cli.app import main as app_main
+
         app_main(sys.argv[1:])
     finally:
         _skip_final_collections()

@@ -60,7 +60,7 @@ def minimize_crash(pool: Executor, target: Target, crash: Crash, timeout_ms: int
     `--time` deadline) at the latest."""
     from fozzy.shrink.ddmin import ShrinkStats, ddmin
     from fozzy.shrink.steps import shrink_steps
-    from workers.fuzz.campaign import encode_scenario_input
+    from workers.fuzz.scenario_batch import encode_scenario_input
     from workers.fuzz.scenario_mutators import ScenarioInput
 
     deadline = time.monotonic() + MINIMIZE_SECONDS

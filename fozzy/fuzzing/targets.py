@@ -104,8 +104,8 @@ def resolve_target(req: FuzzRequest) -> Target:
 def _scenario_target(req: FuzzRequest, path: str) -> Target:
     from fozzy.scenario.load import load_scenario
     from fozzy.scenario.validate import require_steps, validate_scenario
-    from workers.fuzz.campaign import encode_scenario_input
     from workers.fuzz.mocks import real_step_types
+    from workers.fuzz.scenario_batch import encode_scenario_input
     from workers.fuzz.scenario_mutators import ScenarioInput
 
     scn = load_scenario(path)

@@ -1,7 +1,7 @@
 """The plugin's options resolved once per pytest process, with `fozzy test`'s rules.
 
 Command line over ini over `fozzy.toml` over defaults, checked by the same parsers the CLI
-uses (`fozzy.cli.common`), so `--fozzy-timeout 2x` is the same one-line error as
+uses (`fozzy.cli.flag_values`), so `--fozzy-timeout 2x` is the same one-line error as
 `fozzy test --timeout 2x` (raised as `pytest.UsageError`: no traceback). The result is a
 `TestRequest`, the very request `fozzy test` builds, so run specs and reproduce commands come
 from `fozzy.modes.test` unchanged.
@@ -51,7 +51,7 @@ def _ini_int(config: pytest.Config, name: str) -> int | None:
 
 def _suite_seed(config: pytest.Config) -> int:
     """The controller's seed on an xdist worker (every worker must derive the same seeds)."""
-    from fozzy.cli.common import parse_seed
+    from fozzy.cli.flag_values import parse_seed
 
     shared = getattr(config, "workerinput", {}).get("fozzy_seed")
     if shared is not None:
@@ -77,7 +77,7 @@ def _jobs(config: pytest.Config) -> int:
 
 
 def _duration(text: str | None, flag: str) -> int | None:
-    from fozzy.cli.common import parse_duration_flag
+    from fozzy.cli.flag_values import parse_duration_flag
 
     try:
         return parse_duration_flag(text or None, flag)
@@ -108,7 +108,7 @@ def _invocation(toml: Any) -> Invocation:
 
 
 def resolve(config: pytest.Config) -> PluginOptions:
-    from fozzy.cli.common import host_limits, memory_options
+    from fozzy.cli.flag_values import host_limits, memory_options
 
     toml = _fozzy_config()
     det_flag = config.getoption("fozzy_det")

@@ -269,8 +269,8 @@ def test_base_dir_from_config_and_cwd_flag(tmp_path: Path) -> None:
 def test_strict_mode_envelope_embeds_the_summary(capsys: pytest.CaptureFixture[str]) -> None:
     # No step yields a passing run with a checker finding yet (heap budgets will), so the
     # printing path is exercised directly with such a summary.
-    from fozzy.cli.common import conclude
     from fozzy.cli.context import G
+    from fozzy.cli.flag_values import conclude
 
     summary = {
         "status": "pass", "mode": "run", "identity": {"runId": "r", "seed": 1},

@@ -7,8 +7,8 @@ import random
 from typing import Any
 
 from workers.fuzz.bytes_mutators import MutationContext
-from workers.fuzz.campaign import run_scenario_input
 from workers.fuzz.mocks import is_rejected, real_step_types
+from workers.fuzz.scenario_batch import run_scenario_input
 from workers.fuzz.scenario_mutators import (
     SCENARIO_MUTATORS,
     ScenarioInput,

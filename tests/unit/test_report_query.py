@@ -14,7 +14,7 @@ from fozzy.artifacts.query import (
     flaky_report,
     list_paths,
 )
-from fozzy.cli.common import parse_percent_flag
+from fozzy.cli.flag_values import parse_percent_flag
 from fozzy.errors import ArgumentError
 
 DOC: dict[str, Any] = {

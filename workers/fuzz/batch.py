@@ -1,7 +1,7 @@
 """What every fuzz batch loop shares, whatever the target: the batch's state, the keep-or-
 discard decision, the queued deterministic stages, the parent schedule and the current-input
 file. The loops themselves are `workers.fuzz.fn_batch` (`fn:` targets) and
-`workers.fuzz.campaign` (scenarios)."""
+`workers.fuzz.scenario_batch` (scenarios)."""
 
 from __future__ import annotations
 
