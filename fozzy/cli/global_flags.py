@@ -85,8 +85,6 @@ def split_globals(argv: list[str]) -> tuple[dict[str, str | bool], list[str]]:
     return values, rest
 
 
-
-
 def apply_globals(values: dict[str, str | bool]) -> None:
     """Check the global flags, change directory, then load the config (in that order, so a
     relative `--config` is relative to `--cwd`)."""
