@@ -178,6 +178,7 @@ class Supervisor:
         deadline_ms: DeadlineFn = item_timeout_ms,
         depth: int = 1,
         shared: dict[str, Any] | None = None,
+        meanwhile: Callable[[], object] | None = None,
     ) -> Generator[tuple[int, dict[str, Any]], None, None]:
         """Run every item once and yield `(index, result)` as results arrive.
 
@@ -186,6 +187,8 @@ class Supervisor:
         `depth` is how many jobs a worker may hold (2 = the next one waits in its pipe).
         `shared` holds fields common to every item: each worker is sent them once (again only
         when a different object is passed) and merges them under each item itself.
+        `meanwhile` is called once, after the first jobs are sent and before the first wait,
+        so the caller's own preparation runs while the workers work instead of before them.
         Stopping the iteration early kills whatever is still in flight.
         """
         if self._closed:
@@ -209,6 +212,9 @@ class Supervisor:
             while pending:
                 self._dispatch(queue, items, batch_size, op, deadline_ms, depth,
                                shared is not None)
+                if meanwhile is not None:
+                    prepare, meanwhile = meanwhile, None
+                    prepare()
                 for index, result in self._collect(queue, items, deadline_ms):
                     pending -= 1
                     yield index, result

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any, Self
 
 from fozzy.errors import ArgumentError
@@ -161,6 +161,7 @@ class DaskExecutor:
         deadline_ms: DeadlineFn = item_timeout_ms,
         depth: int = 1,
         shared: dict[str, Any] | None = None,
+        meanwhile: Callable[[], object] | None = None,
     ) -> Generator[tuple[int, dict[str, Any]], None, None]:
         """As `WorkerPool.run`: every item once, `(index, result)` in completion order."""
         if self._client is None:
@@ -174,7 +175,7 @@ class DaskExecutor:
         if op in LOCAL_OPS:
             yield from self._local_pool().run(items, batch_size=batch_size, op=op,
                                               deadline_ms=deadline_ms, depth=depth,
-                                              shared=shared)
+                                              shared=shared, meanwhile=meanwhile)
             return
         shared_ref = self._scatter(shared)
         if self._view is not None:
@@ -193,6 +194,8 @@ class DaskExecutor:
         tasks = {submit(list(range(s, min(s + size, len(items))))): list(
             range(s, min(s + size, len(items)))) for s in range(0, len(items), size)}
         done = self._dd.as_completed(list(tasks))
+        if meanwhile is not None:
+            meanwhile()
         lost: dict[int, int] = {}  # KilledWorker rounds of each item run on its own
         try:
             for future in done:

@@ -7,7 +7,7 @@ with the same limits (ARCHITECTURE rule 1) whichever machine runs it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol, Self
 
 from workers.sandbox import item_timeout_ms
@@ -19,7 +19,8 @@ class Executor(Protocol):
 
     `run` yields `(index, result)` once per item in completion order; an item whose worker
     hung or died gets a synthesized `timeout`/`crash` result, never an exception. `jobs` is
-    how many items can run at once (modes size batches by it).
+    how many items can run at once (modes size batches by it). `meanwhile` is called once, when
+    the first items are on their way and before waiting on them.
     """
 
     @property
@@ -34,6 +35,7 @@ class Executor(Protocol):
         deadline_ms: DeadlineFn = item_timeout_ms,
         depth: int = 1,
         shared: dict[str, Any] | None = None,
+        meanwhile: Callable[[], object] | None = None,
     ) -> Iterator[tuple[int, dict[str, Any]]]: ...
 
     def close(self) -> None: ...

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +37,12 @@ def lost_crash(result: dict[str, Any], cur_input: str, at_exec: int) -> Crash | 
 
 def evaluate(pool: Executor, target: Target, inputs: list[bytes], jobs: int,
               timeout_ms: int, scratch: Path, per_exec: int | None = None,
-              value_profile: bool = True) -> list[dict[str, Any]]:
+              value_profile: bool = True, meanwhile: Callable[[], object] | None = None
+              ) -> list[dict[str, Any]]:
     """Run inputs once each (split across workers); outcomes in input order. An input that
     kills or hangs its worker gets a crash/timeout outcome and the rest of its chunk runs on.
-    Without `value_profile`, an fn: input's features are the blocks it reached only."""
+    Without `value_profile`, an fn: input's features are the blocks it reached only.
+    `meanwhile` runs once, while the first inputs are being run."""
     outcomes: list[dict[str, Any] | None] = [None] * len(inputs)
     size = max(1, -(-len(inputs) // jobs))
     pending = [list(range(i, min(i + size, len(inputs)))) for i in range(0, len(inputs), size)]
@@ -48,7 +51,9 @@ def evaluate(pool: Executor, target: Target, inputs: list[bytes], jobs: int,
                   "exec_timeout_ms": per_exec, "cur_input": str(scratch / f"eval-{n}.cur"),
                   "compare_feedback": value_profile}
                  for n, chunk in enumerate(pending)]
-        results = dict(pool.run(items, op="fuzz_eval", deadline_ms=lambda _: timeout_ms))
+        results = dict(pool.run(items, op="fuzz_eval", deadline_ms=lambda _: timeout_ms,
+                                meanwhile=meanwhile))
+        meanwhile = None
         retry: list[list[int]] = []
         for n, chunk in enumerate(pending):
             res = results[n]
@@ -70,14 +75,18 @@ def evaluate(pool: Executor, target: Target, inputs: list[bytes], jobs: int,
 
 def seed_state(pool: Executor, target: Target, corpus: list[bytes], jobs: int,
                 eval_timeout_ms: int, scratch: Path, per_exec: int | None,
-                max_corpus: int) -> CampaignState:
+                max_corpus: int, meanwhile: Callable[[], object] | None = None
+                ) -> CampaignState:
     """The campaign's start: the stored corpus run once each. An entry the scripted mock
     does not answer (a mutant kept by a host-backend campaign) is rejected, not a parent;
-    when none is left the scenario itself is the seed."""
+    when none is left the scenario itself is the seed. `meanwhile` runs once, while the
+    first entries are being run."""
     state = CampaignState(corpus=[], max_corpus=max_corpus)
     pending = corpus
     while pending:
-        evaluated = evaluate(pool, target, pending, jobs, eval_timeout_ms, scratch, per_exec)
+        evaluated = evaluate(pool, target, pending, jobs, eval_timeout_ms, scratch, per_exec,
+                             meanwhile=meanwhile)
+        meanwhile = None
         for data, out in zip(pending, evaluated, strict=True):
             state.execs += 1
             if out.get("rejected"):

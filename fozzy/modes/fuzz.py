@@ -13,18 +13,16 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib
 import shutil
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fozzy.artifacts.summary import collapse_findings
 from fozzy.errors import ArgumentError, worst
-from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
-from fozzy.executor.interrupted import interrupted_finding, interrupted_status
 from fozzy.executor.seam import Executor, make_executor
 from fozzy.fuzzing.campaign import (
     FN_BATCH_EXECS,
@@ -39,7 +37,6 @@ from fozzy.fuzzing.campaign import (
     time_deadline,
 )
 from fozzy.fuzzing.corpus import write_input
-from fozzy.fuzzing.crashes import CrashTraces, RecordedCrash, minimize_crash, rerun_crashes
 from fozzy.fuzzing.evaluate import lost_crash, seed_state, worker_lost
 from fozzy.fuzzing.targets import (
     FuzzRequest,
@@ -48,6 +45,21 @@ from fozzy.fuzzing.targets import (
     exec_timeout_ms,
     initial_corpus,
     resolve_target,
+)
+
+if TYPE_CHECKING:
+    from fozzy.executor.finalize import Finalized
+
+#: What a campaign needs only once its search is over: imported while the first inputs run
+# (`meanwhile`), on the coordinator's otherwise idle wait, rather than before the first fork.
+FINISHING_MODULES = (
+    "fozzy.artifacts.summary",
+    "fozzy.executor.finalize",
+    "fozzy.executor.interrupted",
+    "fozzy.fuzzing.crashes",
+    "fozzy.trace.model",
+    "fozzy.trace.trust",
+    "fozzy.trace.writer",
 )
 
 GRACE_MS = 10_000  # beyond a batch's own time budget before the pool steps in
@@ -117,7 +129,8 @@ def run_campaign(
     state = CampaignState(corpus=[])
     try:
         state = seed_state(pool, target, corpus, pool.jobs, eval_timeout, scratch,
-                            exec_timeout_ms(req, target), req.max_corpus)
+                            exec_timeout_ms(req, target), req.max_corpus,
+                            meanwhile=import_finishing)
         _rounds(req, target, pool, directory, scratch, state, budget, t0, on_progress, samples)
     except KeyboardInterrupt:
         return state, time.monotonic() - t0, True
@@ -171,6 +184,11 @@ def _rounds(req: FuzzRequest, target: Target, pool: Executor, directory: Path,
             break  # no batch could make a mutant (every mutator kept failing validation)
 
 
+def import_finishing() -> None:
+    for name in FINISHING_MODULES:
+        importlib.import_module(name)
+
+
 def _sampled_measurements(parts: list[dict[str, Any]] | None) -> dict[str, Any] | None:
     from workers.fuzz.sampler import as_measurements, merge
 
@@ -205,6 +223,13 @@ def execute_fuzz(
             sampled: list[dict[str, Any]] | None = [] if req.profile_cpu else None
             state, elapsed, interrupted = run_campaign(req, target, pool, directory, scratch,
                                                        on_progress, sampled)
+            from fozzy.fuzzing.crashes import (
+                CrashTraces,
+                RecordedCrash,
+                minimize_crash,
+                rerun_crashes,
+            )
+
             crashes = list(state.crashes.values())
             until = time_deadline(req.started, req.time_ms)
             minimized = [c.input for c in crashes]
@@ -224,6 +249,10 @@ def execute_fuzz(
         reruns = [None] * len(crashes) if interrupted else rerun_crashes(pool, target, minimized,
                                                                    timeout_ms)
     wall_ns = time.perf_counter_ns() - t0
+    from fozzy.artifacts.summary import collapse_findings
+    from fozzy.executor.finalize import ArtifactOptions, Execution, finalize
+    from fozzy.executor.interrupted import interrupted_finding, interrupted_status
+
     recorded = [RecordedCrash(c, small, r)
                 for c, small, r in zip(crashes, minimized, reruns, strict=True)]
     findings = [rc.crash.finding for rc in recorded if rc.crash.finding]

@@ -332,3 +332,16 @@ def test_a_worker_freezes_shared_fields_and_leaves_the_collector_enabled() -> No
         gc.unfreeze()
         signal.signal(signal.SIGINT, previous)
     assert sent[0]["result"]["status"] == "pass"
+
+
+def test_meanwhile_runs_once_while_the_first_jobs_are_out_and_before_any_result() -> None:
+    events: list[object] = []
+    with WorkerPool(2) as pool:
+
+        def meanwhile() -> None:
+            events.append(("meanwhile", sum(w.busy for w in pool._workers)))
+
+        for index, _ in pool.run([OK, FAIL, OK, OK, OK], meanwhile=meanwhile):
+            events.append(index)
+        assert dict(pool.run([OK])) and events.count(("meanwhile", 2)) == 1
+    assert events[0] == ("meanwhile", 2) and sorted(events[1:]) == [0, 1, 2, 3, 4]
