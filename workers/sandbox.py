@@ -125,31 +125,32 @@ class Started:
 
 
 def process_context(start_method: str) -> Any:
-    """The process library for `start_method`. A fork pickles nothing, so it uses the standard
-    library's `multiprocessing`; `multiprocess` is that library plus `dill`, whose import
-    (15-25 ms) would sit on every command's start-up for nothing. Spawning pickles the worker's
-    entry and pipe, which is where `multiprocess` (the project's process library) is used."""
+    """The process library for `start_method`; None for a fork, which `workers.forked` does
+    itself (a fork pickles nothing). Spawning pickles the worker's entry and pipe: that is
+    where `multiprocess` (the project's process library) is used."""
     if start_method == "fork":
-        import multiprocessing
-
-        return multiprocessing.get_context("fork")
+        return None
     import multiprocess
 
     return multiprocess.get_context(start_method)
 
 
 def start_worker(ctx: Any, inherited: list[Any], preload: str | None) -> Started:
-    """Start one sandbox worker running `worker_entry`. Under fork, `inherited` are pipe ends of
-    other workers that the child must close. Raises OSError when the process cannot start."""
+    """Start one sandbox worker running `worker_entry`, forked when `ctx` is None, else by
+    `ctx` (a `multiprocess` context). Under fork, `inherited` are pipe ends of other workers
+    that the child must close. Raises OSError when the process cannot start."""
     mark = f"{os.getpid()}-{os.urandom(8).hex()}"
-    parent, child = ctx.Pipe(duplex=True)
-    forks = ctx.get_start_method() == "fork"
-    proc = ctx.Process(
-        target=worker_entry,
-        args=(child, [*inherited, parent] if forks else [], os.getpid(), preload, mark),
-        name="fozzy-worker",
-        daemon=True,
-    )
+    proc: Any
+    if ctx is None:
+        from workers.forked import ForkedProcess, channel_pair
+
+        parent, child = channel_pair()
+        proc = ForkedProcess(worker_entry, (child, [*inherited, parent], os.getpid(), preload,
+                                            mark))
+    else:
+        parent, child = ctx.Pipe(duplex=True)
+        proc = ctx.Process(target=worker_entry, args=(child, [], os.getpid(), preload, mark),
+                           name="fozzy-worker", daemon=True)
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _RESET_SIGNALS)
     try:
         proc.start()

@@ -1,5 +1,5 @@
-"""`fozzy fuzz` starts without Typer when its command line is one the fast parser reads, and
-goes through Typer (and its usage errors) otherwise."""
+"""`fozzy fuzz` starts without Typer (or multiprocessing) when its command line is one the fast
+parser reads, and goes through Typer (and its usage errors) otherwise."""
 
 from __future__ import annotations
 
@@ -8,18 +8,19 @@ import sys
 from pathlib import Path
 
 
-def test_a_fuzz_command_line_starts_without_typer(tmp_path: Path) -> None:
+def test_a_fuzz_command_line_starts_without_typer_or_multiprocessing(tmp_path: Path) -> None:
     (tmp_path / "t.py").write_text("def check(data):\n    if data[:1] == b'Z':\n"
                                    "        raise ValueError('z')\n")
     code = ("import atexit, sys\n"
-            "atexit.register(lambda: sys.stderr.write(f\"typer={'typer' in sys.modules}\\n\"))\n"
+            "atexit.register(lambda: sys.stderr.write(f\"typer={'typer' in sys.modules}\"\n"
+            "    f\" multiprocessing={'multiprocessing' in sys.modules}\\n\"))\n"
             "sys.argv = ['fozzy', *sys.argv[1:]]\n"
             "from fozzy.cli.entry import main\nmain()\n")
     fast = subprocess.run([sys.executable, "-c", code, "--json", "fuzz", "fn:t.py:check",
                            "--crash-only", "--time", "20s", "--seed", "1", "-j", "1"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert fast.returncode == 1 and '"status": "fail"' in fast.stdout
-    assert "typer=False" in fast.stderr
+    assert "typer=False multiprocessing=False" in fast.stderr  # its worker was forked bare
     bad = subprocess.run([sys.executable, "-c", code, "fuzz", "fn:t.py:check", "--runs", "x"],
                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "typer=True" in bad.stderr
