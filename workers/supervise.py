@@ -99,7 +99,7 @@ class Supervisor:
         self.restarts = 0
         self._ctx = process_context(start_method)
         self._forks = start_method == "fork"
-        self._op = "run"  # what spawned workers preload
+        self._op = "run"  # what forks preload and spawned workers load before saying ready
         self._workers: list[WorkerSlot] = []
         self._closed = False
         self._poller = select.poll()
@@ -141,6 +141,19 @@ class Supervisor:
             self._by_fd[fd] = (worker, is_pipe)
         return worker
 
+    def _grow(self, wanted: int) -> None:
+        """Start workers up to `wanted`, each forked with the op's modules preloaded, except a
+        pool's first worker for an op that runs no steps (`fuzz`, `fuzz_eval`: a few ms of
+        imports): it loads them itself while the coordinator gets on with its own work, where
+        preloading first only put the import on the coordinator's path ahead of the fork.
+        Step ops always preload: the step registry (~20 ms) is built once for every worker,
+        and kept off the first item's deadline."""
+        if not self._workers and wanted and self._op not in serve.STEP_OPS:
+            self._spawn()
+        while len(self._workers) < wanted:
+            serve.preload(self._op)
+            self._spawn()
+
     def _forget(self, worker: WorkerSlot) -> None:
         for fd in (worker.fd, worker.sentinel):
             if self._by_fd.get(fd, (None,))[0] is worker:
@@ -166,6 +179,7 @@ class Supervisor:
                 f"worker restart budget exhausted ({self.restart_budget} restarts): workers keep"
                 " dying or hanging; see the crash/timeout findings of the scenarios involved"
             )
+        serve.preload(self._op)
         self._spawn()
 
     # -- running -------------------------------------------------------------------------
@@ -203,11 +217,7 @@ class Supervisor:
         self._op = op
         queue: deque[int] = deque(range(len(items)))
         pending = len(items)
-        wanted = min(self.jobs, pending)
-        if len(self._workers) < wanted:
-            serve.preload(op)
-        while len(self._workers) < wanted:
-            self._spawn()
+        self._grow(min(self.jobs, pending))
         try:
             while pending:
                 self._dispatch(queue, items, batch_size, op, deadline_ms, depth,

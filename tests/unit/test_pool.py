@@ -209,6 +209,28 @@ def test_preload_leaves_the_op_handler_and_every_step_family_loaded_before_the_f
     assert done.returncode == 0, done.stderr
 
 
+def test_a_lone_fuzz_worker_forks_before_the_preload_and_a_second_or_a_step_op_after() -> None:
+    """A fuzz op's first worker loads its handler itself (the coordinator goes on meanwhile);
+    a second worker, and any worker of a step op, is forked with the preload done."""
+    code = (
+        "import sys\n"
+        "from workers.supervise import Supervisor\n"
+        "with Supervisor(1) as pool:\n"
+        "    dict(pool.run([{}], op='fuzz_eval'))\n"
+        "    print('lone', 'workers.fuzz.campaign' in sys.modules)\n"
+        "with Supervisor(2) as pool:\n"
+        "    dict(pool.run([{}, {}], op='fuzz_eval'))\n"
+        "    print('two', 'workers.fuzz.campaign' in sys.modules)\n"
+        "with Supervisor(1) as pool:\n"
+        "    dict(pool.run([{}], op='run'))\n"
+        "    print('steps', 'workers.engine.loop' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["lone", "False", "two", "True", "steps", "True"]
+
+
 def test_an_unknown_op_is_reported_per_item_not_raised_by_the_preload() -> None:
     with WorkerPool(1) as pool:
         results = dict(pool.run([OK], op="no-such-op"))

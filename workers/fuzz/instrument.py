@@ -14,7 +14,6 @@ never written to `__pycache__`, and a cached `.pyc` is never used for a target f
 from __future__ import annotations
 
 import ast
-import importlib.abc
 import importlib.machinery
 import os
 import sys
@@ -187,8 +186,10 @@ class InstrumentingLoader(importlib.machinery.SourceFileLoader):
         super().exec_module(module)
 
 
-class TargetFinder(importlib.abc.MetaPathFinder):
-    """Routes imports of the target's files (and only those) through InstrumentingLoader."""
+class TargetFinder:
+    """Routes imports of the target's files (and only those) through InstrumentingLoader. A
+    meta path finder by protocol: the `importlib.abc` base would import `importlib.resources`
+    (~1.5 ms of every fuzz worker's start) for a class that adds nothing used here."""
 
     def __init__(self, files: frozenset[str], root: str, seen: Instrumented) -> None:
         self.files = files
