@@ -1,10 +1,10 @@
-"""The shapes of the JSON documents fozzy prints, and their `schemaVersion` ids, in one place.
+"""The shapes of the JSON documents fozzy prints, in one place (the `schemaVersion` ids the CLI
+modules stamp are in `fozzy.schema_ids`, which commands import without these classes).
 
-The CLI modules that stamp a `schemaVersion` take the id from here, the Python SDK's methods
-return these types, and `python -m fozzy.documents_ts` renders them as TypeScript for
-`sdk-ts/src/documents.ts` (a test fails when that file drifts), so neither SDK can silently
-disagree with the CLI. TypedDicts rather than classes: the documents stay the plain dicts
-`json.loads` returns. Keys not every document carries are `NotRequired`. No
+The Python SDK's methods return these types, and `python -m fozzy.documents_ts` renders them
+as TypeScript for `sdk-ts/src/documents.ts` (a test fails when that file drifts), so neither
+SDK can silently disagree with the CLI. TypedDicts rather than classes: the documents stay
+the plain dicts `json.loads` returns. Keys not every document carries are `NotRequired`. No
 `from __future__ import annotations` here: on Python 3.11 it hides `NotRequired` from a
 TypedDict's `__required_keys__`, which the generator reads.
 """
@@ -29,26 +29,6 @@ from fozzy.documents_analysis import (
     ProfileTop,
     WorkflowStep,
 )
-
-SCHEMA_DOC = "fozzy.schema_doc.v4"
-CI_REPORT = "fozzy.ci_report.v1"
-FLAKY_REPORT = "fozzy.flaky_report.v1"
-BUNDLE_REPORT = "fozzy.bundle_report.v1"
-RUN_ALIAS_INDEX = "fozzy.run_alias_index.v1"
-RUN_MANIFEST = "fozzy.run_manifest.v1"
-#: Written by workers/engine/memory.py, which cannot import fozzy; a test keeps them equal.
-MEMORY_REPORT = "fozzy.memory_report.v1"
-
-#: Every schemaVersion id fozzy writes, by the document it names.
-SCHEMA_VERSIONS: dict[str, str] = {
-    "SchemaDoc": SCHEMA_DOC,
-    "CiReport": CI_REPORT,
-    "FlakyReport": FLAKY_REPORT,
-    "BundleReport": BUNDLE_REPORT,
-    "RunAliasIndex": RUN_ALIAS_INDEX,
-    "RunManifest": RUN_MANIFEST,
-    "MemoryReport": MEMORY_REPORT,
-}
 
 Document = dict[str, Any]
 Status = Literal["pass", "fail", "error", "timeout", "crash"]

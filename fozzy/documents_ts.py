@@ -13,7 +13,7 @@ import typing
 from pathlib import Path
 from typing import Any, Literal, NotRequired, Required
 
-from fozzy import documents
+from fozzy import documents, schema_ids
 
 TARGET = Path(__file__).resolve().parent.parent / "sdk-ts" / "src" / "documents.ts"
 
@@ -81,7 +81,7 @@ def _interface(td: Any) -> str:
 def render() -> str:
     parts = [HEADER]
     consts = ",\n".join(
-        f"  {name}: {_literal(sv)}" for name, sv in documents.SCHEMA_VERSIONS.items()
+        f"  {name}: {_literal(sv)}" for name, sv in schema_ids.SCHEMA_VERSIONS.items()
     )
     parts.append(f"/** Every schemaVersion id fozzy writes. */\nexport const SCHEMA_VERSIONS = "
                  f"{{\n{consts},\n}} as const;\n")

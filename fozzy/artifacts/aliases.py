@@ -20,8 +20,8 @@ import orjson
 
 from fozzy.artifacts.rundir import MANIFEST, REPORT, RUNS, normalize, write_json
 from fozzy.artifacts.summary import parse_rfc3339
-from fozzy.documents import RUN_ALIAS_INDEX
 from fozzy.errors import IoError
+from fozzy.schema_ids import RUN_ALIAS_INDEX
 
 INDEX = "run-alias-index.json"
 SCHEMA = RUN_ALIAS_INDEX

@@ -27,7 +27,7 @@ from fozzy.artifacts.atomic import atomic_write_bytes, atomic_write_via
 from fozzy.artifacts.listing import ArtifactError
 from fozzy.artifacts.rundir import normalize
 from fozzy.artifacts.selectors import Selection
-from fozzy.documents import BUNDLE_REPORT
+from fozzy.schema_ids import BUNDLE_REPORT
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _UNDERSCORES = re.compile(r"_+")

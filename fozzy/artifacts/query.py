@@ -13,8 +13,8 @@ from collections import Counter
 from typing import Any
 
 from fozzy.artifacts.selectors import Selection
-from fozzy.documents import FLAKY_REPORT
 from fozzy.errors import FozzyError
+from fozzy.schema_ids import FLAKY_REPORT
 
 FLAKY_SCHEMA = FLAKY_REPORT
 _SHORTCUTS = ("runId", "seed", "tracePath", "reportPath", "artifactsDir")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fozzy.documents import RUN_MANIFEST
+from fozzy.schema_ids import RUN_MANIFEST
 from workers.engine.findings import CHECKER, KIND_ORDER
 
 MANIFEST_SCHEMA = RUN_MANIFEST

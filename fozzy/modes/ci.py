@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fozzy.documents import CI_REPORT
 from fozzy.errors import ArgumentError, FozzyError, TraceError
 from fozzy.executor.seam import Executor, make_executor
+from fozzy.schema_ids import CI_REPORT
 
 SCHEMA = CI_REPORT
 CHECKER = "checker"

@@ -190,9 +190,11 @@ def import_finishing() -> None:
 
 
 def _sampled_measurements(parts: list[dict[str, Any]] | None) -> dict[str, Any] | None:
+    if not parts:
+        return None
     from workers.fuzz.sampler import as_measurements, merge
 
-    merged = merge(parts) if parts else None
+    merged = merge(parts)
     return None if merged is None else as_measurements(merged)
 
 

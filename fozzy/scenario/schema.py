@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fozzy.documents import SCHEMA_DOC
+from fozzy.schema_ids import SCHEMA_DOC
 from workers.cluster.spec import DSTEPS, INVARIANTS, Kind
 from workers.steps.registry import NOTE, STEP_ORDER, Field, StepDef, T, registry
 
