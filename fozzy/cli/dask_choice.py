@@ -19,10 +19,10 @@ ENV = "FOZZY_DASK"
 
 
 def resolve_dask(flag: str | None, config: Config) -> str | None:
-    from fozzy.executor.dask_address import parse_address
-
     value = flag if flag is not None else os.environ.get(ENV) or config.dask
     if value is None:
         return None
+    from fozzy.executor.dask_address import parse_address
+
     parse_address(value)
     return value

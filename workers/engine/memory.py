@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-import blake3
 import orjson
 
 from workers.engine.findings import CHECKER, finding
@@ -131,11 +130,15 @@ _CALLSITES: BoundedMemo[str, str] = BoundedMemo(4096)
 def callsite_hash(text: str) -> str:
     """Memoized per worker: a scenario's callsites are a handful of fixed strings, hashed
     again on every run of it."""
+    import blake3  # here: every command normalizes memory options through this module
+
     return _CALLSITES.get(text, lambda: blake3.blake3(text.encode()).hexdigest())
 
 
 def fragmentation_pct(seed: int, alloc_ops: int, requested: int) -> int:
     """0..30 percent overhead, from the first byte of BLAKE3(seed ‖ attempt ‖ requested)."""
+    import blake3
+
     data = b"".join(v.to_bytes(8, "little") for v in (seed, alloc_ops, requested))
     return blake3.blake3(data).digest()[0] % 31
 
