@@ -14,6 +14,7 @@ from __future__ import annotations
 # The C module: socket.py would add selectors and its enum tables (~2 ms) for one socketpair.
 import _socket
 import contextlib
+import gc
 import os
 import select
 import sys
@@ -95,13 +96,21 @@ class ForkedProcess:
 
     def start(self) -> None:
         _flush_std_streams()  # or the child would write the parent's buffered output again
-        pid = os.fork()
+        # The child's collections skip what it inherited, so they neither copy the parent's
+        # pages nor spend its start-up walking them; the parent's collector is left as it was.
+        gc.freeze()
+        try:
+            pid = os.fork()
+        except OSError:
+            gc.unfreeze()
+            raise
         if pid == 0:
             code = 1
             try:
                 code = _bootstrap(self._target, self._args)
             finally:
                 os._exit(code)
+        gc.unfreeze()
         self.pid = pid
         self.sentinel = os.pidfd_open(pid)
         weakref.finalize(self, os.close, self.sentinel)

@@ -24,6 +24,9 @@ def _quiet_exit(signum: int, frame: FrameType | None) -> None:
 
 
 def main() -> None:
+    from fozzy import startup
+
+    startup.pause()
     for signum in _EARLY:
         if signal.getsignal(signum) is not signal.SIG_IGN:
             signal.signal(signum, _quiet_exit)
@@ -36,6 +39,7 @@ def main() -> None:
             sys.exit(code)
         from fozzy.cli.app import main as app_main
 
+        startup.resume()
         app_main(sys.argv[1:])
     finally:
         _skip_final_collections()

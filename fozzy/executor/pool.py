@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fozzy import diag
+from fozzy import diag, startup
 from fozzy.errors import FozzyError
 from workers.proctree import kill_tree
-from workers.sandbox import item_label, item_timeout_ms, synthetic_result
+from workers.sandbox import WorkerSlot, item_label, item_timeout_ms, synthetic_result
 from workers.supervise import DEFAULT_GRACE_MS, PREFETCH_MAX_BYTES, DeadlineFn, Supervisor
 
 __all__ = [
@@ -42,3 +42,8 @@ class WorkerPool(Supervisor):
 
     def debug(self, message: Callable[[], str]) -> None:
         diag.debug(message)
+
+    def _spawn(self) -> WorkerSlot:
+        worker = super()._spawn()
+        startup.resume()  # the command's start-up ends with its first fork
+        return worker

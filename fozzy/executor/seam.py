@@ -57,8 +57,10 @@ def make_executor(
     `local:N`) a client of that cluster, whose worker threads then set how many items run at
     once (`jobs` is ignored)."""
     if dask:
+        from fozzy import startup
         from fozzy.executor.dask import DaskExecutor
 
+        startup.resume()  # a cluster's client forks nothing: start-up ends here
         return DaskExecutor(dask, grace_ms=grace_ms, restart_budget=restart_budget,
                             mem_limit_mb=mem_limit_mb)
     from fozzy.executor.pool import WorkerPool

@@ -11,17 +11,19 @@ from pathlib import Path
 def test_a_fuzz_command_line_starts_without_typer_or_multiprocessing(tmp_path: Path) -> None:
     (tmp_path / "t.py").write_text("def check(data):\n    if data[:1] == b'Z':\n"
                                    "        raise ValueError('z')\n")
-    code = ("import atexit, sys\n"
+    code = ("import atexit, gc, sys\n"
             "atexit.register(lambda: sys.stderr.write(f\"typer={'typer' in sys.modules}\"\n"
-            "    f\" multiprocessing={'multiprocessing' in sys.modules}\\n\"))\n"
+            "    f\" multiprocessing={'multiprocessing' in sys.modules}\"\n"
+            "    f\" gc={gc.isenabled()}\\n\"))\n"
             "sys.argv = ['fozzy', *sys.argv[1:]]\n"
             "from fozzy.cli.entry import main\nmain()\n")
     fast = subprocess.run([sys.executable, "-c", code, "--json", "fuzz", "fn:t.py:check",
                            "--crash-only", "--time", "20s", "--seed", "1", "-j", "1"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert fast.returncode == 1 and '"status": "fail"' in fast.stdout
-    assert "typer=False multiprocessing=False" in fast.stderr  # its worker was forked bare
+    # Its worker was forked bare, and collection, paused during start-up, is back on.
+    assert "typer=False multiprocessing=False gc=True" in fast.stderr
     bad = subprocess.run([sys.executable, "-c", code, "fuzz", "fn:t.py:check", "--runs", "x"],
                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
-    assert bad.returncode == 2 and "typer=True" in bad.stderr
+    assert bad.returncode == 2 and "typer=True" in bad.stderr and "gc=True" in bad.stderr
     assert "'x' is not a valid int" in bad.stderr

@@ -4,6 +4,7 @@ multiprocessing does (status, or minus the signal), from a real fork."""
 
 from __future__ import annotations
 
+import gc
 import multiprocessing.connection
 import os
 import select
@@ -124,4 +125,19 @@ def test_the_child_reads_dev_null_as_stdin() -> None:
     os.close(w)
     proc.join()
     assert os.read(r, 100) == b"''" and proc.exitcode == 0
+    os.close(r)
+
+
+def _report_frozen(fd: int) -> None:
+    os.write(fd, str(gc.get_freeze_count()).encode())
+
+
+def test_the_child_starts_with_what_it_inherited_frozen_and_the_parent_does_not() -> None:
+    gc.unfreeze()
+    r, w = os.pipe()
+    proc = ForkedProcess(_report_frozen, (w,))
+    proc.start()
+    os.close(w)
+    proc.join()
+    assert int(os.read(r, 100)) > 1000 and gc.get_freeze_count() == 0
     os.close(r)
