@@ -12,7 +12,7 @@ import contextlib
 import fcntl
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -148,8 +148,23 @@ def record_run(base_dir: str | os.PathLike[str], entry: Entry) -> None:
         entries = _load(base / INDEX)
         if entries is None:
             entries = scan_runs(base)
-        kept = [
-            e for e in entries
-            if e["runId"] != entry["runId"] and Path(e["artifactsDir"]).is_dir()
-        ]
+        present = _present(base)
+        kept = [e for e in entries if e["runId"] != entry["runId"] and present(e["artifactsDir"])]
         _write(base, sort_entries([*kept, entry]))
+
+
+def _present(base: Path) -> Callable[[str], bool]:
+    """Whether a run directory still exists: `<base>/runs` is listed once, and only entries
+    elsewhere are looked up one by one (a lookup per entry made every run's bookkeeping grow
+    with the project's history, ~15 us a run)."""
+    runs = str(base / RUNS)
+    try:
+        with os.scandir(runs) as listing:
+            listed = {d.path for d in listing if d.is_dir()}
+    except OSError:
+        listed = set()
+
+    def present(path: str) -> bool:
+        return path in listed or (os.path.dirname(path) != runs and os.path.isdir(path))
+
+    return present

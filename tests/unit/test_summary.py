@@ -197,6 +197,26 @@ def test_index_replaces_same_run_and_drops_vanished_dirs(tmp_path: Path) -> None
     assert [(e["runId"], e["status"]) for e in aliases.read_index(tmp_path)] == [("a", "fail")]
 
 
+def test_index_keeps_only_runs_whose_directory_exists_in_runs_or_elsewhere(tmp_path: Path
+                                                                          ) -> None:
+    aliases.record_run(tmp_path, entry(tmp_path, "kept", "2026-01-01T00:00:01Z"))
+    file_now = entry(tmp_path, "file", "2026-01-01T00:00:02Z")
+    aliases.record_run(tmp_path, file_now)
+    os.rmdir(file_now["artifactsDir"])
+    Path(file_now["artifactsDir"]).write_text("not a run directory")
+    outside = tmp_path / "elsewhere" / "out"
+    outside.mkdir(parents=True)
+    aliases.record_run(tmp_path, {**entry(tmp_path, "out", "2026-01-01T00:00:03Z"),
+                                  "artifactsDir": str(outside)})
+    lost = tmp_path / "elsewhere" / "lost"
+    lost.mkdir()
+    aliases.record_run(tmp_path, {**entry(tmp_path, "lost", "2026-01-01T00:00:04Z"),
+                                  "artifactsDir": str(lost)})
+    lost.rmdir()
+    aliases.record_run(tmp_path, entry(tmp_path, "last", "2026-01-01T00:00:05Z"))
+    assert [e["runId"] for e in aliases.read_index(tmp_path)] == ["last", "out", "kept"]
+
+
 def _write_report(base: Path, run_id: str, finished: str, status: str) -> None:
     d = base / "runs" / run_id
     d.mkdir(parents=True)
