@@ -44,6 +44,5 @@ class WorkerPool(Supervisor):
         diag.debug(message)
 
     def _spawn(self) -> WorkerSlot:
-        worker = super()._spawn()
-        startup.resume()  # the command's start-up ends with its first fork
-        return worker
+        startup.resume()  # start-up ends with the first fork, and a worker must collect
+        return super()._spawn()

@@ -27,3 +27,15 @@ def test_a_fuzz_command_line_starts_without_typer_or_multiprocessing(tmp_path: P
                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "typer=True" in bad.stderr and "gc=True" in bad.stderr
     assert "'x' is not a valid int" in bad.stderr
+
+
+def test_a_fuzz_worker_runs_its_target_with_the_collector_on(tmp_path: Path) -> None:
+    """Collection is paused during the coordinator's start-up; the worker forked from it must
+    not inherit the pause (a long campaign's cyclic garbage would never be freed)."""
+    (tmp_path / "t.py").write_text("import gc\n\ndef check(data):\n"
+                                   "    raise ValueError(f'collector on: {gc.isenabled()}')\n")
+    run = subprocess.run([sys.executable, "-m", "fozzy", "--json", "fuzz", "fn:t.py:check",
+                          "--runs", "1", "--seed", "1", "-j", "1"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1, run.stderr
+    assert "collector on: True" in run.stdout and "collector on: False" not in run.stdout
