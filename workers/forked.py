@@ -14,6 +14,7 @@ from __future__ import annotations
 # The C module: socket.py would add selectors and its enum tables (~2 ms) for one socketpair.
 import _socket
 import contextlib
+import functools
 import gc
 import os
 import select
@@ -91,11 +92,14 @@ class ForkedProcess:
         self._target = target
         self._args = args
         self.pid = 0
-        self.sentinel = -1  # a pidfd: readable once the child has exited
+        self.sentinel = -1  # readable once the child has exited
         self.exitcode: int | None = None
 
     def start(self) -> None:
         _flush_std_streams()  # or the child would write the parent's buffered output again
+        # Without pidfds, the sentinel is a pipe only the child holds open (as multiprocessing
+        # does it): its read end turns readable when the child is gone.
+        read_end, write_end = (-1, -1) if pidfds_work() else os.pipe()
         # The child's collections skip what it inherited, so they neither copy the parent's
         # pages nor spend its start-up walking them; the parent's collector is left as it was.
         gc.freeze()
@@ -103,16 +107,25 @@ class ForkedProcess:
             pid = os.fork()
         except OSError:
             gc.unfreeze()
+            for fd in (read_end, write_end):
+                if fd >= 0:
+                    os.close(fd)
             raise
         if pid == 0:
             code = 1
             try:
+                if read_end >= 0:
+                    os.close(read_end)
                 code = _bootstrap(self._target, self._args)
             finally:
                 os._exit(code)
         gc.unfreeze()
         self.pid = pid
-        self.sentinel = os.pidfd_open(pid)
+        if write_end >= 0:
+            os.close(write_end)
+            self.sentinel = read_end
+        else:
+            self.sentinel = os.pidfd_open(pid)
         weakref.finalize(self, os.close, self.sentinel)
 
     def is_alive(self) -> bool:
@@ -140,6 +153,16 @@ class ForkedProcess:
             return
         if pid:
             self.exitcode = os.waitstatus_to_exitcode(status)
+
+
+@functools.cache
+def pidfds_work() -> bool:
+    """Whether this kernel (Linux 5.3+) and its seccomp policy let us open pidfds."""
+    try:
+        os.close(os.pidfd_open(os.getpid()))
+    except (OSError, AttributeError):
+        return False
+    return True
 
 
 def _bootstrap(target: Callable[..., object], args: tuple[Any, ...]) -> int:

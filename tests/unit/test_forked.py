@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from workers import forked
 from workers.forked import Channel, ForkedProcess, channel_pair
 from workers.sandbox import WorkerSlot
 
@@ -106,7 +107,12 @@ def test_exit_status_is_the_targets(target: object, args: tuple[object, ...], co
         assert "ValueError: boom" in capfd.readouterr().err
 
 
-def test_a_killed_child_reports_minus_the_signal_and_its_sentinel_fires() -> None:
+@pytest.mark.parametrize("pidfd", [True, False], ids=["pidfd", "pipe"])
+def test_a_killed_child_reports_minus_the_signal_and_its_sentinel_fires(
+        pidfd: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    if pidfd and not forked.pidfds_work():
+        pytest.skip("this kernel gives no pidfds")
+    monkeypatch.setattr(forked, "pidfds_work", lambda: pidfd)
     proc = ForkedProcess(_sleep, ())
     proc.start()
     proc.join(0.05)
