@@ -150,8 +150,9 @@ class Supervisor:
         and kept off the first item's deadline."""
         if not self._workers and wanted and self._op not in serve.STEP_OPS:
             self._spawn()
-        while len(self._workers) < wanted:
+        if len(self._workers) < wanted:
             serve.preload(self._op)
+        while len(self._workers) < wanted:
             self._spawn()
 
     def _forget(self, worker: WorkerSlot) -> None:

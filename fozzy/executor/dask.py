@@ -194,10 +194,10 @@ class DaskExecutor:
         tasks = {submit(list(range(s, min(s + size, len(items))))): list(
             range(s, min(s + size, len(items)))) for s in range(0, len(items), size)}
         done = self._dd.as_completed(list(tasks))
-        if meanwhile is not None:
-            meanwhile()
         lost: dict[int, int] = {}  # KilledWorker rounds of each item run on its own
         try:
+            if meanwhile is not None:
+                meanwhile()
             for future in done:
                 indices = tasks.pop(future)
                 try:

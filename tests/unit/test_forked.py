@@ -17,7 +17,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workers import forked
 from workers.forked import Channel, ForkedProcess, channel_pair
 from workers.sandbox import WorkerSlot
 
@@ -107,12 +106,8 @@ def test_exit_status_is_the_targets(target: object, args: tuple[object, ...], co
         assert "ValueError: boom" in capfd.readouterr().err
 
 
-@pytest.mark.parametrize("pidfd", [True, False], ids=["pidfd", "pipe"])
 def test_a_killed_child_reports_minus_the_signal_and_its_sentinel_fires(
-        pidfd: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    if pidfd and not forked.pidfds_work():
-        pytest.skip("this kernel gives no pidfds")
-    monkeypatch.setattr(forked, "pidfds_work", lambda: pidfd)
+        worker_sentinel: str) -> None:
     proc = ForkedProcess(_sleep, ())
     proc.start()
     proc.join(0.05)

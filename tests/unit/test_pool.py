@@ -13,7 +13,6 @@ import psutil
 import pytest
 
 from fozzy.executor.pool import PoolError, WorkerPool, kill_tree
-from workers import forked
 from workers.engine.loop import run_scenario
 from workers.steps.parse import parse_steps
 
@@ -85,13 +84,8 @@ def test_deadlines_run_per_item_from_when_the_worker_starts_it() -> None:
     assert {r["status"] for r in results.values()} == {"pass"}
 
 
-@pytest.mark.parametrize("pidfd", [True, False], ids=["pidfd", "pipe"])
-def test_a_worker_killed_mid_item_yields_crash_and_is_replaced(
-        pidfd: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_worker_killed_mid_item_yields_crash_and_is_replaced(worker_sentinel: str) -> None:
     """With either sentinel: a pidfd, or the pipe used where pidfds are unavailable."""
-    if pidfd and not forked.pidfds_work():
-        pytest.skip("this kernel gives no pidfds")
-    monkeypatch.setattr(forked, "pidfds_work", lambda: pidfd)
     with WorkerPool(1) as pool:
         stream = pool.run([OK, HANG, OK], batch_size=3)
         index, first = next(stream)
