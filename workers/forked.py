@@ -102,11 +102,17 @@ class ForkedProcess:
         read_end, write_end = (-1, -1) if pidfds_work() else os.pipe()
         # The child's collections skip what it inherited, so they neither copy the parent's
         # pages nor spend its start-up walking them; the parent's collector is left as it was.
-        gc.freeze()
+        # Only when nothing is frozen yet: unfreezing afterwards would also thaw what the
+        # parent froze itself (`fozzy.startup` freezes the start-up heap before the first
+        # fork, and a child then inherits that frozen heap).
+        thaw = gc.get_freeze_count() == 0
+        if thaw:
+            gc.freeze()
         try:
             pid = os.fork()
         except OSError:
-            gc.unfreeze()
+            if thaw:
+                gc.unfreeze()
             for fd in (read_end, write_end):
                 if fd >= 0:
                     os.close(fd)
@@ -119,7 +125,8 @@ class ForkedProcess:
                 code = _bootstrap(self._target, self._args)
             finally:
                 os._exit(code)
-        gc.unfreeze()
+        if thaw:
+            gc.unfreeze()
         self.pid = pid
         if write_end >= 0:
             os.close(write_end)

@@ -36,3 +36,17 @@ def test_resume_without_a_pause_keeps_a_collector_someone_else_turned_off() -> N
     startup.pause()  # already off: not ours to turn back on
     startup.resume()
     assert not gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_a_fork_after_resume_leaves_the_start_up_heap_frozen() -> None:
+    from workers.forked import ForkedProcess
+
+    gc.enable()
+    gc.unfreeze()
+    startup.pause()
+    startup.resume()
+    frozen = gc.get_freeze_count()
+    proc = ForkedProcess(lambda: None, ())
+    proc.start()
+    proc.join()
+    assert proc.exitcode == 0 and gc.get_freeze_count() == frozen > 0
