@@ -19,12 +19,16 @@ import gc
 import os
 import select
 import sys
+import time
 import weakref
 from collections.abc import Callable
 from typing import Any
 
 #: Frames up to this size go out as one write with their header.
 _ONE_WRITE_BYTES = 16 * 1024
+#: How long `is_alive` waits for a child whose pipe sentinel fired to become reapable: the
+#: kernel closes a dying process's files before it turns it into a zombie.
+_EXIT_SETTLE_SECONDS = 0.1
 
 
 class Channel:
@@ -137,6 +141,8 @@ class ForkedProcess:
 
     def is_alive(self) -> bool:
         self._reap(os.WNOHANG)
+        if self.exitcode is None and self._fired(0):
+            self._settle(time.monotonic() + _EXIT_SETTLE_SECONDS)
         return self.exitcode is None
 
     def join(self, timeout: float | None = None) -> None:
@@ -145,10 +151,25 @@ class ForkedProcess:
         if timeout is None:
             self._reap(0)
             return
+        deadline = time.monotonic() + timeout
+        if self._fired(timeout):
+            self._settle(max(deadline, time.monotonic() + _EXIT_SETTLE_SECONDS))
+        else:
+            self._reap(os.WNOHANG)
+
+    def _fired(self, timeout: float) -> bool:
         poller = select.poll()
         poller.register(self.sentinel, select.POLLIN)
-        poller.poll(max(0, int(timeout * 1000)))
+        return bool(poller.poll(max(0, int(timeout * 1000))))
+
+    def _settle(self, deadline: float) -> None:
+        """Reap a child whose sentinel fired. A pidfd fires once the child is reapable; a pipe
+        fires a moment earlier (or long before, if the child closed its end and lives on), so
+        a blocking wait could hang: poll until the deadline instead."""
         self._reap(os.WNOHANG)
+        while self.exitcode is None and time.monotonic() < deadline:
+            time.sleep(0.0005)
+            self._reap(os.WNOHANG)
 
     def _reap(self, flags: int) -> None:
         if self.exitcode is not None:

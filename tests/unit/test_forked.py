@@ -33,6 +33,11 @@ def _sleep() -> None:
     time.sleep(60)
 
 
+def _close_files_then_exit() -> None:
+    os.closerange(3, 65536)
+    time.sleep(0.3)
+
+
 def _read_stdin(fd: int) -> None:
     os.write(fd, repr(sys.stdin.read()).encode())
 
@@ -117,6 +122,16 @@ def test_a_killed_child_reports_minus_the_signal_and_its_sentinel_fires(
     assert select.select([proc.sentinel], [], [], 30)[0] == [proc.sentinel]
     proc.join(30)
     assert proc.exitcode == -signal.SIGKILL and not proc.is_alive()
+
+
+def test_a_fired_sentinel_means_the_child_is_reaped_once_it_is_gone(worker_sentinel: str) -> None:
+    # A pipe sentinel fires when the child's end closes: a moment before a dying child can be
+    # reaped (one CI run saw `join` return with no exit code and leave a zombie), and long
+    # before it exits if the child closes its files itself, as this one does.
+    proc = ForkedProcess(_close_files_then_exit, ())
+    proc.start()
+    proc.join(30)
+    assert proc.exitcode == 0 and not proc.is_alive()
 
 
 def test_the_child_reads_dev_null_as_stdin() -> None:
