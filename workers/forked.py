@@ -104,24 +104,20 @@ class ForkedProcess:
         # Without pidfds, the sentinel is a pipe only the child holds open (as multiprocessing
         # does it): its read end turns readable when the child is gone.
         read_end, write_end = (-1, -1) if pidfds_work() else os.pipe()
-        # The child's collections skip what it inherited, so they neither copy the parent's
-        # pages nor spend its start-up walking them; the parent's collector is left as it was.
-        # Only when nothing is frozen yet: unfreezing afterwards would also thaw what the
-        # parent froze itself (`fozzy.startup` freezes the start-up heap before the first
-        # fork, and a child then inherits that frozen heap).
-        thaw = gc.get_freeze_count() == 0
-        if thaw:
-            gc.freeze()
         try:
             pid = os.fork()
         except OSError:
-            if thaw:
-                gc.unfreeze()
             for fd in (read_end, write_end):
                 if fd >= 0:
                     os.close(fd)
             raise
         if pid == 0:
+            # The child's collections skip what it inherited, so they neither copy the
+            # parent's pages nor spend its start-up walking them. Freezing splices the
+            # collector's lists (O(1)) here, where the parent's own collector is untouched;
+            # asking the parent whether anything is frozen yet walks them (~0.7 ms of a fuzz
+            # start).
+            gc.freeze()
             code = 1
             try:
                 if read_end >= 0:
@@ -129,8 +125,6 @@ class ForkedProcess:
                 code = _bootstrap(self._target, self._args)
             finally:
                 os._exit(code)
-        if thaw:
-            gc.unfreeze()
         self.pid = pid
         if write_end >= 0:
             os.close(write_end)
