@@ -9,13 +9,12 @@ each job that reads files (`as_dict` / `configure(**item["limits"])`).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from typing import NamedTuple
 
 MIB = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class InputLimits:
+class InputLimits(NamedTuple):
     #: Largest scenario file read (`*.fozzy.json`, suites included).
     scenario_bytes: int = 16 * MIB
     #: Largest trace file read (`*.fozzy`, including its memory member).
@@ -46,7 +45,7 @@ class InputLimits:
     map_files: int = 100_000
 
 
-LIMIT_KEYS = tuple(f.name for f in fields(InputLimits))
+LIMIT_KEYS = InputLimits._fields
 #: Upper bound for every configured limit: keeps arithmetic on them in 64-bit range.
 LIMIT_MAX = (1 << 62) - 1
 
@@ -60,11 +59,11 @@ def limits() -> InputLimits:
 def configure(**values: int) -> None:
     """Replace the limits of this process (the coordinator from config; a worker per job)."""
     global _current
-    _current = replace(InputLimits(), **values)
+    _current = InputLimits()._replace(**values)
 
 
 def as_dict() -> dict[str, int]:
-    return asdict(_current)
+    return _current._asdict()
 
 
 class LimitExceeded(ValueError):

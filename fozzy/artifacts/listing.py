@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import blake3
 
@@ -84,8 +83,7 @@ def file_records(paths: Iterable[Path]) -> list[dict[str, Any]]:
     return [file_record(p) for p in paths]
 
 
-@dataclass(frozen=True)
-class ArtifactFile:
+class ArtifactFile(NamedTuple):
     """One verified file of a run (or a lone trace)."""
 
     name: str

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 #: What each backend family is when neither a flag nor the config chooses one.
 DEFAULT_BACKENDS = {"proc": "scripted", "fs": "virtual", "http": "scripted"}
@@ -31,14 +30,13 @@ _MEMORY_VALUES = (
 )
 
 
-@dataclass(frozen=True)
-class Invocation:
+class Invocation(NamedTuple):
     """The global flags of this invocation that a reproduce command must repeat."""
 
     cwd: str | None = None  # absolute working directory, when `--cwd` moved there
     config: str | None = None  # the `--config` path as given, when not the default
     #: Each family's backend when no backend flag is given (the config's, else the default).
-    config_backends: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_BACKENDS))
+    config_backends: Mapping[str, str] = DEFAULT_BACKENDS
 
     def global_args(self, backends: Mapping[str, str] | None) -> list[str]:
         """`--cwd`, `--config`, then a backend flag for every family that is not the
@@ -55,8 +53,7 @@ class Invocation:
         return args
 
 
-@dataclass(frozen=True)
-class RunFlags:
+class RunFlags(NamedTuple):
     """The flags of a scenario execution (`run`, `test`) that decide its outcome."""
 
     det: bool
@@ -122,8 +119,7 @@ def replay_command(inv: Invocation, trace: str, *, trust_target: bool = False,
     return command(inv, "replay", [*args, *(["--trust-target"] if trust_target else [])])
 
 
-@dataclass(frozen=True)
-class Search:
+class Search(NamedTuple):
     """The `explore` flags that decide which schedules run and what they check."""
 
     schedule: str

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -49,8 +48,7 @@ def heavy_wanted(status: str, explicit_capture: bool) -> bool:
     return status != "pass" or explicit_capture or full_artifacts_env()
 
 
-@dataclass(frozen=True)
-class RunDir:
+class RunDir(NamedTuple):
     base: Path
     run_id: str
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from fozzy.config import REPORTERS, Config
 from fozzy.errors import ArgumentError
@@ -33,8 +32,7 @@ def full_profile_capture(value: str) -> bool:
     return value == "full"
 
 
-@dataclass(frozen=True)
-class ExecutionFlags:
+class ExecutionFlags(NamedTuple):
     det: bool
     seed: int
     timeout_ms: int | None

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from fozzy.cli import flag_values as v
 
@@ -16,8 +15,7 @@ if TYPE_CHECKING:
     from fozzy.modes.fuzz import Stats
 
 
-@dataclass(frozen=True)
-class FuzzArgs:
+class FuzzArgs(NamedTuple):
     """The command's values as given (None: the flag was absent), before any check."""
 
     target: str

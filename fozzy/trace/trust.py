@@ -17,18 +17,16 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from importlib import machinery
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from fozzy.errors import ArgumentError
 
 TRUST_FLAG = "--trust-target"
 
 
-@dataclass(frozen=True)
-class TargetCheck:
+class TargetCheck(NamedTuple):
     target: str
     module: str
     target_file: str | None  # the file a replay would import, when it is under the project

@@ -10,8 +10,7 @@ import functools
 import random
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 _DIGITS = re.compile(rb"[0-9]{1,18}")
 INTERESTING_8 = (0, 1, 16, 32, 64, 100, 127, 128, 255)
@@ -19,8 +18,7 @@ INTERESTING_16 = (0, 128, 255, 256, 512, 1000, 1024, 4096, 32767, 32768, 65535)
 INTERESTING_32 = (0, 1, 32768, 65535, 65536, 100663045, 2147483647, 2147483648, 4294967295)
 
 
-@dataclass(frozen=True)
-class MutationContext:
+class MutationContext(NamedTuple):
     """What a mutator may borrow from: the corpus (for splicing) and the dictionary."""
 
     corpus: Sequence[bytes] = ()

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from itertools import chain
-from typing import Any
+from typing import Any, NamedTuple
 
 from workers.fuzz.probe import Compares, Pair
 
@@ -25,8 +24,7 @@ INT_BOUND = 1 << 63
 CounterKey = tuple[type, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class _Part:
+class _Part(NamedTuple):
     """One pair's share of the pool."""
 
     counter: CounterKey | None  # where its wanted operand is a counterpart
