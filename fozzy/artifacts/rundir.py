@@ -80,8 +80,10 @@ def pretty_json(value: Any) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS) + b"\n"
 
 
-def write_json(path: Path, value: Any, *, pretty: bool = False) -> None:
-    atomic_write_bytes(path, pretty_json(value) if pretty else compact_json(value))
+def write_json(path: Path, value: Any, *, pretty: bool = False, durable: bool = False) -> None:
+    """Not synced by default: run-dir metadata and the alias index are derived (see atomic)."""
+    atomic_write_bytes(path, pretty_json(value) if pretty else compact_json(value),
+                       durable=durable)
 
 
 def timeline(events: list[dict[str, Any]]) -> list[dict[str, Any]]:

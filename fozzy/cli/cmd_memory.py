@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
             if target.is_dir():
                 raise IoError(f"--out {target} is a directory")
             try:
-                write_json(target, report, pretty=True)
+                write_json(target, report, pretty=True, durable=True)
             except OSError as e:
                 raise IoError(f"failed to write {target}: {e.strerror or e}") from None
         emit(report)

@@ -139,7 +139,7 @@ def finalize(
 
                 text = report_html(summary, events=execution.events or None,
                                    profile=execution_profile(execution.measurements))
-            atomic_write_text(rd.file(reporter_file), text)
+            atomic_write_text(rd.file(reporter_file), text, durable=False)
             written.append(rd.file(reporter_file))
         rundir.write_json(rd.report, summary)
         written.append(rd.report)

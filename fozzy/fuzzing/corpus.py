@@ -55,7 +55,7 @@ def write_input(directory: Path, data: bytes, prefix: str = "input", suffix: str
         raise FozzyError(f"cannot create corpus directory {directory}: {e.strerror or e}") from None
     target = directory / content_name(data, prefix, suffix)
     if not target.exists():
-        atomic_write_bytes(target, data)
+        atomic_write_bytes(target, data, durable=False)
     return target
 
 
