@@ -17,10 +17,8 @@ import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-#: What each backend family is when neither a flag nor the config chooses one.
-DEFAULT_BACKENDS = {"proc": "scripted", "fs": "virtual", "http": "scripted"}
-#: The config file every command loads unless `--config` names another.
-DEFAULT_CONFIG = "fozzy.toml"
+from fozzy.artifacts.invocation import Invocation
+
 #: Normalized memory options (workers.engine.memory) and the `run`/`test` flag of each;
 #: `artifacts` only chooses which files are written, so it is not repeated.
 _MEMORY_VALUES = (
@@ -28,29 +26,6 @@ _MEMORY_VALUES = (
     ("fragmentation_seed", "--mem-fragmentation-seed"),
     ("pressure_wave", "--mem-pressure-wave"), ("leak_budget_bytes", "--leak-budget"),
 )
-
-
-class Invocation(NamedTuple):
-    """The global flags of this invocation that a reproduce command must repeat."""
-
-    cwd: str | None = None  # absolute working directory, when `--cwd` moved there
-    config: str | None = None  # the `--config` path as given, when not the default
-    #: Each family's backend when no backend flag is given (the config's, else the default).
-    config_backends: Mapping[str, str] = DEFAULT_BACKENDS
-
-    def global_args(self, backends: Mapping[str, str] | None) -> list[str]:
-        """`--cwd`, `--config`, then a backend flag for every family that is not the
-        default, or that a flag moved away from the config's choice."""
-        args: list[str] = []
-        if self.cwd is not None:
-            args += ["--cwd", self.cwd]
-        if self.config is not None:
-            args += ["--config", self.config]
-        for family, default in DEFAULT_BACKENDS.items():
-            value = (backends or {}).get(family, default)
-            if value != default or value != self.config_backends.get(family, default):
-                args += [f"--{family}-backend", value]
-        return args
 
 
 class RunFlags(NamedTuple):

@@ -16,7 +16,7 @@ from fozzy.config import REPORTERS, Config
 from fozzy.errors import ArgumentError
 
 if TYPE_CHECKING:
-    from fozzy.artifacts.reproduce import Invocation
+    from fozzy.artifacts.invocation import Invocation
 
 U64_MAX = (1 << 64) - 1
 
@@ -224,7 +224,7 @@ def worker_mem_mb(value: int | None) -> int | None:
 
 def invocation() -> Invocation:
     """This invocation's global flags, as every reproduce command repeats them."""
-    from fozzy.artifacts.reproduce import DEFAULT_CONFIG, Invocation
+    from fozzy.artifacts.invocation import DEFAULT_CONFIG, Invocation
     from fozzy.cli.context import G
 
     config = G.config

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fozzy.artifacts.reproduce import Invocation
+from fozzy.artifacts.invocation import Invocation
 from fozzy.errors import ArgumentError, FozzyError
 from fozzy.fuzzing.campaign import DEFAULT_MAX_CORPUS, FN_SEEDS
 from fozzy.fuzzing.corpus import content_name, load_inputs

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fozzy.artifacts.reproduce import Invocation, Search, explore_command
+from fozzy.artifacts.invocation import Invocation
+from fozzy.artifacts.reproduce import Search, explore_command
 from fozzy.errors import ArgumentError, FozzyError, ScenarioError
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
 from fozzy.executor.interrupted import interrupted_finding, interrupted_status

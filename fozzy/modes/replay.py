@@ -19,7 +19,8 @@ from typing import Any
 
 from fozzy.analysis.profile.budgets import TITLES as BUDGET_TITLES
 from fozzy.analysis.profile.budgets import HeapBudgets
-from fozzy.artifacts.reproduce import Invocation, replay_command
+from fozzy.artifacts.invocation import Invocation
+from fozzy.artifacts.reproduce import replay_command
 from fozzy.errors import ArgumentError, TraceError
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize
 from fozzy.executor.seam import make_executor

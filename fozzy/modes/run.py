@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fozzy.analysis.profile.budgets import HeapBudgets
-from fozzy.artifacts.reproduce import Invocation, RunFlags, run_command
+from fozzy.artifacts.invocation import Invocation
+from fozzy.artifacts.reproduce import RunFlags, run_command
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, TraceWriter, finalize
 from fozzy.executor.seam import make_executor
 from fozzy.scenario.load import Scenario, load_scenario

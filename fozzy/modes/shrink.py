@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fozzy.artifacts.reproduce import Invocation, replay_command
+from fozzy.artifacts.invocation import Invocation
+from fozzy.artifacts.reproduce import replay_command
 from fozzy.artifacts.summary import build_summary, memory_summary
 from fozzy.errors import ArgumentError, FozzyError, TraceError
 from fozzy.executor.seam import Executor, make_executor

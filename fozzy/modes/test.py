@@ -23,7 +23,8 @@ from typing import Any
 import orjson
 
 from fozzy.analysis.profile.budgets import HeapBudgets
-from fozzy.artifacts.reproduce import Invocation, RunFlags, run_command, suite_command
+from fozzy.artifacts.invocation import Invocation
+from fozzy.artifacts.reproduce import RunFlags, run_command, suite_command
 from fozzy.artifacts.summary import collapse_findings, memory_summary
 from fozzy.errors import FozzyError, ScenarioError, worst
 from fozzy.executor.finalize import ArtifactOptions, Execution, Finalized, finalize

@@ -19,7 +19,7 @@ from fozzy.errors import FozzyError
 from fozzy.modes.test import TestRequest
 
 if TYPE_CHECKING:
-    from fozzy.artifacts.reproduce import Invocation
+    from fozzy.artifacts.invocation import Invocation
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def _fozzy_config() -> Any:
 
 def _invocation(toml: Any) -> Invocation:
     """Reproduce commands run from the invocation directory, with its `fozzy.toml`."""
-    from fozzy.artifacts.reproduce import Invocation
+    from fozzy.artifacts.invocation import Invocation
 
     return Invocation(config_backends={"proc": toml.proc_backend, "fs": toml.fs_backend,
                                        "http": toml.http_backend})

@@ -6,10 +6,10 @@ from __future__ import annotations
 import shlex
 import xml.etree.ElementTree as ET
 
+from fozzy.artifacts.invocation import Invocation
 from fozzy.artifacts.junit import junit_xml
 from fozzy.artifacts.render import plain_text, pretty_text, report_html
 from fozzy.artifacts.reproduce import (
-    Invocation,
     RunFlags,
     Search,
     explore_command,
