@@ -11,10 +11,13 @@ every other command line goes to the Typer application.
 
 from __future__ import annotations
 
+import atexit
 import gc
+import os
 import signal
 import sys
 from types import FrameType
+from typing import NoReturn
 
 _EARLY = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -35,14 +38,31 @@ def main() -> None:
     try:
         code = fast_main(sys.argv[1:])
         if code is not None:
-            sys.stdout.flush()
-            sys.exit(code)
+            _exit_after_handlers(code)
         from fozzy.cli.app import main as app_main
 
         startup.resume()
         app_main(sys.argv[1:])
     finally:
         _skip_final_collections()
+
+
+def _exit_after_handlers(code: int) -> NoReturn:
+    """End a finished fast-path command as the interpreter would — exit handlers, then the
+    flushed standard streams — but without its teardown, which frees every object of the
+    imported CLI, engine and campaign one by one (~3.5 ms of a fuzz command's wall time,
+    after its answer is out). Only where no `threading` thread can exist: those are the
+    interpreter's to join first, so with `threading` imported (a Dask cluster) the ordinary
+    exit runs. A flush that fails is left to the ordinary exit too, which reports it."""
+    if "threading" in sys.modules:
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(code)
+    os._exit(code)
 
 
 def _skip_final_collections() -> None:

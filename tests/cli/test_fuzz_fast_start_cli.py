@@ -39,3 +39,26 @@ def test_a_fuzz_worker_runs_its_target_with_the_collector_on(tmp_path: Path) -> 
                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert run.returncode == 1, run.stderr
     assert "collector on: True" in run.stdout and "collector on: False" not in run.stdout
+
+
+def test_a_fast_fuzz_exit_runs_exit_handlers_and_leaves_threads_to_the_interpreter(
+        tmp_path: Path) -> None:
+    """The fast path ends without the interpreter's teardown, but only after the exit
+    handlers and flushes; a process with a `threading` thread still running exits the
+    ordinary way, which waits for it."""
+    (tmp_path / "t.py").write_text("def check(data):\n    raise ValueError('found')\n")
+    code = ("import atexit, sys\n"
+            "atexit.register(lambda: sys.stderr.write('handler ran\\n'))\n"
+            "if sys.argv[1] == 'thread':\n"
+            "    import threading, time\n"
+            "    threading.Thread(target=lambda: (time.sleep(0.5),"
+            " sys.stderr.write('thread done\\n'))).start()\n"
+            "sys.argv = ['fozzy', *sys.argv[2:]]\n"
+            "from fozzy.cli.entry import main\nmain()\n")
+    for mode in ("plain", "thread"):
+        run = subprocess.run([sys.executable, "-c", code, mode, "--json", "fuzz", "fn:t.py:check",
+                              "--runs", "1", "--seed", "1", "-j", "1"],
+                             cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert run.returncode == 1 and run.stdout.rstrip().endswith("}"), run.stderr
+        assert "handler ran" in run.stderr
+        assert ("thread done" in run.stderr) == (mode == "thread")
