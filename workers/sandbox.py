@@ -9,7 +9,7 @@ import select
 import signal
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from workers import protocol, serve
 from workers.engine.findings import HANG, PANIC, finding
@@ -114,8 +114,7 @@ def worker_entry(conn: Any, inherited: list[Any], coordinator: int, preload: str
     kill_descendants()
 
 
-@dataclass
-class Started:
+class Started(NamedTuple):
     """A worker process just started: its handle, the supervisor's end of its pipe, and the
     mark its process tree inherits."""
 

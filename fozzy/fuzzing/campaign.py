@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 FN_SEEDS = (b"", b"\x00", b"\x01\x02\x03")
 FN_BATCH_EXECS = 20_000
@@ -29,8 +29,7 @@ MAX_CORPUS_LIMIT = 100_000
 TAIL_RESERVE_SECONDS = 0.3
 
 
-@dataclass
-class Crash:
+class Crash(NamedTuple):
     signature: str
     input: bytes
     status: str
@@ -103,8 +102,7 @@ def batch_seed(campaign_seed: int, batch_no: int) -> int:
     return int.from_bytes(digest[:8], "little")
 
 
-@dataclass
-class Budget:
+class Budget(NamedTuple):
     runs: int | None
     deadline: float | None  # time.monotonic() deadline
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from fozzy.artifacts.invocation import Invocation
 from fozzy.errors import ArgumentError, FozzyError
@@ -18,8 +18,7 @@ if TYPE_CHECKING:
     from workers.fuzz.scenario_mutators import ScenarioInput
 
 
-@dataclass
-class FuzzRequest:
+class FuzzRequest(NamedTuple):
     target: str
     seed: int
     mode: str = "coverage"
@@ -31,8 +30,8 @@ class FuzzRequest:
     max_corpus: int = DEFAULT_MAX_CORPUS
     started: float | None = None  # time.monotonic() the command started (--time counts from it)
     corpus: str | None = None
-    mutators: list[str] = field(default_factory=list)
-    dictionary: list[bytes] = field(default_factory=list)
+    mutators: Sequence[str] = ()
+    dictionary: Sequence[bytes] = ()
     crash_only: bool = False
     compare_feedback: bool = True
     minimize: bool = False
@@ -40,16 +39,15 @@ class FuzzRequest:
     record_collision: str = "append"
     reporter: str = "pretty"
     timeout_ms: int | None = None
-    memory: dict[str, Any] = field(default_factory=dict)
-    backends: dict[str, str] = field(default_factory=dict)
-    limits: dict[str, int] = field(default_factory=dict)
+    memory: Mapping[str, Any] = {}
+    backends: Mapping[str, str] = {}
+    limits: Mapping[str, int] = {}
     base_dir: str = ".fozzy"
     profile_cpu: bool = False  # sample the fn: target's stacks (workers.fuzz.sampler)
-    invocation: Invocation = field(default_factory=Invocation)
+    invocation: Invocation = Invocation()
 
 
-@dataclass
-class Target:
+class Target(NamedTuple):
     """The resolved target: its canonical string and the worker-side description."""
 
     name: str
@@ -65,7 +63,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")[:80] or "target"
 
 
-def _check_mutator_names(names: list[str]) -> None:
+def _check_mutator_names(names: Sequence[str]) -> None:
     """Loaded only when `--mutator` is given: the scenario mutators import the step registry,
     which an `fn:` campaign otherwise never needs."""
     from workers.fuzz.bytes_mutators import BYTE_MUTATORS

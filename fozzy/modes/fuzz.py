@@ -11,7 +11,6 @@ as soon as they are found, and each is recorded as a trace that `replay` reprodu
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import importlib
 import shutil
@@ -207,7 +206,7 @@ def execute_fuzz(
         raise ArgumentError(
             f"--max-corpus must be between 1 and {MAX_CORPUS_LIMIT}, got {req.max_corpus}")
     if req.started is None:
-        req = dataclasses.replace(req, started=time.monotonic())
+        req = req._replace(started=time.monotonic())
     target = resolve_target(req)
     if req.profile_cpu and target.is_scenario:
         raise ArgumentError("--profile-cpu samples the Python frames of fn: targets; a"

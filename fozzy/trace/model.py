@@ -7,6 +7,7 @@ Documents are plain ordered dicts because their member order is part of the chec
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,7 @@ def build_trace(
     memory: dict[str, Any] | None = None,
     fuzz: dict[str, Any] | None = None,
     explore: dict[str, Any] | None = None,
-    backends: dict[str, str] | None = None,
+    backends: Mapping[str, str] | None = None,
     measurements: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A trace document without its checksum (the writer seals it).

@@ -19,6 +19,7 @@ is the scenario's bug and stays a finding.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from workers.steps.registry import registry
@@ -35,7 +36,7 @@ _DEFAULT_BACKENDS = {"proc": "scripted", "http": "scripted", "fs": "virtual"}
 Reach = frozenset[str]
 
 
-def real_step_types(backends: dict[str, str] | None) -> Reach:
+def real_step_types(backends: Mapping[str, str] | None) -> Reach:
     """The step types whose inputs reach a real system under these backends: the only ones
     the fuzzer mutates, duplicates or swaps."""
     chosen = {**_DEFAULT_BACKENDS, **(backends or {})}
