@@ -16,9 +16,7 @@ from typing import Any, Protocol
 
 from fozzy.artifacts import aliases, rundir
 from fozzy.artifacts.atomic import atomic_write_text
-from fozzy.artifacts.junit import junit_xml
 from fozzy.artifacts.listing import file_records
-from fozzy.artifacts.render import report_html
 from fozzy.artifacts.summary import build_manifest, build_summary, memory_summary
 from fozzy.errors import IoError
 
@@ -132,10 +130,14 @@ def finalize(
             written.append(rd.file(rundir.MEASUREMENTS))
         reporter_file = rundir.REPORTER_FILES.get(options.reporter)
         if reporter_file is not None:
+            # Imported for the one reporter that needs it, not by every command's finish.
             if options.reporter == "junit":
+                from fozzy.artifacts.junit import junit_xml
+
                 text = junit_xml(summary)
             else:
                 from fozzy.analysis.profile.report_block import execution_profile
+                from fozzy.artifacts.render import report_html
 
                 text = report_html(summary, events=execution.events or None,
                                    profile=execution_profile(execution.measurements))
