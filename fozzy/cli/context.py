@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
 
 from fozzy.config import Config
 
 
-@dataclass
 class Globals:
-    json: bool = False
-    no_color: bool = False
-    strict: bool = True
-    config_path: str = "fozzy.toml"
-    cwd: str | None = None  # the absolute directory `--cwd` moved to (reproduce commands)
-    proc_backend: str | None = None
-    fs_backend: str | None = None
-    http_backend: str | None = None
-    config: Config = field(default_factory=Config)
-    #: time.monotonic() this invocation started (budgets such as `fuzz --time` count from it)
-    started: float = field(default_factory=time.monotonic)
+    """This invocation's global flags. A plain class: every command creates it at start-up,
+    where a dataclass's compiled methods cost ~0.6 ms."""
+
+    def __init__(self) -> None:
+        self.json = False
+        self.no_color = False
+        self.strict = True
+        self.config_path = "fozzy.toml"
+        self.cwd: str | None = None  # the absolute directory `--cwd` moved to (reproduce)
+        self.proc_backend: str | None = None
+        self.fs_backend: str | None = None
+        self.http_backend: str | None = None
+        self.config = Config()
+        #: time.monotonic() this invocation started (budgets such as `fuzz --time` count
+        #: from it)
+        self.started = time.monotonic()
 
     def backends(self) -> dict[str, str]:
         """Effective backends: CLI flag, else config, else the deterministic default."""

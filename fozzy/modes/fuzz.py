@@ -17,9 +17,8 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from fozzy.errors import ArgumentError, worst
 from fozzy.executor.seam import Executor, make_executor
@@ -65,8 +64,7 @@ GRACE_MS = 10_000  # beyond a batch's own time budget before the pool steps in
 CAMPAIGN_RESTARTS = 10_000
 
 
-@dataclass
-class Stats:
+class Stats(NamedTuple):
     execs: int
     corpus: int
     features: int
