@@ -98,6 +98,7 @@ class ForkedProcess:
         self.pid = 0
         self.sentinel = -1  # readable once the child has exited
         self.exitcode: int | None = None
+        self._pipe = False  # the sentinel is a pipe, which fires before the child is reapable
 
     def start(self) -> None:
         _flush_std_streams()  # or the child would write the parent's buffered output again
@@ -128,14 +129,17 @@ class ForkedProcess:
         self.pid = pid
         if write_end >= 0:
             os.close(write_end)
-            self.sentinel = read_end
+            self.sentinel, self._pipe = read_end, True
         else:
             self.sentinel = os.pidfd_open(pid)
         weakref.finalize(self, os.close, self.sentinel)
 
     def is_alive(self) -> bool:
+        """A pidfd fires only once the child is reapable, so the reap alone answers; a fired
+        pipe waits for the reap (the supervisor asks this of every idle worker it dispatches
+        to, so the common case makes one system call)."""
         self._reap(os.WNOHANG)
-        if self.exitcode is None and self._fired(0):
+        if self.exitcode is None and self._pipe and self._fired(0):
             self._settle(time.monotonic() + _EXIT_SETTLE_SECONDS)
         return self.exitcode is None
 

@@ -120,6 +120,8 @@ def test_a_killed_child_reports_minus_the_signal_and_its_sentinel_fires(
     assert select.select([proc.sentinel], [], [], 0)[0] == []
     os.kill(proc.pid, signal.SIGKILL)
     assert select.select([proc.sentinel], [], [], 30)[0] == [proc.sentinel]
+    # A fired sentinel is a dead child for `is_alive` too, with no join first.
+    assert not proc.is_alive() and proc.exitcode == -signal.SIGKILL
     proc.join(30)
     assert proc.exitcode == -signal.SIGKILL and not proc.is_alive()
 
